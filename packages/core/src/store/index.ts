@@ -1,0 +1,31 @@
+export {
+  bodyChunks,
+  concatChunks,
+  isReplayableBody,
+  knownBodySize,
+  readBody,
+  tooLargeError,
+} from "./body.js";
+export { joinKey, MAX_KEY_BYTES, validateKey, validatePrefix } from "./keys.js";
+export { listAll, listAllArray } from "./list.js";
+export {
+  defaultStoreUrl,
+  openStore,
+  parseStoreUrl,
+  redactUrl,
+  registerStoreOpener,
+  type StoreOpener,
+} from "./open.js";
+export { throwIfAborted } from "./signal.js";
+export type {
+  Body,
+  CallOptions,
+  GetOptions,
+  GetResult,
+  GetStreamResult,
+  ListOptions,
+  ListPage,
+  ObjectInfo,
+  PutOptions,
+  Store,
+} from "./types.js";

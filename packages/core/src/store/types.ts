@@ -1,0 +1,95 @@
+/** What a store knows of one object. */
+export interface ObjectInfo {
+  /** The key relative to the store's prefix. */
+  readonly key: string;
+  /** Size in bytes. */
+  readonly size: number;
+  /**
+   * Opaque version token: the S3 ETag, the GCS generation, a unique token on fs. It changes on
+   * every successful put of the key, even when the bytes are the same.
+   */
+  readonly version: string;
+  readonly lastModified: Date;
+}
+
+/**
+ * A put body. A list of chunks or an async iterable lets a large typed array go out without being
+ * copied into one buffer. An async iterable cannot be replayed, so stores that retry a put must
+ * not be given one for a body they might need to send twice (core only passes replayable bodies).
+ */
+export type Body = Uint8Array | readonly Uint8Array[] | AsyncIterable<Uint8Array>;
+
+export interface CallOptions {
+  /** Cancels the call; the store then rejects with `StoreAbortedError`. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface PutOptions extends CallOptions {
+  /** Write only if the key's current version equals this one (fails also when the key is missing). */
+  readonly ifMatch?: string | undefined;
+  /** `"*"`: write only if the key does not exist. */
+  readonly ifNoneMatch?: "*" | undefined;
+  /** Total body length in bytes, when known for an async-iterable body. */
+  readonly size?: number | undefined;
+}
+
+export interface GetOptions extends CallOptions {
+  /**
+   * Refuse objects larger than this many bytes (with `StoreError` code `E_TOO_LARGE`) before reading
+   * them, so a damaged or hostile object cannot make the reader allocate without bound.
+   */
+  readonly maxBytes?: number | undefined;
+}
+
+export interface ListOptions extends CallOptions {
+  /** The `cursor` of the previous page; absent for the first page. */
+  readonly cursor?: string | undefined;
+  /** Upper bound on the page size (a store may return fewer). */
+  readonly limit?: number | undefined;
+}
+
+export interface ListPage {
+  /** Objects whose key starts with the prefix, in ascending key order. */
+  readonly items: readonly ObjectInfo[];
+  /** Present when more pages follow. */
+  readonly cursor?: string | undefined;
+}
+
+export interface GetResult {
+  readonly info: ObjectInfo;
+  readonly bytes: Uint8Array;
+}
+
+export interface GetStreamResult {
+  readonly info: ObjectInfo;
+  readonly stream: AsyncIterable<Uint8Array>;
+}
+
+/**
+ * The one seam between ckpt and storage: a flat key space under a prefix.
+ *
+ * Guarantees every implementation proves by passing `describeStoreConformance` from
+ * `@ckpt/core/testing`:
+ * - a put is atomic: a reader sees the whole old object or the whole new one;
+ * - `ifNoneMatch: "*"` and `ifMatch` are checked atomically with the write, across processes;
+ * - keys are validated (see `validateKey`) before any I/O;
+ * - `list` pages are complete, in key order and without repeats;
+ * - `delete` is idempotent.
+ */
+export interface Store {
+  /** A description of where the store points, without credentials (for messages and logs). */
+  readonly url: string;
+  put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo>;
+  /** Reads a whole object. Missing key: `NotFoundError`. */
+  get(key: string, options?: GetOptions): Promise<GetResult>;
+  /** Reads an object as a stream of chunks. Missing key: `NotFoundError`. */
+  getStream(key: string, options?: GetOptions): Promise<GetStreamResult>;
+  /** The object's info, or `undefined` when it does not exist. */
+  head(key: string, options?: CallOptions): Promise<ObjectInfo | undefined>;
+  /** One page of the objects whose key starts with `prefix` (a plain string prefix, not a folder). */
+  list(prefix: string, options?: ListOptions): Promise<ListPage>;
+  /** Deletes the keys; missing keys are not an error. */
+  delete(keys: readonly string[], options?: CallOptions): Promise<void>;
+  /** Releases clients, sockets or file handles. Optional. */
+  close?(): Promise<void>;
+}
