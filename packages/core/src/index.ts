@@ -1,2 +1,3 @@
+export * from "./checksum.js";
 export * from "./errors.js";
 export * from "./store/index.js";
