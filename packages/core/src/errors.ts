@@ -85,3 +85,31 @@ export class StoreConfigError extends StoreError {
     super("E_STORE_CONFIG", message, options);
   }
 }
+
+/**
+ * A stored object or manifest that does not match what was committed: missing, wrong size, wrong
+ * checksum, or a manifest that is malformed or names keys outside its commit folder. `key` is the
+ * store key concerned.
+ */
+export class CheckpointIntegrityError extends CkptError {
+  readonly key: string;
+
+  constructor(key: string, detail: string, options?: { cause?: unknown }) {
+    super("E_INTEGRITY", `Integrity check failed for "${key}": ${detail}`, options);
+    this.key = key;
+  }
+}
+
+/**
+ * The catalog of a checkpoint cannot be read or updated: written by a newer format, too many
+ * conflicting writers, or an update whose outcome could not be resolved by reading back.
+ * `checkpoint` is the checkpoint's folder (name, with `rank_NNNNNN` when ranked).
+ */
+export class CheckpointCatalogError extends CkptError {
+  readonly checkpoint: string;
+
+  constructor(checkpoint: string, detail: string, options?: { cause?: unknown }) {
+    super("E_CATALOG", `Catalog of checkpoint "${checkpoint}": ${detail}`, options);
+    this.checkpoint = checkpoint;
+  }
+}
