@@ -113,3 +113,80 @@ export class CheckpointCatalogError extends CkptError {
     this.checkpoint = checkpoint;
   }
 }
+
+/**
+ * A `Checkpoint` option (or the checkpoint name, or a rank variable of the environment) that cannot
+ * be used. `option` names it, camelCased (`flushInterval`), or the environment variable (`RANK`).
+ */
+export class CheckpointOptionError extends CkptError {
+  readonly option: string;
+  readonly checkpoint: string | undefined;
+
+  constructor(
+    option: string,
+    message: string,
+    options?: { checkpoint?: string | undefined; cause?: unknown },
+  ) {
+    super(
+      "E_OPTION",
+      options?.checkpoint === undefined ? message : `Checkpoint "${options.checkpoint}": ${message}`,
+      options,
+    );
+    this.option = option;
+    this.checkpoint = options?.checkpoint;
+  }
+}
+
+/**
+ * A second, different live object bound under a state id already bound in the same checkpoint
+ * session (or pending for the same checkpoint).
+ */
+export class CheckpointStateCollisionError extends CkptError {
+  readonly stateId: string;
+  readonly checkpoint: string | undefined;
+
+  constructor(stateId: string, checkpoint?: string) {
+    super(
+      "E_STATE_COLLISION",
+      `${stateId} was registered more than once in this checkpoint session.${checkpoint === undefined ? "" : ` (checkpoint "${checkpoint}")`}`,
+    );
+    this.stateId = stateId;
+    this.checkpoint = checkpoint;
+  }
+}
+
+/** `select(row)` on an empty catalog (or no row with the labels asked for), or a row out of range. */
+export class CheckpointSelectionError extends CkptError {
+  readonly checkpoint: string;
+
+  constructor(checkpoint: string, detail: string) {
+    super("E_SELECTION", `Checkpoint "${checkpoint}": ${detail}`);
+    this.checkpoint = checkpoint;
+  }
+}
+
+/**
+ * A session used in a way its state does not allow: the commit of a session that has no row, a
+ * missing metadata name, a call after the session was closed. `checkpoint` names the checkpoint.
+ */
+export class CheckpointSessionError extends CkptError {
+  readonly checkpoint: string;
+
+  constructor(checkpoint: string, detail: string, options?: { cause?: unknown }) {
+    super("E_SESSION", `Checkpoint "${checkpoint}": ${detail}`, options);
+    this.checkpoint = checkpoint;
+  }
+}
+
+/**
+ * Metadata passed to `write` / `flush` that cannot be stored: a key that is not a string, or a value
+ * the metadata codec refuses (the codec's error is the `cause`). `key` names the metadata entry.
+ */
+export class CheckpointMetadataError extends CkptError {
+  readonly key: string;
+
+  constructor(key: string, detail: string, options?: { cause?: unknown }) {
+    super("E_METADATA", detail, options);
+    this.key = key;
+  }
+}
