@@ -190,3 +190,53 @@ export class CheckpointMetadataError extends CkptError {
     this.key = key;
   }
 }
+
+/**
+ * A value the codec refuses to encode: a function, symbol, class instance, cycle, shared reference,
+ * sparse array, lone surrogate, invalid date, ... `path` names the value, e.g.
+ * `state.demo.RngState.buffers[3]`, and the message starts with it.
+ */
+export class CheckpointSerializationError extends CkptError {
+  readonly path: string;
+
+  constructor(path: string, detail: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? "E_SERIALIZATION", `${path}: ${detail}`, options);
+    this.path = path;
+  }
+}
+
+/**
+ * A stored value that cannot be decoded: an unknown kind, a malformed description, or a `.npy`
+ * object whose header disagrees with its description (dtype, shape, byte count, Fortran order,
+ * object dtype). A subclass of {@link CheckpointSerializationError}, with its own code `E_DECODE`.
+ */
+export class CheckpointDecodeError extends CheckpointSerializationError {
+  constructor(path: string, detail: string, options?: { cause?: unknown }) {
+    super(path, detail, { ...options, code: "E_DECODE" });
+  }
+}
+
+/**
+ * A state declaration, or a saved state, that does not fit the declared schema: a different state
+ * id, schema hash or field set (raised before any field of the live object changes), values the
+ * zod schema rejects (`issues` holds zod's issue paths), or a schema using types the codec cannot
+ * store. `stateId` names the state.
+ */
+export class CheckpointStateSchemaError extends CkptError {
+  readonly stateId: string;
+  /** zod's issues when validation failed: the path inside the state and zod's message. */
+  readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
+
+  constructor(
+    stateId: string,
+    detail: string,
+    options?: {
+      cause?: unknown;
+      issues?: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
+    },
+  ) {
+    super("E_STATE_SCHEMA", `Checkpoint state ${stateId}: ${detail}`, options);
+    this.stateId = stateId;
+    this.issues = options?.issues ?? [];
+  }
+}
