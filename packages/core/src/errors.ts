@@ -240,3 +240,17 @@ export class CheckpointStateSchemaError extends CkptError {
     this.issues = options?.issues ?? [];
   }
 }
+
+/**
+ * A state binding used wrongly: binding something that is not a declared state type (or not an
+ * object), binding one live object under two state types, or assigning to a read-only property of
+ * a state handle. `stateId` names the state when there is one.
+ */
+export class CheckpointBindingError extends CkptError {
+  readonly stateId: string | undefined;
+
+  constructor(detail: string, options?: { stateId?: string | undefined }) {
+    super("E_BINDING", detail);
+    this.stateId = options?.stateId;
+  }
+}
