@@ -1,4 +1,13 @@
 import { defineProject, mergeConfig } from "vitest/config";
 import { sharedConfig } from "../../vitest.shared.js";
 
-export default mergeConfig(sharedConfig, defineProject({ test: { name: "store-gcs" } }));
+export default mergeConfig(
+  sharedConfig,
+  defineProject({
+    test: {
+      name: "store-gcs",
+      // One in-memory fake Cloud Storage (a test fixture) for every test file of the package.
+      globalSetup: ["./test/support/global-setup.ts"],
+    },
+  }),
+);
