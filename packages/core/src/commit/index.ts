@@ -1,0 +1,22 @@
+export {
+  CatalogClient,
+  type CatalogOptions,
+  type CommitRequest,
+  type ReadOptions,
+} from "./catalog-client.js";
+export {
+  CATALOG_FORMAT,
+  type CatalogFile,
+  type CatalogRow,
+  FORMAT_VERSION,
+  type Labels,
+  MANIFEST_FORMAT,
+  MAX_CATALOG_BYTES,
+  MAX_MANIFEST_BYTES,
+  type Manifest,
+  type ManifestObject,
+} from "./catalog-format.js";
+export { isCommitId, newCommitId } from "./commit-id.js";
+export type { GcOptions, GcResult } from "./gc.js";
+export type { CommitObject } from "./objects.js";
+export type { RetryOptions } from "./retry.js";

@@ -1,0 +1,154 @@
+import { CheckpointIntegrityError, CkptError, NotFoundError, PreconditionFailedError } from "../errors.js";
+import type { Store } from "../store/types.js";
+import {
+  type CatalogRow,
+  canonical,
+  type JsonValue,
+  MANIFEST_FORMAT,
+  MAX_MANIFEST_BYTES,
+  type Manifest,
+  manifestSchema,
+  parseDocument,
+} from "./catalog-format.js";
+import { MANIFEST_NAME, validateObjectKeys } from "./objects.js";
+import { backoffDelay, isAbort, isUncertain, type RetryPolicy, sleep, withRetry } from "./retry.js";
+
+/** The catalog row a manifest describes (metadata keys and state ids sorted). */
+export function rowOfManifest(manifest: Manifest): CatalogRow {
+  return {
+    commitId: manifest.commitId,
+    labels: manifest.labels,
+    metadata: manifest.metadata,
+    metadataKeys: Object.keys(manifest.metadata).sort(),
+    writeCount: manifest.writeCount,
+    savedAt: manifest.savedAt,
+    rank: manifest.rank,
+    worldSize: manifest.worldSize,
+    stateIds: Object.keys(manifest.states).sort(),
+  };
+}
+
+/** Builds a manifest with labels, metadata and states in a stable key order. */
+export function buildManifest(fields: Omit<Manifest, "format" | "version">): Manifest {
+  return {
+    format: MANIFEST_FORMAT,
+    version: 1,
+    checkpoint: fields.checkpoint,
+    commitId: fields.commitId,
+    mode: fields.mode,
+    rank: fields.rank,
+    worldSize: fields.worldSize,
+    level: fields.level,
+    labels: canonical(fields.labels as JsonValue) as Manifest["labels"],
+    metadata: canonical(fields.metadata as JsonValue) as Manifest["metadata"],
+    writeCount: fields.writeCount,
+    savedAt: fields.savedAt,
+    states: canonical(fields.states as unknown as JsonValue) as unknown as Manifest["states"],
+    objects: fields.objects,
+  };
+}
+
+/**
+ * Creates `key` with `bytes` (`ifNoneMatch: "*"`). A put whose outcome is unknown, or that
+ * fails its precondition (an SDK may have re-sent a request that had already landed), is
+ * resolved by reading the manifest back: the same bytes mean it is written; other bytes are
+ * another writer's (CheckpointIntegrityError); no object means it may be put again.
+ *
+ * `onMaybeWritten` is called as soon as the manifest may exist, so a failed commit knows
+ * whether it may still delete its objects.
+ */
+export async function putManifest(
+  store: Store,
+  key: string,
+  bytes: Uint8Array,
+  options: { policy: RetryPolicy; signal: AbortSignal | undefined; onMaybeWritten: () => void },
+): Promise<void> {
+  const { policy, signal } = options;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await store.put(key, bytes, { ifNoneMatch: "*", signal });
+      options.onMaybeWritten();
+      return;
+    } catch (error) {
+      const conflict = error instanceof PreconditionFailedError;
+      if (!conflict && !isUncertain(error, signal)) {
+        // An abort may still have landed the put on some stores.
+        if (isAbort(error, signal)) options.onMaybeWritten();
+        throw error;
+      }
+      options.onMaybeWritten();
+      const existing = await withRetry(policy, signal, () =>
+        store.get(key, { signal, maxBytes: bytes.byteLength }),
+      )
+        .then((result) => result.bytes)
+        .catch((readError: unknown) => {
+          if (readError instanceof NotFoundError) return undefined;
+          if (readError instanceof CkptError && readError.code === "E_TOO_LARGE") return "different" as const;
+          throw readError;
+        });
+      if (existing !== undefined) {
+        if (existing !== "different" && Buffer.from(existing).equals(bytes)) return;
+        throw new CheckpointIntegrityError(
+          key,
+          "another writer created a different manifest for this commit id",
+          {
+            cause: error,
+          },
+        );
+      }
+      if (attempt + 1 >= policy.attempts) throw error;
+      await sleep(backoffDelay(policy, attempt), signal);
+    }
+  }
+}
+
+/**
+ * Parses and checks a manifest: its schema, its commit id, and that every object key and state
+ * folder stays inside the commit folder (no `..`, no absolute key, no duplicates).
+ */
+export function parseManifest(bytes: Uint8Array, key: string, commitId: string): Manifest {
+  const parsed = parseDocument(bytes, manifestSchema, MANIFEST_FORMAT);
+  if (!parsed.ok) throw new CheckpointIntegrityError(key, `unreadable manifest: ${parsed.problem.detail}`);
+  const manifest = parsed.value as Manifest;
+  if (manifest.commitId !== commitId)
+    throw new CheckpointIntegrityError(
+      key,
+      `the manifest names commit ${manifest.commitId}, not ${commitId}`,
+    );
+  try {
+    validateObjectKeys(manifest.objects.map((object) => object.key));
+    validateObjectKeys(Object.values(manifest.states).map((state) => state.path));
+  } catch (error) {
+    throw new CheckpointIntegrityError(
+      key,
+      `the manifest names a key outside its commit folder: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  return manifest;
+}
+
+/** Reads and checks the manifest of `commitId` in `folder` (see {@link parseManifest}). */
+export async function readManifest(
+  store: Store,
+  folder: string,
+  commitId: string,
+  options: { policy: RetryPolicy; signal: AbortSignal | undefined },
+): Promise<Manifest> {
+  const key = `${folder}/${MANIFEST_NAME}`;
+  const bytes = await withRetry(options.policy, options.signal, () =>
+    store.get(key, { maxBytes: MAX_MANIFEST_BYTES, signal: options.signal }),
+  ).then(
+    (result) => result.bytes,
+    (error: unknown) => {
+      if (error instanceof NotFoundError)
+        throw new CheckpointIntegrityError(key, "the commit's manifest is missing", { cause: error });
+      if (error instanceof CkptError && error.code === "E_TOO_LARGE")
+        throw new CheckpointIntegrityError(key, `the manifest is larger than ${MAX_MANIFEST_BYTES} bytes`, {
+          cause: error,
+        });
+      throw error;
+    },
+  );
+  return parseManifest(bytes, key, commitId);
+}

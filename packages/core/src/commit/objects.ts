@@ -1,0 +1,131 @@
+import { Checksum, checksumOf } from "../checksum.js";
+import { CheckpointIntegrityError, InvalidKeyError, NotFoundError, StoreError } from "../errors.js";
+import { validateKey } from "../store/keys.js";
+import type { Store } from "../store/types.js";
+import type { ManifestObject } from "./catalog-format.js";
+import { mapBounded } from "./pool.js";
+import { type RetryPolicy, withRetry } from "./retry.js";
+
+/** One object of a commit: its key relative to the commit folder and its bytes, as chunks. */
+export interface CommitObject {
+  /** Relative to the commit folder, e.g. `"states/demo.RngState/state.json"`. */
+  readonly key: string;
+  /** The bytes, in order; never copied by ckpt (a typed array's buffer can go out as it is). */
+  readonly chunks: readonly Uint8Array[];
+  readonly size: number;
+}
+
+/** The file name reserved for the manifest inside a commit folder. */
+export const MANIFEST_NAME = "manifest.json";
+
+/**
+ * Checks that commit object keys are safe relative keys, unique, and not the manifest's name,
+ * before anything is written.
+ */
+export function validateObjectKeys(keys: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const key of keys) {
+    validateKey(key);
+    if (key === MANIFEST_NAME)
+      throw new InvalidKeyError(key, `"${MANIFEST_NAME}" is reserved for the manifest`);
+    if (seen.has(key)) throw new InvalidKeyError(key, "the key appears twice in one commit");
+    seen.add(key);
+  }
+}
+
+/**
+ * Puts every object under `folder`, at most `concurrency` at once, retrying uncertain failures
+ * (a put of a fresh key with the same bytes is safe to repeat). Checksums are computed over the
+ * chunks as they are, before each put.
+ *
+ * @returns each object's manifest entry, in the order given.
+ */
+export async function putObjects(
+  store: Store,
+  folder: string,
+  objects: readonly CommitObject[],
+  options: { concurrency: number; policy: RetryPolicy; signal: AbortSignal | undefined },
+): Promise<ManifestObject[]> {
+  return mapBounded(objects, options.concurrency, options.signal, async (object, signal) => {
+    const key = `${folder}/${object.key}`;
+    const checksum = checksumOf(object.chunks);
+    let size = 0;
+    for (const chunk of object.chunks) size += chunk.byteLength;
+    if (size !== object.size)
+      throw new CheckpointIntegrityError(
+        key,
+        `the commit object declares ${object.size} bytes but its chunks hold ${size} bytes`,
+      );
+    await withRetry(options.policy, signal, () => store.put(key, object.chunks, { signal, size }));
+    return { key: object.key, size, checksum };
+  });
+}
+
+/**
+ * Reads one object and checks it against its manifest entry. The read is bounded by the declared
+ * size, so a damaged object cannot make the reader allocate more than the manifest promised.
+ */
+export async function readVerified(
+  store: Store,
+  key: string,
+  entry: ManifestObject,
+  options: { policy: RetryPolicy; signal: AbortSignal | undefined },
+): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await withRetry(options.policy, options.signal, async () => {
+      const result = await store.get(key, { maxBytes: entry.size, signal: options.signal });
+      return result.bytes;
+    });
+  } catch (error) {
+    throw integrityFailure(key, entry, error);
+  }
+  checkBytes(key, entry, bytes.byteLength, checksumOf(bytes));
+  return bytes;
+}
+
+/** Streams one object through its checksum without keeping it, and checks it against `entry`. */
+export async function verifyStreamed(
+  store: Store,
+  key: string,
+  entry: ManifestObject,
+  options: { policy: RetryPolicy; signal: AbortSignal | undefined },
+): Promise<void> {
+  const result = await withRetry(options.policy, options.signal, async () => {
+    const { stream } = await store.getStream(key, { maxBytes: entry.size, signal: options.signal });
+    const sum = new Checksum();
+    for await (const chunk of stream) {
+      sum.update(chunk);
+      if (sum.size > entry.size) break;
+    }
+    return { size: sum.size, checksum: sum.digest() };
+  }).catch((error: unknown) => {
+    throw integrityFailure(key, entry, error);
+  });
+  checkBytes(key, entry, result.size, result.checksum);
+}
+
+function checkBytes(key: string, entry: ManifestObject, size: number, checksum: string): void {
+  if (size !== entry.size)
+    throw new CheckpointIntegrityError(
+      key,
+      `expected ${entry.size} bytes as the manifest lists, found ${size}`,
+    );
+  if (checksum !== entry.checksum)
+    throw new CheckpointIntegrityError(
+      key,
+      `checksum ${checksum} differs from the manifest's ${entry.checksum}`,
+    );
+}
+
+function integrityFailure(key: string, entry: ManifestObject, error: unknown): unknown {
+  if (error instanceof NotFoundError)
+    return new CheckpointIntegrityError(key, "the object listed in the manifest is missing", {
+      cause: error,
+    });
+  if (error instanceof StoreError && error.code === "E_TOO_LARGE")
+    return new CheckpointIntegrityError(key, `the object is larger than the manifest's ${entry.size} bytes`, {
+      cause: error,
+    });
+  return error;
+}

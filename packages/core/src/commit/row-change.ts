@@ -1,0 +1,59 @@
+import { type CatalogRow, labelsEqual } from "./catalog-format.js";
+
+/** How a writer keeps rows: one per labels, or the last `historySize` per labels (null: all). */
+export interface RowPolicy {
+  readonly mode: "overwrite" | "append";
+  readonly historySize: number | null;
+}
+
+/** Rows kept per label group: overwrite keeps one; append keeps `historySize` (null: every row). */
+export function groupLimit(policy: RowPolicy): number {
+  if (policy.mode === "overwrite") return 1;
+  return policy.historySize ?? Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Applies one commit's row change to the rows read from the catalog, touching nothing else:
+ * any row with the same commit id goes (the change is idempotent), the new row is added last,
+ * and the new row's label group is trimmed to the policy's limit, oldest first (in overwrite
+ * mode that replaces the rows with equal labels). Rows with other labels are never touched.
+ *
+ * @returns the new rows, and the rows this change dropped (whose commit folders may be deleted).
+ */
+export function applyRowChange(
+  rows: readonly CatalogRow[],
+  row: CatalogRow,
+  policy: RowPolicy,
+): { rows: CatalogRow[]; dropped: CatalogRow[] } {
+  const next = rows.filter((existing) => existing.commitId !== row.commitId);
+  next.push(row);
+  return trimGroup(next, row, groupLimit(policy));
+}
+
+function trimGroup(
+  rows: CatalogRow[],
+  row: CatalogRow,
+  limit: number,
+): { rows: CatalogRow[]; dropped: CatalogRow[] } {
+  const group = rows.filter((existing) => labelsEqual(existing.labels, row.labels));
+  const excess = group.length - limit;
+  if (excess <= 0) return { rows, dropped: [] };
+  const dropped = new Set(group.slice(0, excess));
+  return { rows: rows.filter((existing) => !dropped.has(existing)), dropped: [...dropped] };
+}
+
+/** Commit order for a rebuild: write count, then save time, then commit id (total and stable). */
+export function compareCommitOrder(a: CatalogRow, b: CatalogRow): number {
+  return (
+    a.writeCount - b.writeCount ||
+    Date.parse(a.savedAt) - Date.parse(b.savedAt) ||
+    (a.commitId < b.commitId ? -1 : a.commitId > b.commitId ? 1 : 0)
+  );
+}
+
+/** Rows rebuilt from manifests: in commit order, each label group trimmed to the policy's limit. */
+export function rowsFromManifests(found: readonly CatalogRow[], policy: RowPolicy): CatalogRow[] {
+  let rows: CatalogRow[] = [];
+  for (const row of [...found].sort(compareCommitOrder)) rows = applyRowChange(rows, row, policy).rows;
+  return rows;
+}

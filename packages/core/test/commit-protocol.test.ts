@@ -1,0 +1,275 @@
+import { describe, expect, it } from "vitest";
+import { CatalogClient, type CatalogOptions, type CommitRequest } from "../src/commit/index.js";
+import { CheckpointCatalogError, CheckpointIntegrityError, TransientStoreError } from "../src/errors.js";
+import type { Store } from "../src/store/index.js";
+import { CountingStore } from "./support/counting-store.js";
+import { MemoryStore } from "./support/memory-store.js";
+
+const text = (value: string) => new TextEncoder().encode(value);
+
+function client(store: Store, options: Partial<CatalogOptions> = {}): CatalogClient {
+  return new CatalogClient({
+    store,
+    checkpoint: "run",
+    root: "run",
+    mode: "overwrite",
+    historySize: null,
+    rank: 0,
+    worldSize: 1,
+    level: 2,
+    retry: { baseDelayMs: 1 },
+    warn: () => {},
+    ...options,
+  });
+}
+
+function request(writeCount: number, extra: Partial<CommitRequest> = {}, objects = 2): CommitRequest {
+  return {
+    writeCount,
+    labels: {},
+    metadata: { leadTime: writeCount * 6 },
+    states: { "demo.State": { path: "states/demo.State", schemaHash: "h1" } },
+    objects: Array.from({ length: objects }, (_, index) => {
+      const bytes = text(`object ${index} of write ${writeCount}`);
+      return { key: `states/demo.State/f${index}.npy`, chunks: [bytes], size: bytes.byteLength };
+    }),
+    ...extra,
+  };
+}
+
+describe("CatalogClient commit (DESIGN §4)", () => {
+  it("commits a row readable through rows, manifest, readObject and verify", async () => {
+    const store = new MemoryStore();
+    const catalog = client(store);
+    const row = await catalog.commit(request(3, { labels: { member: 1 } }));
+    expect(row.commitId).toMatch(/^commit_00000003_[0-9a-f]{12}$/);
+    expect(row).toMatchObject({ writeCount: 3, labels: { member: 1 }, stateIds: ["demo.State"] });
+    const fresh = client(store);
+    expect(await fresh.rows()).toEqual([row]);
+    const manifest = await fresh.manifest(row);
+    expect(manifest.objects.map((object) => object.key)).toEqual([
+      "states/demo.State/f0.npy",
+      "states/demo.State/f1.npy",
+    ]);
+    expect(new TextDecoder().decode(await fresh.readObject(manifest, "states/demo.State/f1.npy"))).toBe(
+      "object 1 of write 3",
+    );
+    await fresh.verify(row);
+  });
+
+  it("makes k + 2 store calls in 3 sequential steps when no other writer intervened", async () => {
+    const store = new CountingStore(new MemoryStore());
+    const catalog = client(store, { mode: "append" });
+    await catalog.rows();
+    for (const k of [0, 1, 5, 20]) {
+      store.calls.length = 0;
+      await catalog.commit(request(k + 1, {}, k));
+      expect(store.calls.map((call) => call.op)).toEqual([...Array(k).fill("put"), "put?", "put?"]);
+    }
+  });
+
+  it("overwrite mode replaces the row with equal labels and deletes the retired commit in one call", async () => {
+    const inner = new MemoryStore();
+    const store = new CountingStore(inner);
+    const catalog = client(store);
+    const first = await catalog.commit(request(1, { labels: { a: 1 } }));
+    const other = await catalog.commit(request(1, { labels: { a: 2 } }));
+    store.calls.length = 0;
+    const second = await catalog.commit(request(2, { labels: { a: 1 } }));
+    expect(store.calls.map((call) => call.op)).toEqual(["put", "put", "put?", "put?", "delete"]);
+    expect((await client(inner).rows()).map((row) => row.commitId)).toEqual([
+      other.commitId,
+      second.commitId,
+    ]);
+    expect([...inner.objects.keys()].some((key) => key.includes(first.commitId))).toBe(false);
+  });
+
+  it("append mode trims only the new row's label group to historySize", async () => {
+    const store = new MemoryStore();
+    const catalog = client(store, { mode: "append", historySize: 2 });
+    const a1 = await catalog.commit(request(1, { labels: { g: "a" } }));
+    const b1 = await catalog.commit(request(1, { labels: { g: "b" } }));
+    const a2 = await catalog.commit(request(2, { labels: { g: "a" } }));
+    const a3 = await catalog.commit(request(3, { labels: { g: "a" } }));
+    expect((await catalog.rows()).map((row) => row.commitId)).toEqual([
+      b1.commitId,
+      a2.commitId,
+      a3.commitId,
+    ]);
+    expect([...store.objects.keys()].some((key) => key.includes(a1.commitId))).toBe(false);
+  });
+
+  it("re-reads and re-applies on a conflict, losing no row of another writer", async () => {
+    const store = new CountingStore(new MemoryStore());
+    const a = client(store, { mode: "append" });
+    const b = client(store, { mode: "append" });
+    await a.rows();
+    await b.rows();
+    const fromB = await b.commit(request(1, { labels: { w: "b" } }));
+    store.calls.length = 0;
+    const fromA = await a.commit(request(1, { labels: { w: "a" } }));
+    // objects, manifest, failed swap, re-read, swap
+    expect(store.calls.map((call) => call.op)).toEqual(["put", "put", "put?", "put?", "get", "put?"]);
+    expect((await b.rows()).map((row) => row.commitId)).toEqual([fromB.commitId, fromA.commitId]);
+  });
+
+  it("an abort before the commit point leaves the catalog unchanged and the objects removed", async () => {
+    const store = new MemoryStore();
+    const catalog = client(store);
+    const before = await catalog.commit(request(1));
+    const controller = new AbortController();
+    controller.abort();
+    await expect(catalog.commit({ ...request(2), signal: controller.signal })).rejects.toMatchObject({
+      code: "E_ABORTED",
+    });
+    expect(await client(store).rows()).toEqual([before]);
+    expect([...store.objects.keys()].filter((key) => key.includes("commit_00000002"))).toEqual([]);
+  });
+
+  it("refuses object keys that leave the commit folder, before writing anything", async () => {
+    const store = new MemoryStore();
+    const catalog = client(store);
+    for (const key of ["../escape", "/abs", "manifest.json", "a//b"])
+      await expect(
+        catalog.commit({ ...request(1), objects: [{ key, chunks: [text("x")], size: 1 }] }),
+      ).rejects.toMatchObject({ code: "E_INVALID_KEY" });
+    expect(store.objects.size).toBe(0);
+  });
+});
+
+describe("CatalogClient reading", () => {
+  async function committed() {
+    const store = new MemoryStore();
+    const catalog = client(store);
+    const row = await catalog.commit(request(1));
+    return { store, row, reader: client(store) };
+  }
+
+  it("names the key of a truncated or altered object (CheckpointIntegrityError)", async () => {
+    const { store, row, reader } = await committed();
+    const key = `run/commits/${row.commitId}/states/demo.State/f0.npy`;
+    const entry = store.objects.get(key)!;
+    entry.bytes = entry.bytes.slice(0, 3);
+    const manifest = await reader.manifest(row);
+    const error = await reader.readObject(manifest, "states/demo.State/f0.npy").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CheckpointIntegrityError);
+    expect((error as CheckpointIntegrityError).key).toBe(key);
+    await expect(reader.verify(row)).rejects.toThrow(key);
+    entry.bytes = text("object 0 of write 2");
+    await expect(reader.readObject(manifest, "states/demo.State/f0.npy")).rejects.toThrow(/checksum|bytes/);
+  });
+
+  it("refuses a manifest whose keys leave the commit folder or whose commit id differs", async () => {
+    const { store, row, reader } = await committed();
+    const key = `run/commits/${row.commitId}/manifest.json`;
+    const manifest = JSON.parse(new TextDecoder().decode(store.objects.get(key)!.bytes));
+    for (const bad of [
+      { ...manifest, objects: [{ key: "../../other/catalog.json", size: 1, checksum: "crc32:00000000" }] },
+      { ...manifest, objects: [{ key: "/etc/passwd", size: 1, checksum: "crc32:00000000" }] },
+      { ...manifest, commitId: "commit_00000001_000000000000" },
+      { ...manifest, objects: "nope" },
+    ]) {
+      store.objects.get(key)!.bytes = text(JSON.stringify(bad));
+      await expect(client(store).manifest(row)).rejects.toBeInstanceOf(CheckpointIntegrityError);
+    }
+    void reader;
+  });
+
+  it("rebuilds a missing catalog from manifests, honouring mode and history, and writes it back", async () => {
+    const store = new MemoryStore();
+    const writer = client(store, { mode: "append", historySize: 2 });
+    const rows = [];
+    for (let i = 1; i <= 3; i++) rows.push(await writer.commit(request(i, { labels: { g: 1 } })));
+    rows.push(await writer.commit(request(1, { labels: { g: 2 } })));
+    const expected = await writer.rows();
+    store.objects.delete("run/catalog.json");
+    // A commit whose manifest is there but whose catalog swap never happened is picked up too,
+    // as DESIGN §4 rebuilds from every manifest; an unreadable manifest is skipped with a warning.
+    await store.put("run/commits/commit_00000009_aaaaaaaaaaaa/manifest.json", text("{"));
+    const warnings: string[] = [];
+    const reader = client(store, { mode: "append", historySize: 2, warn: (m) => warnings.push(m) });
+    const rebuilt = await reader.rows();
+    expect(rebuilt.map((row) => row.commitId).sort()).toEqual(expected.map((row) => row.commitId).sort());
+    // ordered by write count, then time
+    expect(rebuilt.map((row) => row.writeCount)).toEqual([1, 2, 3]);
+    expect(warnings).toContainEqual(expect.stringContaining("commit_00000009_aaaaaaaaaaaa"));
+    expect(store.objects.has("run/catalog.json")).toBe(true);
+    expect(await client(store).rows()).toEqual(rebuilt);
+  });
+
+  it("rebuilds a damaged catalog and replaces it with compare-and-swap", async () => {
+    const store = new MemoryStore();
+    const row = await client(store).commit(request(1));
+    await store.put("run/catalog.json", text("{ not json"));
+    expect(await client(store).rows()).toEqual([row]);
+    expect(
+      JSON.parse(new TextDecoder().decode(store.objects.get("run/catalog.json")!.bytes)).rows,
+    ).toHaveLength(1);
+  });
+
+  it("refuses a catalog written by a newer format instead of rebuilding over it", async () => {
+    const store = new MemoryStore();
+    await store.put("run/catalog.json", text(JSON.stringify({ format: "ckpt.catalog", version: 99 })));
+    await expect(client(store).rows()).rejects.toBeInstanceOf(CheckpointCatalogError);
+  });
+
+  it("an empty checkpoint reads as no rows and writes nothing", async () => {
+    const store = new MemoryStore();
+    expect(await client(store).rows()).toEqual([]);
+    expect(store.objects.size).toBe(0);
+  });
+});
+
+describe("CatalogClient gc", () => {
+  it("removes unreferenced commit folders older than the grace period, honouring dryRun", async () => {
+    const store = new MemoryStore();
+    const catalog = client(store);
+    const kept = await catalog.commit(request(1));
+    // an orphan: objects and manifest put, catalog never swapped
+    await store.put("run/commits/commit_00000002_bbbbbbbbbbbb/states/x.npy", text("12345"));
+    await store.put("run/commits/commit_00000002_bbbbbbbbbbbb/manifest.json", text("{}"));
+    expect(await catalog.gc({ olderThan: 60_000 })).toEqual({ removed: [], bytes: 0 });
+    expect(await catalog.gc({ olderThan: 0, dryRun: true })).toEqual({
+      removed: ["commit_00000002_bbbbbbbbbbbb"],
+      bytes: 7,
+    });
+    expect(store.objects.has("run/commits/commit_00000002_bbbbbbbbbbbb/states/x.npy")).toBe(true);
+    expect((await catalog.gc({ olderThan: 0 })).removed).toEqual(["commit_00000002_bbbbbbbbbbbb"]);
+    expect([...store.objects.keys()].filter((key) => key.startsWith("run/commits/"))).toEqual(
+      [...store.objects.keys()].filter((key) => key.includes(kept.commitId)),
+    );
+    await catalog.verify(kept);
+  });
+});
+
+describe("CatalogClient unknown outcomes", () => {
+  /** Fails the n-th put matching `match` after it took effect, as a lost response would. */
+  function losingStore(inner: Store, match: (key: string) => boolean, when: "before" | "after"): Store {
+    let armed = true;
+    return Object.assign(Object.create(inner) as Store, {
+      put: async (...args: Parameters<Store["put"]>) => {
+        if (armed && match(args[0])) {
+          armed = false;
+          if (when === "before") throw new TransientStoreError(args[0], "injected");
+          await inner.put(...args);
+          throw new TransientStoreError(args[0], "injected after the put");
+        }
+        return inner.put(...args);
+      },
+    });
+  }
+
+  for (const when of ["before", "after"] as const)
+    it(`a catalog put failing ${when} it took effect is resolved by reading back: exactly one row`, async () => {
+      const inner = new MemoryStore();
+      const catalog = client(
+        losingStore(inner, (key) => key.endsWith("catalog.json"), when),
+        {
+          mode: "append",
+        },
+      );
+      await catalog.rows();
+      const row = await catalog.commit(request(1));
+      expect((await client(inner).rows()).map((r) => r.commitId)).toEqual([row.commitId]);
+    });
+});
