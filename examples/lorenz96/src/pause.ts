@@ -1,0 +1,140 @@
+import type {
+  Body,
+  CallOptions,
+  GetOptions,
+  GetResult,
+  GetStreamResult,
+  ListOptions,
+  ListPage,
+  ObjectInfo,
+  PutOptions,
+  Store,
+} from "@ckpt/core";
+
+/**
+ * Where the demo stops the job. The commit protocol puts every object of a commit, then its
+ * `manifest.json`, then swaps `catalog.json` (the commit point), so these are the places where a
+ * crash leaves a different picture behind.
+ */
+export const KILL_POINTS = [
+  "between-steps",
+  "mid-commit",
+  "before-commit-point",
+  "after-commit-point",
+] as const;
+
+/** One of {@link KILL_POINTS}. */
+export type KillPoint = (typeof KILL_POINTS)[number];
+
+/** What each kill point means, for the demo's output. */
+export const KILL_POINT_TEXT: Readonly<Record<KillPoint, string>> = {
+  "between-steps": "after the step's output files were written, before session.write()",
+  "mid-commit": "in the middle of a commit: some of its objects stored, no manifest yet",
+  "before-commit-point":
+    "in the middle of a commit: objects and manifest stored, catalog.json not yet swapped",
+  "after-commit-point": "just after the catalog.json swap (the commit point), before anything else",
+};
+
+/** A planned stop: during write number `write` (1-based), at `point`. */
+export interface PausePlan {
+  readonly write: number;
+  readonly point: KillPoint;
+}
+
+/** Parses `"17:mid-commit"`. */
+export function parsePausePlan(text: string): PausePlan {
+  const [writeText, point] = text.split(":");
+  const write = Number(writeText);
+  if (!Number.isInteger(write) || write < 1 || !KILL_POINTS.includes(point as KillPoint))
+    throw new Error(`--pause must be <write>:<${KILL_POINTS.join("|")}>, not ${JSON.stringify(text)}`);
+  return { write, point: point as KillPoint };
+}
+
+const never = new Promise<never>(() => {});
+
+/**
+ * The demo's instrument: a store wrapper that freezes the job at a planned point of a planned
+ * write, so the SIGKILL that follows lands exactly there every run instead of wherever a timer
+ * happens to fall. Once frozen, every store call of the job hangs forever, which is also how the
+ * in-process (memory://) variant stands in for a killed process.
+ */
+export class PausingStore implements Store {
+  readonly #inner: Store;
+  readonly #plan: PausePlan | undefined;
+  readonly #onPause: (plan: PausePlan) => void;
+  #write = 0;
+  #frozen = false;
+
+  constructor(inner: Store, plan: PausePlan | undefined, onPause: (plan: PausePlan) => void) {
+    this.#inner = inner;
+    this.#plan = plan;
+    this.#onPause = onPause;
+  }
+
+  get url(): string {
+    return this.#inner.url;
+  }
+
+  /** Whether the job has been frozen. */
+  get frozen(): boolean {
+    return this.#frozen;
+  }
+
+  /** The job calls this before each `session.write()` with the write's 1-based number. */
+  beginWrite(write: number): void {
+    this.#write = write;
+  }
+
+  /** Freezes here if the plan says so (for the points that are not store calls). */
+  async checkpointReached(point: KillPoint): Promise<void> {
+    if (this.#due(point)) await this.#freeze();
+  }
+
+  #due(point: KillPoint): boolean {
+    return !this.#frozen && this.#plan?.point === point && this.#plan.write === this.#write;
+  }
+
+  #freeze(): Promise<never> {
+    this.#frozen = true;
+    this.#onPause(this.#plan!);
+    return never;
+  }
+
+  async put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
+    if (this.#frozen) return never;
+    const isCatalog = key.endsWith("/catalog.json") || key === "catalog.json";
+    const isManifest = key.endsWith("/manifest.json");
+    if (isCatalog && this.#due("before-commit-point")) return this.#freeze();
+    const info = await this.#inner.put(key, body, options);
+    if (this.#frozen) return never;
+    if (!isCatalog && !isManifest && key.includes("/commits/") && this.#due("mid-commit"))
+      return this.#freeze();
+    if (isCatalog && this.#due("after-commit-point")) return this.#freeze();
+    return info;
+  }
+
+  async get(key: string, options?: GetOptions): Promise<GetResult> {
+    if (this.#frozen) return never;
+    return this.#inner.get(key, options);
+  }
+
+  async getStream(key: string, options?: GetOptions): Promise<GetStreamResult> {
+    if (this.#frozen) return never;
+    return this.#inner.getStream(key, options);
+  }
+
+  async head(key: string, options?: CallOptions): Promise<ObjectInfo | undefined> {
+    if (this.#frozen) return never;
+    return this.#inner.head(key, options);
+  }
+
+  async list(prefix: string, options?: ListOptions): Promise<ListPage> {
+    if (this.#frozen) return never;
+    return this.#inner.list(prefix, options);
+  }
+
+  async delete(keys: readonly string[], options?: CallOptions): Promise<void> {
+    if (this.#frozen) return never;
+    return this.#inner.delete(keys, options);
+  }
+}
