@@ -35,6 +35,7 @@ import {
   type RetryPolicy,
   retryPolicy,
   sleep,
+  withRetry,
 } from "./retry.js";
 import { applyRowChange, type RowPolicy } from "./row-change.js";
 
@@ -160,11 +161,20 @@ export class CatalogClient {
     let manifestMaybeWritten = false;
     let manifest: Manifest;
     try {
-      const entries = await putObjects(this.store, folder, request.objects, {
-        concurrency: this.#concurrency,
-        policy: this.#policy,
-        signal,
-      });
+      // A client without a cached catalog reads it alongside the object puts (no extra sequential
+      // step) and before its manifest exists, so a rebuild of a missing catalog cannot pick up a
+      // commit that is still in flight.
+      const [put, loaded] = await Promise.allSettled([
+        putObjects(this.store, folder, request.objects, {
+          concurrency: this.#concurrency,
+          policy: this.#policy,
+          signal,
+        }),
+        this.#cache === undefined ? this.#load(signal) : undefined,
+      ]);
+      if (put.status === "rejected") throw put.reason;
+      if (loaded.status === "rejected") throw loaded.reason;
+      const entries = put.value;
       manifest = buildManifest({
         checkpoint: this.checkpoint,
         commitId,
@@ -286,7 +296,7 @@ export class CatalogClient {
     this.#warn(
       `The catalog of "${this.root}" was ${snapshot.state === "missing" ? "missing" : `damaged (${snapshot.detail})`}; rebuilt it from ${rows.length} commit manifest(s)`,
     );
-    const file = this.#catalogFile(rows, 1, []);
+    const file = this.#catalogFile(rows, 1, [newUpdateId()]);
     try {
       const info = await this.store.put(
         this.catalogKey,
@@ -337,7 +347,18 @@ export class CatalogClient {
         const current = new Set(fresh.file?.rows.map((existing) => existing.commitId));
         return change.dropped.filter((dropped) => !current.has(dropped.commitId));
       }
-      if (outcome === "unknown") throw this.#unknownOutcome(row, failure);
+      if (outcome === "unknown") {
+        // The log no longer reaches back to our sequence number (our cached catalog was far
+        // behind) and our row is not in the catalog: either the update never landed, or it
+        // landed and a later writer retired the row and deleted its folder. The manifest tells.
+        const manifestKey = `${this.commitFolder(row.commitId)}/${MANIFEST_NAME}`;
+        const present = await withRetry(this.#policy, undefined, () => this.store.head(manifestKey)).catch(
+          (error: unknown) => {
+            throw this.#unknownOutcome(row, error);
+          },
+        );
+        if (present === undefined) return [];
+      }
       if (failure instanceof PreconditionFailedError) {
         if (++conflicts > this.#policy.conflicts)
           throw new CheckpointCatalogError(
