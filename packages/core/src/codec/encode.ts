@@ -1,0 +1,343 @@
+/**
+ * The value encoder: one JSON description plus one `.npy` blob per typed or n-d array.
+ *
+ * Description format (version 1):
+ * - `null`, booleans, finite numbers other than -0, and well-formed strings are themselves;
+ * - arrays are JSON arrays of descriptions;
+ * - a plain object without an own `kind` key is a JSON object of descriptions, in the object's key
+ *   order; one with a `kind` key is `{"kind":"object","entries":{…}}`;
+ * - everything else is tagged with `kind`: `number` (`"NaN"`, `"Infinity"`, `"-Infinity"`, `"-0"`),
+ *   `bigint` (decimal), `date` (ISO 8601), `undefined` (only as an object property or Map value),
+ *   `map` (`entries: [[key, description], …]`), `typedarray` and `ndarray`
+ *   (`jsType`, `dtype`, `shape`, `blob`).
+ */
+import { CheckpointSerializationError } from "../errors.js";
+import { dtypeOfArray, type TypedArray } from "./dtypes.js";
+import type { JsonValue } from "./json.js";
+import { setOwn } from "./json.js";
+import { encodeNpy, isShape, shapeSize } from "./npy.js";
+import { BlobNamer, indexPath, mapEntryPath, nameSegment, propertyPath } from "./path.js";
+
+/** One binary object of an encoded value, e.g. a .npy file. `name` is a single safe key segment, unique within one encode call. */
+export interface EncodedBlob {
+  readonly name: string;
+  /** The bytes, in order; typed array data is a view of the live array, not a copy. */
+  readonly chunks: readonly Uint8Array[];
+  readonly size: number;
+}
+
+/** A value encoded: its description (JSON) and its blobs. */
+export interface EncodedValue {
+  readonly description: JsonValue;
+  readonly blobs: readonly EncodedBlob[];
+}
+
+/** Values nested deeper than this are refused (the decoder would otherwise exhaust the stack). */
+export const MAX_DEPTH = 1000;
+
+type Where = "root" | "element" | "property";
+
+function describeType(value: unknown): string {
+  if (typeof value === "function") return "a function";
+  if (typeof value === "symbol") return "a symbol";
+  if (typeof value !== "object" || value === null) return typeof value;
+  const proto = Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null;
+  const name = typeof proto?.constructor?.name === "string" ? proto.constructor.name : "anonymous class";
+  if (value instanceof Set) return "a Set (store an array instead)";
+  if (value instanceof ArrayBuffer || value instanceof DataView)
+    return `a ${name} (store a typed array such as Uint8Array instead)`;
+  if (value instanceof Promise) return "a Promise (await it first)";
+  if (ArrayBuffer.isView(value) || value instanceof Map || value instanceof Date || Array.isArray(value))
+    return `an instance of ${name}, a subclass (only the built-in class itself round-trips)`;
+  return `an instance of ${name} (only plain objects, arrays, Map, Date and typed arrays are stored)`;
+}
+
+/**
+ * Encodes values into descriptions and blobs. One encoder may encode several values (the fields of
+ * a state); blob names are unique and shared references are detected across all of them.
+ */
+export class ValueEncoder {
+  readonly blobs: EncodedBlob[] = [];
+  readonly #inline: boolean;
+  readonly #namer = new BlobNamer();
+  /** Every object reached so far and the path it was first reached at. */
+  readonly #seen = new Map<object, string>();
+  /** Objects on the current descent, to tell a cycle from a shared reference. */
+  readonly #ancestors = new Set<object>();
+  /** Byte ranges of the typed arrays reached so far, by buffer, to refuse aliased memory. */
+  readonly #buffers = new Map<ArrayBufferLike, { start: number; end: number; path: string }[]>();
+
+  /** `inline`: JSON only, no blobs (metadata): one-element arrays become scalars, longer ones are refused. */
+  constructor(options: { readonly inline?: boolean } = {}) {
+    this.#inline = options.inline ?? false;
+  }
+
+  /** Encodes `value`; `path` names it in errors, `segments` name its blobs. */
+  encode(value: unknown, path: string, segments: readonly string[] = [], where: Where = "root"): JsonValue {
+    return this.#encode(value, path, segments, where, 0);
+  }
+
+  #encode(value: unknown, path: string, segments: readonly string[], where: Where, depth: number): JsonValue {
+    switch (typeof value) {
+      case "boolean":
+        return value;
+      case "string":
+        if (!value.isWellFormed())
+          throw new CheckpointSerializationError(
+            path,
+            "unsupported checkpoint value: a string with a lone surrogate (not well-formed Unicode)",
+          );
+        return value;
+      case "number":
+        if (Number.isFinite(value) && !Object.is(value, -0)) return value;
+        return { kind: "number", value: Object.is(value, -0) ? "-0" : String(value) };
+      case "bigint":
+        return { kind: "bigint", value: value.toString() };
+      case "undefined":
+        if (where === "property") return { kind: "undefined" };
+        throw new CheckpointSerializationError(
+          path,
+          where === "element"
+            ? "unsupported checkpoint value: undefined inside an array (use null)"
+            : "unsupported checkpoint value: undefined",
+        );
+      case "function":
+      case "symbol":
+        throw new CheckpointSerializationError(path, `unsupported checkpoint value: ${describeType(value)}`);
+    }
+    if (value === null) return null;
+    const object = value as object;
+    if (depth >= MAX_DEPTH)
+      throw new CheckpointSerializationError(path, `value nested more than ${MAX_DEPTH} levels deep`);
+    this.#visit(object, path);
+    this.#ancestors.add(object);
+    try {
+      return this.#encodeObject(object, path, segments, depth);
+    } finally {
+      this.#ancestors.delete(object);
+    }
+  }
+
+  #visit(object: object, path: string): void {
+    const first = this.#seen.get(object);
+    if (first !== undefined) {
+      if (this.#ancestors.has(object))
+        throw new CheckpointSerializationError(
+          path,
+          `a cycle: this is the same object as its ancestor ${first}; checkpoint values must be trees`,
+        );
+      throw new CheckpointSerializationError(
+        path,
+        `a shared reference: the same object as ${first}; a round trip would make two copies (store it once, or copy it)`,
+      );
+    }
+    this.#seen.set(object, path);
+  }
+
+  #encodeObject(object: object, path: string, segments: readonly string[], depth: number): JsonValue {
+    const proto = Object.getPrototypeOf(object) as object | null;
+    const dtype = dtypeOfArray(object);
+    if (dtype !== undefined) return this.#encodeArray(object as TypedArray, undefined, path, segments);
+    if (proto === Array.prototype && Array.isArray(object))
+      return this.#encodeList(object, path, segments, depth);
+    if (proto === Object.prototype || proto === null) return this.#encodePlain(object, path, segments, depth);
+    if (proto === Map.prototype)
+      return this.#encodeMap(object as Map<unknown, unknown>, path, segments, depth);
+    if (proto === Date.prototype) {
+      const time = (object as Date).getTime();
+      if (Number.isNaN(time))
+        throw new CheckpointSerializationError(path, "unsupported checkpoint value: an invalid Date");
+      return { kind: "date", value: (object as Date).toISOString() };
+    }
+    throw new CheckpointSerializationError(path, `unsupported checkpoint value: ${describeType(object)}`);
+  }
+
+  #encodeList(list: unknown[], path: string, segments: readonly string[], depth: number): JsonValue {
+    const out: JsonValue[] = [];
+    for (let k = 0; k < list.length; k++) {
+      if (!Object.hasOwn(list, k))
+        throw new CheckpointSerializationError(
+          indexPath(path, k),
+          "unsupported checkpoint value: a hole in a sparse array",
+        );
+      out.push(
+        this.#encode(list[k], indexPath(path, k), [...segments, nameSegment(k)], "element", depth + 1),
+      );
+    }
+    if (Object.keys(list).length !== list.length)
+      throw new CheckpointSerializationError(
+        path,
+        "unsupported checkpoint value: an array with named properties besides its elements",
+      );
+    return out;
+  }
+
+  #encodePlain(object: object, path: string, segments: readonly string[], depth: number): JsonValue {
+    const keys = Reflect.ownKeys(object);
+    for (const key of keys) {
+      if (typeof key === "symbol")
+        throw new CheckpointSerializationError(
+          path,
+          `unsupported checkpoint value: an object with a symbol key (${String(key)})`,
+        );
+      const descriptor = Object.getOwnPropertyDescriptor(object, key)!;
+      const where = propertyPath(path, key);
+      if (!("value" in descriptor))
+        throw new CheckpointSerializationError(
+          where,
+          "unsupported checkpoint value: a getter/setter property",
+        );
+      if (!descriptor.enumerable)
+        throw new CheckpointSerializationError(
+          where,
+          "unsupported checkpoint value: a non-enumerable property",
+        );
+      if (!key.isWellFormed())
+        throw new CheckpointSerializationError(
+          path,
+          `unsupported checkpoint value: a key with a lone surrogate (${JSON.stringify(key)})`,
+        );
+    }
+    const nd = this.#ndArrayParts(object as Record<string, unknown>, keys as string[], path);
+    if (nd !== undefined) {
+      this.#visit(nd.shape, propertyPath(path, "shape"));
+      this.#visit(nd.data, propertyPath(path, "data"));
+      return this.#encodeArray(nd.data, nd.shape, path, segments);
+    }
+    const entries: Record<string, JsonValue> = {};
+    for (const key of keys as string[]) {
+      const item = (object as Record<string, unknown>)[key];
+      setOwn(
+        entries,
+        key,
+        this.#encode(item, propertyPath(path, key), [...segments, nameSegment(key)], "property", depth + 1),
+      );
+    }
+    return Object.hasOwn(object, "kind") ? { kind: "object", entries } : entries;
+  }
+
+  /** `{ data: TypedArray, shape: number[] }` with exactly those keys is an n-d array. */
+  #ndArrayParts(
+    object: Record<string, unknown>,
+    keys: readonly string[],
+    path: string,
+  ): { data: TypedArray; shape: number[] } | undefined {
+    if (keys.length !== 2 || !keys.includes("data") || !keys.includes("shape")) return undefined;
+    const data = object.data;
+    const shape = object.shape;
+    if (dtypeOfArray(data) === undefined || !Array.isArray(shape)) return undefined;
+    if (Object.getPrototypeOf(shape) !== Array.prototype || !isShape(shape))
+      throw new CheckpointSerializationError(
+        propertyPath(path, "shape"),
+        "an n-d array's shape must be an array of at most 64 non-negative integers",
+      );
+    const typed = data as TypedArray;
+    if (shapeSize(shape) !== typed.length)
+      throw new CheckpointSerializationError(
+        path,
+        `an n-d array whose shape ${JSON.stringify(shape)} holds ${shapeSize(shape) ?? "too many"} elements but whose data has ${typed.length}`,
+      );
+    return { data: typed, shape };
+  }
+
+  #encodeMap(
+    map: Map<unknown, unknown>,
+    path: string,
+    segments: readonly string[],
+    depth: number,
+  ): JsonValue {
+    const entries: JsonValue[] = [];
+    for (const [key, item] of map) {
+      if (typeof key !== "string")
+        throw new CheckpointSerializationError(
+          path,
+          `checkpoint dictionaries must use string keys: a Map key is ${typeof key === "object" ? describeType(key) : `${typeof key} ${String(key)}`}`,
+        );
+      if (!key.isWellFormed())
+        throw new CheckpointSerializationError(
+          path,
+          `unsupported checkpoint value: a Map key with a lone surrogate (${JSON.stringify(key)})`,
+        );
+      entries.push([
+        key,
+        this.#encode(item, mapEntryPath(path, key), [...segments, nameSegment(key)], "property", depth + 1),
+      ]);
+    }
+    return { kind: "map", entries };
+  }
+
+  #encodeArray(
+    data: TypedArray,
+    shape: readonly number[] | undefined,
+    path: string,
+    segments: readonly string[],
+  ): JsonValue {
+    const dtype = dtypeOfArray(data)!;
+    if (this.#inline) {
+      if (data.length === 1) {
+        const scalar = data[0]!;
+        return typeof scalar === "bigint"
+          ? { kind: "bigint", value: scalar.toString() }
+          : this.#encode(scalar, path, segments, "root", 0);
+      }
+      throw new CheckpointSerializationError(
+        path,
+        `a ${dtype.jsType} of ${data.length} elements cannot be stored inline (metadata takes one-element arrays as scalars; pass a plain array instead)`,
+      );
+    }
+    this.#checkAliasing(data, path);
+    const { chunks, size } = encodeNpy(data, shape ?? [data.length], path);
+    const name = this.#namer.name(segments, ".npy");
+    this.blobs.push({ name, chunks, size });
+    return {
+      kind: shape === undefined ? "typedarray" : "ndarray",
+      jsType: dtype.jsType,
+      dtype: dtype.descr,
+      shape: shape === undefined ? [data.length] : [...shape],
+      blob: name,
+    };
+  }
+
+  /** Two typed arrays over overlapping bytes would come back as independent copies. */
+  #checkAliasing(data: TypedArray, path: string): void {
+    if (data.byteLength === 0) return;
+    const start = data.byteOffset;
+    const end = start + data.byteLength;
+    let ranges = this.#buffers.get(data.buffer);
+    if (ranges === undefined) {
+      ranges = [];
+      this.#buffers.set(data.buffer, ranges);
+    }
+    for (const other of ranges)
+      if (start < other.end && other.start < end)
+        throw new CheckpointSerializationError(
+          path,
+          `a shared reference: this typed array shares memory with ${other.path}; a round trip would make two copies (copy one with .slice())`,
+        );
+    ranges.push({ start, end, path });
+  }
+}
+
+/**
+ * Encodes a value into a JSON description and its `.npy` blobs. `path` names the value in error
+ * messages (`state.demo.RngState`). Typed array bytes are not copied: the blobs' chunks are views
+ * of the live arrays, so write them before changing the arrays.
+ *
+ * @example
+ * const { description, blobs } = encodeValue({ seed: 1n, weights: new Float32Array(8) }, "state.demo");
+ * // description: { seed: { kind: "bigint", value: "1" }, weights: { kind: "typedarray", …, blob: "weights.npy" } }
+ */
+export function encodeValue(value: unknown, path: string): EncodedValue {
+  const encoder = new ValueEncoder();
+  const description = encoder.encode(value, path);
+  return { description, blobs: encoder.blobs };
+}
+
+/**
+ * JSON-only encoding for checkpoint metadata: the same description format, without blobs. A typed
+ * array or n-d array of one element becomes its scalar (as earth2studio's `write` does); longer
+ * ones are refused with `CheckpointSerializationError` (pass a plain array instead).
+ */
+export function encodeMetadataValue(value: unknown, path: string): JsonValue {
+  return new ValueEncoder({ inline: true }).encode(value, path);
+}

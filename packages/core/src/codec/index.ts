@@ -1,0 +1,9 @@
+export { decodeMetadataValue, decodeValue, ValueDecoder } from "./decode.js";
+export type { DtypeInfo, DtypeName, TypedArray, TypedArrayByDtype, TypedArrayName } from "./dtypes.js";
+export { DTYPES, dtypeOfArray, dtypeOfDescr, dtypeOfJsType, dtypeOfName } from "./dtypes.js";
+export type { EncodedBlob, EncodedValue } from "./encode.js";
+export { encodeMetadataValue, encodeValue, MAX_DEPTH, ValueEncoder } from "./encode.js";
+export type { JsonValue } from "./json.js";
+export { canonicalHash, canonicalJson, jsonBytes, jsonText, parseJsonBytes } from "./json.js";
+export type { NpyArray, NpyHeader } from "./npy.js";
+export { decodeNpy, encodeNpy, MAX_NDIM, npyHeader, readNpyHeader } from "./npy.js";
