@@ -1,4 +1,31 @@
+export {
+  bindCheckpointState,
+  type CheckpointStateHandle,
+  isCheckpointStateType,
+  type StateValue,
+} from "./binding.js";
+export { Checkpoint, type OpenOptions, type SelectOptions, type VerifyMode } from "./checkpoint.js";
 export * from "./checksum.js";
+export * from "./codec/index.js";
+export * from "./state/index.js";
 export * from "./commit/index.js";
+export { CheckpointEntry } from "./entry.js";
 export * from "./errors.js";
+export {
+  type CatalogHeader,
+  type CatalogTableRow,
+  displayValue,
+  formatCatalog,
+  formatDuration,
+} from "./format.js";
+export type { MetadataInput } from "./metadata.js";
+export { NullCheckpoint } from "./null-checkpoint.js";
+export {
+  type CheckpointLevel,
+  type CheckpointMode,
+  type CheckpointOptions,
+  validateCheckpointName,
+} from "./options.js";
+export { detectRank, RANK_VARIABLES, type RankInfo, rankRoot, resolveRank } from "./ranks.js";
+export { CheckpointSession } from "./session.js";
 export * from "./store/index.js";

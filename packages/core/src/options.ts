@@ -1,0 +1,176 @@
+import { z } from "zod";
+import { CheckpointOptionError } from "./errors.js";
+import { validateKey } from "./store/keys.js";
+import type { Store } from "./store/types.js";
+
+/** `"overwrite"` keeps one row per label set; `"append"` keeps up to `historySize` rows per label set. */
+export type CheckpointMode = "overwrite" | "append";
+
+/** 0: progress only (metadata); 1: item restart state; 2: full state. States are saved at level > 0. */
+export type CheckpointLevel = 0 | 1 | 2;
+
+/** Options of `new Checkpoint(name, options)` (DESIGN §5). Every field is optional. */
+export interface CheckpointOptions {
+  /** A store, or a store URL opened on first use. Default: `CKPT_STORE`, else `file://~/.cache/ckpt/checkpoints`. */
+  readonly store?: Store | string | undefined;
+  /** Default `"overwrite"`. */
+  readonly mode?: CheckpointMode | undefined;
+  /** Rows kept per label set in append mode; `null` (default) keeps every row. Overwrite mode forces 1. */
+  readonly historySize?: number | null | undefined;
+  /** Commit every N writes (default 1); `null`: only on `flush()` (and when `run` returns). */
+  readonly flushInterval?: number | null | undefined;
+  /** Default 2. */
+  readonly level?: CheckpointLevel | undefined;
+  /** Global rank; default detected from the environment (DESIGN §6). */
+  readonly rank?: number | undefined;
+  /** Number of ranks; default detected from the environment. */
+  readonly worldSize?: number | undefined;
+  /** Opaque to ckpt, handed to components through sessions and state handles. Default `"cpu"`. */
+  readonly device?: string | undefined;
+  /** Store calls in flight during one commit (default: the commit protocol's). */
+  readonly concurrency?: number | undefined;
+  /** Receives warnings (late restore, damaged rows skipped); default `process.emitWarning`. */
+  readonly warn?: ((message: string) => void) | undefined;
+  /** Environment read for the rank and the default store; default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv | undefined;
+}
+
+/** The options after validation and defaults. */
+export interface ResolvedOptions {
+  readonly store: Store | string | undefined;
+  readonly mode: CheckpointMode;
+  readonly historySize: number | null;
+  readonly flushInterval: number | null;
+  readonly level: CheckpointLevel;
+  readonly rank: number | undefined;
+  readonly worldSize: number | undefined;
+  readonly device: string;
+  readonly concurrency: number | undefined;
+  readonly warn: ((message: string) => void) | undefined;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+const isPositiveInteger = (value: unknown): boolean =>
+  typeof value === "number" && Number.isSafeInteger(value) && value >= 1;
+
+const isStore = (value: unknown): value is Store =>
+  typeof value === "object" &&
+  value !== null &&
+  ["put", "get", "getStream", "head", "list", "delete"].every(
+    (method) => typeof (value as Record<string, unknown>)[method] === "function",
+  );
+
+// Order of the fields is the order the original validates in, then ours; messages are the original's
+// with camelCased names.
+const OPTION_ORDER = [
+  "mode",
+  "flushInterval",
+  "historySize",
+  "level",
+  "rank",
+  "worldSize",
+  "device",
+  "store",
+  "concurrency",
+  "warn",
+  "env",
+] as const;
+
+/** One optional option: absent is fine, present must pass `check`, else `error` is the message. */
+const option = (check: (value: unknown) => boolean, error: string) =>
+  z
+    .unknown()
+    .refine((value) => value === undefined || check(value), { error })
+    .optional();
+
+const optionsSchema = z.strictObject({
+  mode: option(
+    (value) => value === "overwrite" || value === "append",
+    "mode must be 'overwrite' or 'append'.",
+  ),
+  flushInterval: option(
+    (value) => value === null || isPositiveInteger(value),
+    "flushInterval must be a positive integer or null.",
+  ),
+  historySize: option(
+    (value) => value === null || isPositiveInteger(value),
+    "historySize must be a positive integer or null.",
+  ),
+  level: option((value) => value === 0 || value === 1 || value === 2, "level must be 0, 1, or 2."),
+  rank: option(
+    (value) => typeof value === "number" && Number.isSafeInteger(value) && value >= 0,
+    "rank must be a non-negative integer.",
+  ),
+  worldSize: option(isPositiveInteger, "worldSize must be a positive integer."),
+  device: option((value) => typeof value === "string" && value !== "", "device must be a non-empty string."),
+  store: option(
+    (value) => isStore(value) || (typeof value === "string" && value.trim() !== ""),
+    "store must be a Store or a store URL string.",
+  ),
+  concurrency: option(isPositiveInteger, "concurrency must be a positive integer."),
+  warn: option((value) => typeof value === "function", "warn must be a function."),
+  env: option((value) => typeof value === "object" && value !== null, "env must be an object."),
+});
+
+/**
+ * Throws `CheckpointOptionError` unless `name` can be a checkpoint name: a non-empty string that is
+ * one safe store key segment (no `/`, `\`, `.`/`..`, control characters).
+ */
+export function validateCheckpointName(name: unknown): asserts name is string {
+  if (typeof name !== "string" || name === "")
+    throw new CheckpointOptionError("name", "A checkpoint name must be a non-empty string.");
+  try {
+    validateKey(name);
+    if (name.includes("/")) throw new Error("it must not contain '/'");
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new CheckpointOptionError(
+      "name",
+      `Checkpoint name ${JSON.stringify(name)} must be a single safe key segment (${reason}).`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * Validates `new Checkpoint(name, options)` options in the original's order and applies the
+ * defaults. The first invalid option is a `CheckpointOptionError` naming it.
+ */
+export function resolveOptions(name: string, options: unknown): ResolvedOptions {
+  if (options === undefined) options = {};
+  if (typeof options !== "object" || options === null || Array.isArray(options))
+    throw new CheckpointOptionError("options", "options must be an object.", { checkpoint: name });
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const rank = (issue: z.core.$ZodIssue): number => {
+      const option = issue.path[0];
+      const index = OPTION_ORDER.indexOf(option as (typeof OPTION_ORDER)[number]);
+      return index === -1 ? OPTION_ORDER.length : index;
+    };
+    const first = [...parsed.error.issues].sort((a, b) => rank(a) - rank(b))[0]!;
+    if (first.code === "unrecognized_keys") {
+      const option = first.keys[0] ?? "?";
+      throw new CheckpointOptionError(
+        option,
+        `Unknown option ${JSON.stringify(option)}; known options: ${OPTION_ORDER.join(", ")}.`,
+        { checkpoint: name },
+      );
+    }
+    throw new CheckpointOptionError(String(first.path[0] ?? "options"), first.message, { checkpoint: name });
+  }
+  const given = options as CheckpointOptions;
+  const mode = given.mode ?? "overwrite";
+  return {
+    store: given.store,
+    mode,
+    historySize: mode === "overwrite" ? 1 : (given.historySize ?? null),
+    flushInterval: given.flushInterval === undefined ? 1 : given.flushInterval,
+    level: given.level ?? 2,
+    rank: given.rank,
+    worldSize: given.worldSize,
+    device: given.device ?? "cpu",
+    concurrency: given.concurrency,
+    warn: given.warn,
+    env: given.env ?? process.env,
+  };
+}

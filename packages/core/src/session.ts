@@ -1,0 +1,374 @@
+import { type CheckpointStateHandle, resolveBinding, type StateBinding, type StateValue } from "./binding.js";
+import type { Checkpoint } from "./checkpoint.js";
+import type { JsonValue } from "./commit/catalog-format.js";
+import type { CatalogClient, CommitObject, Labels, Manifest } from "./commit/index.js";
+import { mapBounded } from "./commit/pool.js";
+import { activeSessions, runInSession } from "./context.js";
+import { CheckpointEntry } from "./entry.js";
+import { CheckpointIntegrityError, CheckpointSessionError, CheckpointStateCollisionError } from "./errors.js";
+import {
+  addPendingBinding,
+  attachBinding,
+  catalogClient,
+  emitWarning,
+  takePendingBindings,
+} from "./internal.js";
+import { encodeMetadata, type MetadataInput, metadataRecord } from "./metadata.js";
+import { encodeState, restoreState } from "./state/codec.js";
+import type { CheckpointStateType } from "./state/declare.js";
+
+/** The saved bytes of one state of a selected row, read when the session was selected. */
+export interface LoadedState {
+  readonly stateJson: Uint8Array;
+  readonly blobs: ReadonlyMap<string, Uint8Array>;
+  /** Store key of the state's folder, for messages. */
+  readonly folder: string;
+}
+
+const STATE_JSON = "state.json";
+
+/**
+ * Reads the saved states of `entry` (their state.json and blobs), each verified against the
+ * manifest, so that binding a state later can restore it synchronously.
+ */
+export async function loadStates(
+  client: CatalogClient,
+  entry: CheckpointEntry,
+  options: { signal?: AbortSignal | undefined; concurrency?: number | undefined } = {},
+): Promise<ReadonlyMap<string, LoadedState>> {
+  const loaded = new Map<string, LoadedState>();
+  if (entry.stateIds.length === 0) return loaded;
+  const manifest: Manifest = await client.manifest(entry.row, options);
+  for (const [stateId, { path }] of Object.entries(manifest.states)) {
+    const prefix = `${path}/`;
+    const keys = manifest.objects.map((object) => object.key).filter((key) => key.startsWith(prefix));
+    const bytes = await mapBounded(keys, options.concurrency ?? 8, options.signal, (key, signal) =>
+      client.readObject(manifest, key, { signal }),
+    );
+    const blobs = new Map<string, Uint8Array>();
+    let stateJson: Uint8Array | undefined;
+    keys.forEach((key, index) => {
+      const name = key.slice(prefix.length);
+      if (name === STATE_JSON) stateJson = bytes[index];
+      else blobs.set(name, bytes[index]!);
+    });
+    const folder = `${client.commitFolder(entry.commitId)}/${path}`;
+    if (stateJson === undefined)
+      throw new CheckpointIntegrityError(
+        `${folder}/${STATE_JSON}`,
+        `state ${stateId} is listed in the manifest of commit ${entry.commitId} without its ${STATE_JSON}`,
+      );
+    loaded.set(stateId, { stateJson, blobs, folder });
+  }
+  return loaded;
+}
+
+/** How a session starts: its row (if any), its labels, and the states read from the row. */
+export interface SessionInit {
+  readonly entry: CheckpointEntry | undefined;
+  readonly labels: Labels;
+  readonly loaded: ReadonlyMap<string, LoadedState>;
+}
+
+/**
+ * A checkpoint row being resumed, or a new row being written: the handle through which a workflow
+ * records restart boundaries (`write`), commits (`flush`), binds component state, and reads the
+ * row's metadata. Get one from `checkpoint.run(fn)`, `checkpoint.open()` or `checkpoint.select(row)`.
+ *
+ * `write` and `flush` are serialized per session: a second call waits for the first to finish.
+ */
+export class CheckpointSession {
+  /** The checkpoint this session belongs to. */
+  readonly checkpoint: Checkpoint;
+  #entry: CheckpointEntry | undefined;
+  readonly #labels: Labels;
+  #writeCount: number;
+  #pending = new Map<string, JsonValue>();
+  #dirty: boolean;
+  readonly #bound = new Map<string, StateBinding>();
+  readonly #reusable = new Set<string>();
+  #loaded: ReadonlyMap<string, LoadedState>;
+  #adopted = false;
+  #tail: Promise<void> | undefined;
+
+  /** @internal Sessions come from `Checkpoint.run`, `open` and `select`. */
+  constructor(checkpoint: Checkpoint, init: SessionInit) {
+    this.checkpoint = checkpoint;
+    this.#entry = init.entry;
+    this.#labels = Object.freeze({ ...init.labels });
+    this.#writeCount = init.entry?.writeCount ?? 0;
+    // A new session has a row to create: its first flush commits even without writes (item 15).
+    this.#dirty = init.entry === undefined;
+    this.#loaded = init.loaded;
+  }
+
+  /** Whether this session resolves to an existing catalog row. */
+  get exists(): boolean {
+    return this.#entry !== undefined;
+  }
+
+  /** Whether this session is the innermost active session of the current async context. */
+  get isActive(): boolean {
+    return activeSessions().at(-1) === this;
+  }
+
+  /** The commit id of the session's row; `undefined` before its first commit. */
+  get commitId(): string | undefined {
+    return this.#entry?.commitId;
+  }
+
+  /** The session's row; `undefined` before its first commit. */
+  get entry(): CheckpointEntry | undefined {
+    return this.#entry;
+  }
+
+  /** The store folder of the session's commit. Throws for a session that has no row yet. */
+  get commitFolder(): string {
+    if (this.#entry === undefined)
+      throw new CheckpointSessionError(this.checkpoint.name, "This checkpoint session does not exist.");
+    return `${this.checkpoint.root}/commits/${this.#entry.commitId}`;
+  }
+
+  /** The checkpoint's device (opaque to ckpt). */
+  get device(): string {
+    return this.checkpoint.device;
+  }
+
+  /** The labels of the session's row (or those given to `select`); `{}` by default. */
+  get labels(): Labels {
+    return this.#labels;
+  }
+
+  /** Restart boundaries recorded: the row's count when resumed, plus the writes since. */
+  get writeCount(): number {
+    return this.#writeCount;
+  }
+
+  /** Metadata of the session's row, decoded once (`{}` for a session without a row). */
+  get metadata(): Readonly<Record<string, unknown>> {
+    return this.#entry?.metadata ?? Object.freeze({});
+  }
+
+  /** Alias of `metadata` (the original's compatibility name). */
+  get artifacts(): Readonly<Record<string, unknown>> {
+    return this.metadata;
+  }
+
+  /** `metadata.leadTime`, when present. */
+  get leadTime(): unknown {
+    return this.#entry?.leadTime;
+  }
+
+  /**
+   * One metadata value of the session's row. A missing name is a `CheckpointSessionError`.
+   *
+   * @example
+   * const latest = await checkpoint.select(-1);
+   * const leadTime = latest.metadataValue("leadTime");
+   */
+  metadataValue(name: string): unknown {
+    const metadata = this.metadata;
+    if (!Object.hasOwn(metadata, name))
+      throw new CheckpointSessionError(
+        this.checkpoint.name,
+        `Metadata '${name}' not found in checkpoint session.`,
+      );
+    return metadata[name];
+  }
+
+  /** Alias of `metadataValue` (the original's compatibility name). */
+  artifact(name: string): unknown {
+    return this.metadataValue(name);
+  }
+
+  /**
+   * Binds a live state object to this session (restoring it from the row at level > 0), like
+   * `bindCheckpointState` inside `run`, but without needing the session to be active.
+   */
+  bind<V extends object>(handle: CheckpointStateHandle<V>): CheckpointStateHandle<V>;
+  bind<T extends CheckpointStateType>(
+    type: T,
+    initialValue: StateValue<T>,
+  ): CheckpointStateHandle<StateValue<T>>;
+  bind(typeOrHandle: unknown, initialValue?: unknown): CheckpointStateHandle {
+    return this[attachBinding](resolveBinding(typeOrHandle, initialValue));
+  }
+
+  /** @internal Binds (and restores) `binding` in this session. */
+  [attachBinding](binding: StateBinding): CheckpointStateHandle {
+    const id = binding.type.id;
+    const existing = this.#bound.get(id);
+    if (existing === binding) {
+      if (binding.session !== this) binding.attach(this.checkpoint, this, binding.stateLoaded);
+      return binding.handle;
+    }
+    if (existing !== undefined && !this.#reusable.has(id))
+      throw new CheckpointStateCollisionError(id, this.checkpoint.name);
+    const saved = this.checkpoint.level > 0 ? this.#loaded.get(id) : undefined;
+    if (saved !== undefined)
+      restoreState(binding.type, binding.value, saved.stateJson, (name) => {
+        const blob = saved.blobs.get(name);
+        if (blob === undefined)
+          throw new CheckpointIntegrityError(
+            `${saved.folder}/${name}`,
+            `state ${id} names a blob that its commit does not hold`,
+          );
+        return blob;
+      });
+    this.#reusable.delete(id);
+    binding.attach(this.checkpoint, this, saved !== undefined);
+    this.#bound.set(id, binding);
+    return binding.handle;
+  }
+
+  /**
+   * Records a safe restart boundary: `writeCount += 1`, the metadata is merged into the pending
+   * metadata (it accumulates across writes; one-element typed arrays become scalars), and the
+   * session is dirty. When `flushInterval` is set and `writeCount % flushInterval === 0` it commits;
+   * if that commit fails, `writeCount`, the pending metadata and dirtiness are restored and the
+   * error is rethrown.
+   *
+   * @returns the committed row when this write committed, else `undefined`.
+   */
+  write(metadata?: MetadataInput): Promise<CheckpointEntry | undefined> {
+    return this.#serial(async () => {
+      const encoded = encodeMetadata(metadata);
+      const before = { writeCount: this.#writeCount, pending: this.#pending, dirty: this.#dirty };
+      this.#writeCount += 1;
+      this.#pending = new Map([...this.#pending, ...encoded]);
+      this.#dirty = true;
+      const interval = this.checkpoint.flushInterval;
+      if (interval === null || this.#writeCount % interval !== 0) return undefined;
+      try {
+        return await this.#flushNow(new Map());
+      } catch (error) {
+        this.#writeCount = before.writeCount;
+        this.#pending = before.pending;
+        this.#dirty = before.dirty;
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Commits the session: the bound states (level > 0) and the pending metadata plus `metadata`
+   * as overrides. With nothing written since the last commit and no overrides, commits nothing.
+   * Only a successful commit makes the metadata the committed metadata and the session clean;
+   * `writeCount` is unchanged by `flush`.
+   *
+   * @returns the committed row, or `undefined` when there was nothing to commit.
+   */
+  flush(metadata?: MetadataInput): Promise<CheckpointEntry | undefined> {
+    return this.#serial(async () => this.#flushNow(encodeMetadata(metadata)));
+  }
+
+  /**
+   * Runs `fn` with this session active in the current async context (so `bindCheckpointState`
+   * finds it), then commits pending writes when `fn` returns; when `fn` throws, nothing is
+   * committed. Entering adopts the states bound to the checkpoint before any session was active
+   * (once per session). Running a session that is already active in this context re-enters it:
+   * the outermost run alone adopts and flushes.
+   */
+  async run<T>(fn: (session: CheckpointSession) => T | Promise<T>): Promise<Awaited<T>> {
+    if (activeSessions().includes(this)) return await runInSession(this, () => fn(this));
+    if (!this.#adopted) {
+      this.#adopted = true;
+      this.#adoptPending();
+    }
+    let result: Awaited<T>;
+    try {
+      result = await runInSession(this, () => fn(this));
+    } catch (error) {
+      if (this.#dirty && this.#writeCount > (this.#entry?.writeCount ?? 0))
+        this.checkpoint[emitWarning](
+          `Checkpoint "${this.checkpoint.name}": the run failed; ${this.#writeCount - (this.#entry?.writeCount ?? 0)} write(s) since the last commit were not committed.`,
+        );
+      this.#leave();
+      throw error;
+    }
+    try {
+      await this.flush();
+    } finally {
+      this.#leave();
+    }
+    return result;
+  }
+
+  #adoptPending(): void {
+    const pending = this.checkpoint[takePendingBindings]();
+    if (pending.length === 0) return;
+    if (this.exists && pending.some((item) => !item.reusable))
+      this.checkpoint[emitWarning](
+        `Checkpoint "${this.checkpoint.name}": state was bound before an existing checkpoint session was active (${pending
+          .filter((item) => !item.reusable)
+          .map((item) => item.binding.type.id)
+          .join(
+            ", ",
+          )}). Saved state is being restored late; side effects of construction that depended on it ` +
+          "are not replayed. Bind restartable state inside checkpoint.run(...) when it must be restored during initialization.",
+      );
+    for (const item of pending) {
+      this[attachBinding](item.binding);
+      if (item.reusable) this.#reusable.add(item.binding.type.id);
+    }
+  }
+
+  // Leaving keeps the states tied to the checkpoint, pending and reusable for its next session.
+  #leave(): void {
+    for (const binding of this.#bound.values()) {
+      if (binding.session === this) binding.attach(this.checkpoint);
+      this.checkpoint[addPendingBinding](binding, true);
+    }
+  }
+
+  async #flushNow(overrides: ReadonlyMap<string, JsonValue>): Promise<CheckpointEntry | undefined> {
+    if (!this.#dirty && overrides.size === 0) return undefined;
+    const metadata = new Map([...this.#pending, ...overrides]);
+    const entry = await this.#commit(metadata);
+    this.#pending = metadata;
+    this.#dirty = false;
+    this.#entry = entry;
+    // The states of the new commit are the ones bound now: nothing is left to restore from it.
+    this.#loaded = new Map();
+    return entry;
+  }
+
+  async #commit(metadata: ReadonlyMap<string, JsonValue>): Promise<CheckpointEntry> {
+    const client = await this.checkpoint[catalogClient]();
+    const states: Record<string, { path: string; schemaHash: string }> = {};
+    const objects: CommitObject[] = [];
+    if (this.checkpoint.level > 0)
+      for (const [stateId, binding] of this.#bound) {
+        const path = `states/${stateId}`;
+        const { stateJson, blobs } = encodeState(binding.type, binding.value);
+        states[stateId] = { path, schemaHash: binding.type.schemaHash };
+        objects.push({ key: `${path}/${STATE_JSON}`, chunks: [stateJson], size: stateJson.byteLength });
+        for (const blob of blobs)
+          objects.push({ key: `${path}/${blob.name}`, chunks: blob.chunks, size: blob.size });
+      }
+    const row = await client.commit({
+      writeCount: this.#writeCount,
+      labels: this.#labels,
+      metadata: metadataRecord(metadata),
+      states,
+      objects,
+    });
+    return new CheckpointEntry(row);
+  }
+
+  // Starts `op` at once when the session is idle (so `write` counts synchronously), else after the
+  // operation in flight settles.
+  #serial<T>(op: () => Promise<T>): Promise<T> {
+    const previous = this.#tail;
+    const result = previous === undefined ? op() : previous.then(op);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#tail = tail;
+    void tail.then(() => {
+      if (this.#tail === tail) this.#tail = undefined;
+    });
+    return result;
+  }
+}
