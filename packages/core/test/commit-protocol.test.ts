@@ -3,7 +3,7 @@ import { CatalogClient, type CatalogOptions, type CommitRequest } from "../src/c
 import { CheckpointCatalogError, CheckpointIntegrityError, TransientStoreError } from "../src/errors.js";
 import type { Store } from "../src/store/index.js";
 import { CountingStore } from "./support/counting-store.js";
-import { MemoryStore } from "./support/memory-store.js";
+import { MemoryStore, overriding } from "./support/memory-store.js";
 
 const text = (value: string) => new TextEncoder().encode(value);
 
@@ -84,6 +84,28 @@ describe("CatalogClient commit (DESIGN §4)", () => {
     expect([...inner.objects.keys()].some((key) => key.includes(first.commitId))).toBe(false);
   });
 
+  it("cleanup: background resolves the commit before deleting the retired commit; settle waits for it", async () => {
+    const inner = new MemoryStore();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((done) => {
+      release = done;
+    });
+    const store = overriding(inner, {
+      delete: async (keys: readonly string[]) => {
+        await gate;
+        return inner.delete(keys);
+      },
+    });
+    const catalog = client(store, { cleanup: "background" });
+    const first = await catalog.commit(request(1));
+    const second = await catalog.commit(request(2));
+    expect((await client(inner).rows()).map((row) => row.commitId)).toEqual([second.commitId]);
+    expect([...inner.objects.keys()].some((key) => key.includes(first.commitId))).toBe(true);
+    release();
+    await catalog.settle();
+    expect([...inner.objects.keys()].some((key) => key.includes(first.commitId))).toBe(false);
+  });
+
   it("append mode trims only the new row's label group to historySize", async () => {
     const store = new MemoryStore();
     const catalog = client(store, { mode: "append", historySize: 2 });
@@ -124,6 +146,32 @@ describe("CatalogClient commit (DESIGN §4)", () => {
     });
     expect(await client(store).rows()).toEqual([before]);
     expect([...store.objects.keys()].filter((key) => key.includes("commit_00000002"))).toEqual([]);
+  });
+
+  it("an abort while objects are in flight stops the commit promptly; the catalog is unchanged", async () => {
+    const inner = new MemoryStore();
+    const before = await client(inner).commit(request(1));
+    let started = 0;
+    // Object puts hang until their signal aborts, as a slow upload would.
+    const slow = overriding(inner, {
+      put: (key: string, body: Parameters<Store["put"]>[1], options?: Parameters<Store["put"]>[2]) => {
+        if (!key.includes("/states/")) return inner.put(key, body, options);
+        started++;
+        return new Promise((_, reject) =>
+          options?.signal?.addEventListener("abort", () => reject(new Error("aborted", { cause: "x" })), {
+            once: true,
+          }),
+        );
+      },
+    });
+    const controller = new AbortController();
+    const commit = client(slow).commit({ ...request(2, {}, 20), signal: controller.signal });
+    await new Promise((done) => setTimeout(done, 5));
+    controller.abort();
+    await expect(commit).rejects.toThrow();
+    expect(started).toBe(8); // bounded concurrency: the default 8 in flight, the rest never started
+    expect(await client(inner).rows()).toEqual([before]);
+    expect([...inner.objects.keys()].filter((key) => key.includes("commit_00000002"))).toEqual([]);
   });
 
   it("refuses object keys that leave the commit folder, before writing anything", async () => {
@@ -246,7 +294,7 @@ describe("CatalogClient unknown outcomes", () => {
   /** Fails the n-th put matching `match` after it took effect, as a lost response would. */
   function losingStore(inner: Store, match: (key: string) => boolean, when: "before" | "after"): Store {
     let armed = true;
-    return Object.assign(Object.create(inner) as Store, {
+    return overriding(inner, {
       put: async (...args: Parameters<Store["put"]>) => {
         if (armed && match(args[0])) {
           armed = false;

@@ -71,6 +71,13 @@ export interface CatalogOptions {
   readonly warn?: ((message: string) => void) | undefined;
   /** Retry and backoff of store calls whose failure may pass. */
   readonly retry?: RetryOptions | undefined;
+  /**
+   * When to delete the commits an update retired (overwrite mode retires one per commit):
+   * `"await"` (default) before `commit` resolves; `"background"` after it resolves, overlapping
+   * the caller's next work, so a commit costs three sequential round trips in every mode.
+   * {@link CatalogClient.settle} waits for background deletions; `gc` does so first.
+   */
+  readonly cleanup?: "await" | "background" | undefined;
 }
 
 /** Per-call options of the reading methods. */
@@ -110,6 +117,7 @@ export class CatalogClient {
   #cache: CatalogSnapshot | undefined;
   readonly #manifests = new Map<string, Manifest>();
   readonly #ownKeys = new Map<string, readonly string[]>();
+  #cleanup: Promise<void> = Promise.resolve();
 
   constructor(options: CatalogOptions) {
     validateKey(options.root);
@@ -207,8 +215,15 @@ export class CatalogClient {
     this.#remember(this.#manifests, commitId, manifest, MANIFEST_CACHE_SIZE);
     const row = rowOfManifest(manifest);
     const dropped = await this.#swap(row, signal);
-    await this.#dropCommits(dropped);
+    // #dropCommits never rejects: a failed deletion only warns, and gc finishes it.
+    this.#cleanup = this.#cleanup.then(() => this.#dropCommits(dropped));
+    if (this.#options.cleanup !== "background") await this.#cleanup;
     return row;
+  }
+
+  /** Resolves once every background deletion of retired commits has finished (never rejects). */
+  settle(): Promise<void> {
+    return this.#cleanup;
   }
 
   /** The row's manifest, verified: schema, commit id, keys confined to the commit folder. */
@@ -249,6 +264,7 @@ export class CatalogClient {
 
   /** Removes commit folders no row references, older than `olderThan` ms (see {@link GcOptions}). */
   async gc(options: GcOptions): Promise<GcResult> {
+    await this.settle();
     const result = await collectGarbage(this.store, this.root, (signal) => this.rows({ signal }), {
       ...options,
       policy: this.#policy,

@@ -84,3 +84,17 @@ export class MemoryStore implements Store {
     for (const key of keys) this.objects.delete(key);
   }
 }
+
+/** A store that forwards to `inner` (methods bound to it) except for the calls given. */
+export function overriding(inner: Store, overrides: Partial<Store>): Store {
+  return {
+    url: inner.url,
+    put: inner.put.bind(inner),
+    get: inner.get.bind(inner),
+    getStream: inner.getStream.bind(inner),
+    head: inner.head.bind(inner),
+    list: inner.list.bind(inner),
+    delete: inner.delete.bind(inner),
+    ...overrides,
+  };
+}
