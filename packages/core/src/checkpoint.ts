@@ -310,20 +310,19 @@ export class Checkpoint {
         return false;
       }
     };
-    if (verify === "all") {
-      for (const entry of entries) await check(entry);
-      const other = [...damaged].find(([commitId]) => commitId !== selected.commitId);
-      if (other !== undefined && !(latest && this.mode === "append")) throw other[1];
-    } else await check(selected);
-    const failure = damaged.get(selected.commitId);
+    const fallback = latest && this.mode === "append";
+    if (verify === "all") for (const entry of entries) await check(entry);
+    else await check(selected);
+    const failure = damaged.get(selected.commitId) ?? damaged.values().next().value;
     if (failure === undefined) return selected;
     // Only an implicit "latest" in append mode may fall back: older rows are then real history.
-    if (!latest || this.mode !== "append") throw failure;
-    for (let candidate = index - 1; candidate >= 0; candidate--) {
+    if (!fallback) throw failure;
+    for (let candidate = index; candidate >= 0; candidate--) {
       const entry = entries[candidate]!;
-      if (verify === "all" ? !damaged.has(entry.commitId) : await check(entry)) {
+      if (damaged.has(entry.commitId)) continue;
+      if (verify === "all" || (await check(entry))) {
         this[emitWarning](
-          `Checkpoint "${this.name}": row ${selected.commitId} failed verification (${failure.message}); using ${entry.commitId}, the newest row that verifies.`,
+          `Checkpoint "${this.name}": ${[...damaged.keys()].map((id) => `row ${id}`).join(", ")} failed verification (${failure.message}); using ${entry.commitId}, the newest row that verifies.`,
         );
         return entry;
       }

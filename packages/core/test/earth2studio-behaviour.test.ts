@@ -1199,27 +1199,39 @@ describe("W10: a commit's store calls do not grow with the number of scalar fiel
   });
 });
 
-describe("verify option", () => {
-  let store: Store;
-  beforeEach(async () => {
-    store = await freshStore();
-  });
-  afterEach(() => undefined);
-
-  it("verify: 'all' checks every matching row; a damaged older row is an error outside append fallback", async () => {
-    const checkpoint = new Checkpoint("verify-all", { store, mode: "append", warn: () => {}, env });
+describe("verify option (issue 8)", () => {
+  it("'all' checks every matching row: an explicit row fails, an implicit latest in append mode warns", async () => {
+    const store = await freshStore();
+    const { list, warn } = warnings();
+    const checkpoint = new Checkpoint("verify-all", { store, mode: "append", warn, env });
     await checkpoint.run(async (session) => {
+      bindCheckpointState(Counter, { count: 1 });
       await session.write({ step: 1 });
       await session.write({ step: 2 });
     });
-    const [first] = await checkpoint.catalog();
-    const manifestKey = `verify-all/commits/${first!.commitId}/manifest.json`;
-    expect((await checkpoint.select(-1, { verify: "all" })).writeCount).toBe(2);
-    const objects = await keysUnder(store, `verify-all/commits/${first!.commitId}/`);
-    expect(objects).toContain(manifestKey);
-    await expect(checkpoint.select(1, { verify: "off" })).resolves.toBeInstanceOf(CheckpointSession);
+    const [older, latest] = await checkpoint.catalog();
+    expect((await checkpoint.select(-1, { verify: "all" })).commitId).toBe(latest!.commitId);
+    const stateKey = `verify-all/commits/${older!.commitId}/states/demo.Counter/state.json`;
+    await store.delete([stateKey]);
+    expect((await checkpoint.select(-1, { verify: "latest" })).commitId).toBe(latest!.commitId);
+    await expect(checkpoint.select(-1, { verify: "all" })).rejects.toThrow(stateKey);
+    const opened = await checkpoint.open({ verify: "all" });
+    expect(opened.commitId).toBe(latest!.commitId);
+    expect(list.join("\n")).toContain(older!.commitId);
     await expect(checkpoint.select(0, { verify: "bogus" as never })).rejects.toBeInstanceOf(
       CheckpointOptionError,
     );
+  });
+
+  it("overwrite mode never falls back: a damaged latest row is an error", async () => {
+    const store = await freshStore();
+    const checkpoint = new Checkpoint("verify-overwrite", { store, env });
+    await checkpoint.run(async (session) => {
+      bindCheckpointState(Counter, { count: 1 });
+      await session.write();
+    });
+    const [entry] = await checkpoint.catalog();
+    await store.delete([`verify-overwrite/commits/${entry!.commitId}/states/demo.Counter/state.json`]);
+    await expect(checkpoint.open({ verify: "latest" })).rejects.toBeInstanceOf(CheckpointIntegrityError);
   });
 });
