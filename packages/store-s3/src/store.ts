@@ -1,0 +1,458 @@
+import { createHash } from "node:crypto";
+import type { Readable } from "node:stream";
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import {
+  type Body,
+  type CallOptions,
+  type GetOptions,
+  type GetResult,
+  type GetStreamResult,
+  type ListOptions,
+  type ListPage,
+  type ObjectInfo,
+  PreconditionFailedError,
+  type PutOptions,
+  type Store,
+  StoreError,
+  TransientStoreError,
+  throwIfAborted,
+  tooLargeError,
+  validateKey,
+  validatePrefix,
+} from "@ckpt/core";
+import { prepareBody } from "./body.js";
+import { type FailureContext, NoRetryWrapper, toStoreError } from "./errors.js";
+import {
+  type IfMatchQuoting,
+  type ResolvedS3StoreOptions,
+  resolveOptions,
+  type S3StoreOptions,
+} from "./options.js";
+import { discard, guardedBody, type ResponseBody, readAll } from "./read.js";
+import { parseS3Url } from "./url.js";
+
+/** Keys per `DeleteObjects` call: S3's limit. */
+const DELETE_BATCH = 1_000;
+/** Items per `ListObjectsV2` page: S3's limit. */
+const MAX_LIST_PAGE = 1_000;
+/** S3 allows at most this many parts per multipart upload. */
+const MAX_PARTS = 10_000;
+
+/** The SDK's per-call options: the abort signal, when there is one. */
+function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal === undefined ? {} : { abortSignal: signal };
+}
+
+/** An ETag without weak marker and quotes, for comparing the forms servers use. */
+function bareEtag(etag: string): string {
+  return etag.replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+}
+
+/**
+ * Makes the SDK send a conditional put exactly once. Its retry strategy would re-send a put that
+ * ended in a 5xx or a dropped connection; if the first attempt had landed, the re-sent one fails
+ * its own precondition and a success would be reported as a 412. The wrapper placed inside the
+ * retry loop turns every failure into one the strategy does not retry.
+ */
+function sendOnce(command: PutObjectCommand): PutObjectCommand {
+  type Handler = (args: unknown) => Promise<unknown>;
+  command.middlewareStack.addRelativeTo(
+    ((next: Handler) => async (args: unknown) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        throw new NoRetryWrapper(error);
+      }
+    }) as unknown as Parameters<PutObjectCommand["middlewareStack"]["addRelativeTo"]>[0],
+    {
+      relation: "after",
+      toMiddleware: "retryMiddleware",
+      name: "ckptSendConditionalPutOnce",
+      override: true,
+    },
+  );
+  return command;
+}
+
+/**
+ * A {@link Store} over Amazon S3 or an S3-compatible server (Ceph radosgw, MinIO, R2), through
+ * `@aws-sdk/client-s3`. Keys live under `prefix` in `bucket`; `version` is the ETag.
+ *
+ * - Conditional puts use `If-None-Match: *` and `If-Match`, are sent exactly once (no SDK retry)
+ *   and report an unknown outcome (5xx, timeout, dropped connection) as `TransientStoreError`.
+ * - Bodies above `multipartThreshold` go as multipart uploads (`@aws-sdk/lib-storage`) with
+ *   `partConcurrency` parts in flight, cut from the caller's arrays by views; a precondition on
+ *   such a body is refused (`E_PRECONDITION_UNSUPPORTED`), since only small JSON objects need one.
+ * - An ETag is a content hash: a put of identical bytes keeps the version.
+ *
+ * @example
+ * const store = new S3Store({ bucket: "my-bucket", prefix: "runs", clientConfig: { region: "eu-west-1" } });
+ * const same = S3Store.fromUrl("s3://my-bucket/runs?region=eu-west-1");
+ */
+export class S3Store implements Store {
+  readonly url: string;
+  /** The client in use (given, or created from `clientConfig`). */
+  readonly client: S3Client;
+  readonly bucket: string;
+  /** The key prefix inside the bucket, without slashes around it. */
+  readonly prefix: string;
+  private readonly options: ResolvedS3StoreOptions;
+  private readonly ownsClient: boolean;
+  private readonly keyPrefix: string;
+  /** `"auto"` until a server shows it compares `If-Match` without quotes. */
+  private ifMatchQuoting: IfMatchQuoting;
+
+  constructor(options: S3StoreOptions) {
+    this.options = resolveOptions(options);
+    this.bucket = this.options.bucket;
+    this.prefix = this.options.prefix;
+    this.keyPrefix = this.prefix === "" ? "" : `${this.prefix}/`;
+    this.url = `s3://${this.bucket}/${this.prefix}`;
+    this.ownsClient = this.options.client === undefined;
+    this.client = this.options.client ?? new S3Client(this.options.clientConfig ?? {});
+    this.ifMatchQuoting = this.options.ifMatchQuoting;
+  }
+
+  /**
+   * Opens `s3://bucket/prefix?region=…&endpoint=…&forcePathStyle=true`. Other query parameters:
+   * `multipartThreshold`, `partSize`, `partConcurrency` (bytes / counts) and `ifMatch`
+   * (`auto` | `quoted` | `unquoted`). Credentials never go in the URL; they come from the SDK's
+   * default chain. `overrides` win over the URL (e.g. a ready `client`).
+   */
+  static fromUrl(url: string | URL, overrides: Partial<S3StoreOptions> = {}): S3Store {
+    const parsed = parseS3Url(url);
+    const clientConfig =
+      overrides.client === undefined ? (overrides.clientConfig ?? parsed.clientConfig) : undefined;
+    return new S3Store({ ...parsed.options, ...overrides, clientConfig });
+  }
+
+  private s3Key(key: string): string {
+    return this.keyPrefix + key;
+  }
+
+  private context(
+    op: FailureContext["op"],
+    key: string | undefined,
+    signal: AbortSignal | undefined,
+  ): FailureContext {
+    return { op, key, store: this.url, bucket: this.bucket, signal };
+  }
+
+  private info(
+    key: string,
+    size: number | undefined,
+    etag: string | undefined,
+    lastModified: Date | undefined,
+  ): ObjectInfo {
+    return { key, size: size ?? 0, version: etag ?? "", lastModified: lastModified ?? new Date() };
+  }
+
+  async put(key: string, body: Body, options: PutOptions = {}): Promise<ObjectInfo> {
+    validateKey(key);
+    const { signal, ifMatch, ifNoneMatch } = options;
+    if (ifMatch !== undefined && ifNoneMatch !== undefined)
+      throw new StoreError("E_INVALID_ARGUMENT", `put of "${key}": give ifMatch or ifNoneMatch, not both`, {
+        key,
+      });
+    if (ifMatch !== undefined && (typeof ifMatch !== "string" || ifMatch === ""))
+      throw new StoreError(
+        "E_INVALID_ARGUMENT",
+        `put of "${key}": ifMatch must be a non-empty version string`,
+        { key },
+      );
+    throwIfAborted(signal, key);
+    const conditional = ifMatch !== undefined || ifNoneMatch !== undefined;
+    const prepared = await prepareBody(body, {
+      threshold: this.options.multipartThreshold,
+      partSize: this.options.partSize,
+      size: options.size,
+      signal,
+      key,
+    });
+    throwIfAborted(signal, key);
+    if (prepared.kind === "multipart") {
+      if (conditional) {
+        prepared.source instanceof Uint8Array || prepared.source.destroy();
+        throw new StoreError(
+          "E_PRECONDITION_UNSUPPORTED",
+          `put of "${key}" in ${this.url}: a precondition (ifMatch/ifNoneMatch) is only supported on bodies up to the multipart threshold of ${this.options.multipartThreshold} bytes; this body is larger`,
+          { key },
+        );
+      }
+      return await this.putMultipart(key, prepared.source, prepared.size, signal);
+    }
+    if (ifMatch === undefined) return await this.putSingle(key, prepared.bytes, { ifNoneMatch, signal });
+    if (this.ifMatchQuoting === "unquoted")
+      return await this.putSingle(key, prepared.bytes, { ifMatch: bareEtag(ifMatch), signal });
+    try {
+      return await this.putSingle(key, prepared.bytes, { ifMatch, signal });
+    } catch (error) {
+      if (
+        !(error instanceof PreconditionFailedError) ||
+        this.ifMatchQuoting !== "auto" ||
+        ifMatch === bareEtag(ifMatch)
+      )
+        throw error;
+      // A 412 is definite (nothing was written), so asking again in the other form is safe. Only
+      // when the object really has the ETag we sent does the server compare without quotes.
+      const current = await this.head(key, { signal });
+      if (current === undefined || bareEtag(current.version) !== bareEtag(ifMatch)) throw error;
+      const result = await this.putSingle(key, prepared.bytes, { ifMatch: bareEtag(ifMatch), signal });
+      this.ifMatchQuoting = "unquoted";
+      return result;
+    }
+  }
+
+  private async putSingle(
+    key: string,
+    bytes: Uint8Array,
+    condition: {
+      ifMatch?: string | undefined;
+      ifNoneMatch?: "*" | undefined;
+      signal: AbortSignal | undefined;
+    },
+  ): Promise<ObjectInfo> {
+    const { ifMatch, ifNoneMatch, signal } = condition;
+    const input: PutObjectCommandInput = {
+      Bucket: this.bucket,
+      Key: this.s3Key(key),
+      Body: bytes,
+      ContentLength: bytes.byteLength,
+      ...(ifMatch === undefined ? {} : { IfMatch: ifMatch }),
+      ...(ifNoneMatch === undefined ? {} : { IfNoneMatch: ifNoneMatch }),
+    };
+    const conditional = ifMatch !== undefined || ifNoneMatch !== undefined;
+    const command = new PutObjectCommand(input);
+    try {
+      const output = await this.client.send(conditional ? sendOnce(command) : command, sendOptions(signal));
+      if (output.ETag) return this.info(key, bytes.byteLength, output.ETag, new Date());
+    } catch (error) {
+      const mapped = toStoreError(error, {
+        ...this.context("put", key, signal),
+        ifMatch: ifMatch !== undefined,
+        conditional,
+      });
+      if (conditional && mapped instanceof TransientStoreError) {
+        const landed = await this.readBack(key, bytes, signal);
+        if (landed !== undefined) return landed;
+      }
+      throw mapped;
+    }
+    return await this.infoAfterWrite(key, signal);
+  }
+
+  /**
+   * After a conditional put with an unknown outcome: the object's info when it now holds exactly
+   * these bytes (its ETag is their MD5, as S3 and radosgw give for a single PutObject), else
+   * `undefined` (not landed, or overwritten since: still unknown). Never guesses a failure.
+   */
+  private async readBack(
+    key: string,
+    bytes: Uint8Array,
+    signal: AbortSignal | undefined,
+  ): Promise<ObjectInfo | undefined> {
+    try {
+      const current = await this.head(key, { signal });
+      if (current === undefined || current.size !== bytes.byteLength) return undefined;
+      const md5 = createHash("md5").update(bytes).digest("hex");
+      return bareEtag(current.version) === md5 ? current : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async putMultipart(
+    key: string,
+    source: Uint8Array | Readable,
+    size: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ObjectInfo> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const partSize = Math.max(this.options.partSize, size === undefined ? 0 : Math.ceil(size / MAX_PARTS));
+    const upload = new Upload({
+      client: this.client,
+      params: {
+        Bucket: this.bucket,
+        Key: this.s3Key(key),
+        Body: source,
+        ...(size === undefined ? {} : { ContentLength: size }),
+      },
+      partSize,
+      queueSize: this.options.partConcurrency,
+      abortController: controller,
+    });
+    let etag: string | undefined;
+    try {
+      const output = await upload.done();
+      throwIfAborted(signal, key);
+      etag = output.ETag;
+    } catch (error) {
+      if (signal?.aborted || controller.signal.aborted) throwIfAborted(signal, key);
+      if (error instanceof StoreError) throw error;
+      throw toStoreError(error, this.context("put", key, signal));
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+    // radosgw answers CompleteMultipartUpload with an empty ETag; HeadObject has the real one.
+    if (etag && size !== undefined) return this.info(key, size, etag, new Date());
+    return await this.infoAfterWrite(key, signal);
+  }
+
+  /** The object's info right after a write whose response lacked it. */
+  private async infoAfterWrite(key: string, signal: AbortSignal | undefined): Promise<ObjectInfo> {
+    const info = await this.head(key, { signal });
+    if (info === undefined || info.version === "")
+      throw new StoreError(
+        "E_S3",
+        `put of "${key}" in ${this.url} succeeded but the server reported no ETag, and HeadObject could not supply one`,
+        { key },
+      );
+    return info;
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<GetResult> {
+    validateKey(key);
+    const { signal, maxBytes } = options;
+    throwIfAborted(signal, key);
+    const context = this.context("get", key, signal);
+    const { info, body } = await this.open(key, context, maxBytes);
+    const bytes = await readAll(body, { expectedSize: info.size, maxBytes, signal, context });
+    return { info, bytes };
+  }
+
+  async getStream(key: string, options: GetOptions = {}): Promise<GetStreamResult> {
+    validateKey(key);
+    const { signal, maxBytes } = options;
+    throwIfAborted(signal, key);
+    const context = this.context("getStream", key, signal);
+    const { info, body } = await this.open(key, context, maxBytes);
+    return { info, stream: guardedBody(body, { expectedSize: info.size, maxBytes, signal, context }) };
+  }
+
+  /** Sends `GetObject` and checks the announced length before any of the body is read. */
+  private async open(
+    key: string,
+    context: FailureContext,
+    maxBytes: number | undefined,
+  ): Promise<{ info: ObjectInfo; body: ResponseBody }> {
+    let output: GetObjectCommandOutput;
+    try {
+      output = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.s3Key(key) }),
+        sendOptions(context.signal),
+      );
+    } catch (error) {
+      throw toStoreError(error, context);
+    }
+    const body = output.Body as ResponseBody | undefined;
+    if (maxBytes !== undefined && output.ContentLength !== undefined && output.ContentLength > maxBytes) {
+      discard(body);
+      throw tooLargeError(key, maxBytes);
+    }
+    const info = this.info(key, output.ContentLength, output.ETag, output.LastModified);
+    return { info, body: body ?? (async function* () {})() };
+  }
+
+  async head(key: string, options: CallOptions = {}): Promise<ObjectInfo | undefined> {
+    validateKey(key);
+    const { signal } = options;
+    throwIfAborted(signal, key);
+    try {
+      const output = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.s3Key(key) }),
+        sendOptions(signal),
+      );
+      return this.info(key, output.ContentLength, output.ETag, output.LastModified);
+    } catch (error) {
+      const mapped = toStoreError(error, this.context("head", key, signal));
+      if (mapped.code === "E_NOT_FOUND") return undefined;
+      throw mapped;
+    }
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
+    validatePrefix(prefix);
+    const { signal, cursor, limit } = options;
+    throwIfAborted(signal, prefix);
+    const maxKeys =
+      limit === undefined ? MAX_LIST_PAGE : Math.max(1, Math.min(MAX_LIST_PAGE, Math.floor(limit)));
+    try {
+      const output = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: this.keyPrefix + prefix,
+          MaxKeys: maxKeys,
+          ...(cursor === undefined ? {} : { ContinuationToken: cursor }),
+        }),
+        sendOptions(signal),
+      );
+      const items: ObjectInfo[] = [];
+      for (const object of output.Contents ?? []) {
+        if (object.Key === undefined || !object.Key.startsWith(this.keyPrefix)) continue;
+        items.push(
+          this.info(object.Key.slice(this.keyPrefix.length), object.Size, object.ETag, object.LastModified),
+        );
+      }
+      const next = output.IsTruncated ? output.NextContinuationToken : undefined;
+      return next === undefined ? { items } : { items, cursor: next };
+    } catch (error) {
+      throw toStoreError(error, this.context("list", prefix, signal));
+    }
+  }
+
+  async delete(keys: readonly string[], options: CallOptions = {}): Promise<void> {
+    for (const key of keys) validateKey(key);
+    const { signal } = options;
+    throwIfAborted(signal, keys[0]);
+    const unique = [...new Set(keys)];
+    const failed: { key: string; code: string }[] = [];
+    for (let start = 0; start < unique.length; start += DELETE_BATCH) {
+      const batch = unique.slice(start, start + DELETE_BATCH);
+      try {
+        const output = await this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: batch.map((key) => ({ Key: this.s3Key(key) })), Quiet: true },
+          }),
+          sendOptions(signal),
+        );
+        for (const error of output.Errors ?? []) {
+          if (error.Code === "NoSuchKey") continue;
+          const key = error.Key?.startsWith(this.keyPrefix)
+            ? error.Key.slice(this.keyPrefix.length)
+            : (error.Key ?? "?");
+          failed.push({ key, code: error.Code ?? "UnknownError" });
+        }
+      } catch (error) {
+        throw toStoreError(error, this.context("delete", batch[0], signal));
+      }
+    }
+    if (failed.length > 0) {
+      const shown = failed
+        .slice(0, 10)
+        .map(({ key, code }) => `"${key}" (${code})`)
+        .join(", ");
+      throw new StoreError(
+        "E_DELETE_FAILED",
+        `Could not delete ${failed.length} of ${unique.length} keys in ${this.url}: ${shown}${failed.length > 10 ? ", …" : ""}`,
+        { key: failed[0]?.key },
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsClient) this.client.destroy();
+  }
+}

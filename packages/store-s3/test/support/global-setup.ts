@@ -1,0 +1,24 @@
+/**
+ * Vitest global setup of the store-s3 project: starts one radosgw for the whole run and hands its
+ * endpoint and keys to the tests through `inject("radosgw")`.
+ */
+import type { TestProject } from "vitest/node";
+import { type RadosgwInfo, startRadosgw } from "./radosgw.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    radosgw: RadosgwInfo;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const started = Date.now();
+  const server = await startRadosgw({
+    log: (line) => console.log(`[radosgw ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`),
+  });
+  const { endpoint, region, bucket, accessKeyId, secretAccessKey } = server;
+  project.provide("radosgw", { endpoint, region, bucket, accessKeyId, secretAccessKey });
+  return async () => {
+    await server.stop();
+  };
+}
