@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { CatalogClient, type CatalogOptions, type CommitRequest } from "../src/commit/index.js";
-import { CheckpointCatalogError, CheckpointIntegrityError, TransientStoreError } from "../src/errors.js";
+import {
+  CheckpointCatalogError,
+  CheckpointIntegrityError,
+  PreconditionFailedError,
+  TransientStoreError,
+} from "../src/errors.js";
 import type { Store } from "../src/store/index.js";
 import { CountingStore } from "./support/counting-store.js";
 import { MemoryStore, overriding } from "./support/memory-store.js";
@@ -306,6 +311,33 @@ describe("CatalogClient unknown outcomes", () => {
       },
     });
   }
+
+  it("a lost race reported as a 5xx (radosgw's If-Match losers) counts as a conflict, not a failure", async () => {
+    const inner = new MemoryStore();
+    const other = client(inner, { mode: "append" });
+    let races = 0;
+    const fromB: string[] = [];
+    const store = overriding(inner, {
+      put: async (key, body, options) => {
+        if (!key.endsWith("catalog.json")) return inner.put(key, body, options);
+        // Another writer gets in first, ten times in a row (twice the retry budget for real failures).
+        if (races++ < 10) fromB.push((await other.commit(request(races, { labels: { w: "b" } }))).commitId);
+        try {
+          return await inner.put(key, body, options);
+        } catch (error) {
+          if (error instanceof PreconditionFailedError)
+            throw new TransientStoreError(key, "HTTP 500 UnknownError");
+          throw error;
+        }
+      },
+    });
+    // (The catalog exists first: a rebuild of a missing one would pick up A's manifest in flight.)
+    fromB.push((await other.commit(request(0, { labels: { w: "b" } }))).commitId);
+    const a = client(store, { mode: "append" });
+    await a.rows();
+    const fromA = await a.commit(request(1, { labels: { w: "a" } }));
+    expect((await client(inner).rows()).map((row) => row.commitId)).toEqual([...fromB, fromA.commitId]);
+  });
 
   for (const when of ["before", "after"] as const)
     it(`a catalog put failing ${when} it took effect is resolved by reading back: exactly one row`, async () => {

@@ -375,7 +375,10 @@ export class CatalogClient {
         );
         if (present === undefined) return [];
       }
-      if (failure instanceof PreconditionFailedError) {
+      // Another writer's update in between makes this a lost race, whatever the error said
+      // (radosgw answers racing If-Match losers with a 500, not a 412).
+      const raced = failure instanceof PreconditionFailedError || fresh.version !== snapshot.version;
+      if (raced) {
         if (++conflicts > this.#policy.conflicts)
           throw new CheckpointCatalogError(
             this.root,
