@@ -191,6 +191,8 @@ export class Checkpoint {
             worldSize: this.worldSize ?? this.rank + 1,
             level: this.level,
             concurrency: this.#options.concurrency,
+            retry: this.#options.retry,
+            cleanup: this.#options.cleanup,
             warn: (message) => this[emitWarning](message),
           }),
       );
@@ -389,8 +391,12 @@ export class Checkpoint {
     return client.gc(options);
   }
 
-  /** Closes the store when this checkpoint opened it from a URL. */
+  /**
+   * Waits for background clean-up of retired commits, then closes the store when this checkpoint
+   * opened it from a URL (a `Store` passed in is left open for its owner).
+   */
   async close(): Promise<void> {
+    if (this.#client !== undefined) await (await this.#client).settle();
     const option = this.#options.store;
     if (this.#store === undefined || (option !== undefined && typeof option !== "string")) return;
     const store = await this.#store;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { RetryOptions } from "./commit/retry.js";
 import { CheckpointOptionError } from "./errors.js";
 import { validateKey } from "./store/keys.js";
 import type { Store } from "./store/types.js";
@@ -29,6 +30,13 @@ export interface CheckpointOptions {
   readonly device?: string | undefined;
   /** Store calls in flight during one commit (default: the commit protocol's). */
   readonly concurrency?: number | undefined;
+  /** Retries of store calls whose failure may pass (attempts, backoff); default: the commit protocol's. */
+  readonly retry?: RetryOptions | undefined;
+  /**
+   * When a commit deletes the commits it retired: `"await"` (default) before `write`/`flush`
+   * resolve, or `"background"` overlapping the job's next work (`close()` waits for them).
+   */
+  readonly cleanup?: "await" | "background" | undefined;
   /** Receives warnings (late restore, damaged rows skipped); default `process.emitWarning`. */
   readonly warn?: ((message: string) => void) | undefined;
   /** Environment read for the rank and the default store; default `process.env`. */
@@ -46,6 +54,8 @@ export interface ResolvedOptions {
   readonly worldSize: number | undefined;
   readonly device: string;
   readonly concurrency: number | undefined;
+  readonly retry: RetryOptions | undefined;
+  readonly cleanup: "await" | "background" | undefined;
   readonly warn: ((message: string) => void) | undefined;
   readonly env: NodeJS.ProcessEnv;
 }
@@ -72,6 +82,8 @@ const OPTION_ORDER = [
   "device",
   "store",
   "concurrency",
+  "retry",
+  "cleanup",
   "warn",
   "env",
 ] as const;
@@ -108,6 +120,21 @@ const optionsSchema = z.strictObject({
     "store must be a Store or a store URL string.",
   ),
   concurrency: option(isPositiveInteger, "concurrency must be a positive integer."),
+  retry: option(
+    (value) =>
+      typeof value === "object" &&
+      value !== null &&
+      Object.entries(value).every(
+        ([key, item]) =>
+          ["attempts", "baseDelayMs", "maxDelayMs", "conflicts"].includes(key) &&
+          (item === undefined || (typeof item === "number" && Number.isSafeInteger(item) && item >= 0)),
+      ),
+    "retry must be an object of non-negative integers: attempts, baseDelayMs, maxDelayMs, conflicts.",
+  ),
+  cleanup: option(
+    (value) => value === "await" || value === "background",
+    "cleanup must be 'await' or 'background'.",
+  ),
   warn: option((value) => typeof value === "function", "warn must be a function."),
   env: option((value) => typeof value === "object" && value !== null, "env must be an object."),
 });
@@ -170,6 +197,8 @@ export function resolveOptions(name: string, options: unknown): ResolvedOptions 
     worldSize: given.worldSize,
     device: given.device ?? "cpu",
     concurrency: given.concurrency,
+    retry: given.retry,
+    cleanup: given.cleanup,
     warn: given.warn,
     env: given.env ?? process.env,
   };
