@@ -165,7 +165,7 @@ describe("values the codec refuses, each naming the path", () => {
           expect(() => encodeValue({ s: `${a}${s}${b}` }, "v")).toThrow(CheckpointSerializationError);
         },
       ),
-      { numRuns: 1000 },
+      { numRuns: 500 },
     );
   });
 

@@ -125,6 +125,11 @@ export function dtypeOfArray(value: unknown): DtypeInfo | undefined {
   return info !== undefined && ArrayBuffer.isView(value) ? info : undefined;
 }
 
+/** The dtype row of a typed array class's prototype (e.g. `Float32Array.prototype`). */
+export function dtypeOfPrototype(prototype: unknown): DtypeInfo | undefined {
+  return typeof prototype === "object" && prototype !== null ? byPrototype.get(prototype) : undefined;
+}
+
 /** The dtype row of a JavaScript class name such as `"Float32Array"`. */
 export function dtypeOfJsType(jsType: string): DtypeInfo | undefined {
   return byJsType.get(jsType);

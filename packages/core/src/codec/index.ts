@@ -1,6 +1,13 @@
 export { decodeMetadataValue, decodeValue, ValueDecoder } from "./decode.js";
 export type { DtypeInfo, DtypeName, TypedArray, TypedArrayByDtype, TypedArrayName } from "./dtypes.js";
-export { DTYPES, dtypeOfArray, dtypeOfDescr, dtypeOfJsType, dtypeOfName } from "./dtypes.js";
+export {
+  DTYPES,
+  dtypeOfArray,
+  dtypeOfDescr,
+  dtypeOfJsType,
+  dtypeOfName,
+  dtypeOfPrototype,
+} from "./dtypes.js";
 export type { EncodedBlob, EncodedValue } from "./encode.js";
 export { encodeMetadataValue, encodeValue, MAX_DEPTH, ValueEncoder } from "./encode.js";
 export type { JsonValue } from "./json.js";

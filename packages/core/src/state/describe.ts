@@ -7,7 +7,7 @@
  * are sorted), so reordering a schema's keys keeps its hash.
  */
 import type { z } from "zod";
-import { dtypeOfArray } from "../codec/dtypes.js";
+import { dtypeOfPrototype } from "../codec/dtypes.js";
 import { canonicalJson, type JsonValue, setOwn } from "../codec/json.js";
 import { arraySchemaInfo } from "./arrays.js";
 
@@ -170,9 +170,8 @@ export function describeSchema(schema: z.ZodType, path = "schema"): JsonValue {
         const bag = (node as { _zod: { bag?: { Class?: unknown } } })._zod.bag;
         const cls = bag?.Class as { prototype?: unknown; name?: unknown } | undefined;
         if (cls !== undefined) {
-          const dtype = dtypeOfArray(Object.create(cls.prototype as object));
-          if (dtype !== undefined && dtype.prototype === cls.prototype)
-            return { type: "typedarray", dtype: dtype.descr, jsType: dtype.jsType };
+          const dtype = dtypeOfPrototype(cls.prototype);
+          if (dtype !== undefined) return { type: "typedarray", dtype: dtype.descr, jsType: dtype.jsType };
           return { type: "instanceof", class: String(cls.name) };
         }
         return { type: "custom" };
