@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { JsonValue } from "../codec/json.js";
 
 /**
  * The two JSON documents of the commit protocol, `catalog.json` and `manifest.json`, as zod
@@ -6,8 +7,8 @@ import { z } from "zod";
  * reader can tell a newer document (refused, never overwritten) from a damaged one (rebuilt).
  */
 
-/** Any JSON value, as stored in metadata. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+/** Any JSON value, as stored in metadata (the codec's type). */
+export type { JsonValue };
 
 /** A row's labels: flat values only, compared by value. */
 export type Labels = Readonly<Record<string, string | number | boolean | null>>;
