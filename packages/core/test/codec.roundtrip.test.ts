@@ -232,7 +232,7 @@ describe("value codec specifics", () => {
       writable: true,
       configurable: true,
     });
-    v.constructor = "c";
+    Object.assign(v, { constructor: "c" });
     v.kind = "typedarray";
     v.blob = "x.npy";
     const back = roundTrip(v) as Record<string, unknown>;

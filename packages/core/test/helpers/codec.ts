@@ -39,7 +39,7 @@ export function exactDiff(a: unknown, b: unknown, path = "value"): string | unde
     return undefined;
   }
   const ka = Reflect.ownKeys(a);
-  const kb = Reflect.ownKeys(b);
+  const kb = Reflect.ownKeys(b as object);
   if (ka.length !== kb.length || ka.some((k, i) => k !== kb[i]))
     return `${path}: keys ${JSON.stringify(ka.map(String))} vs ${JSON.stringify(kb.map(String))}`;
   for (const key of ka) {
