@@ -179,6 +179,16 @@ describe("CatalogClient commit (DESIGN §4)", () => {
     expect([...inner.objects.keys()].filter((key) => key.includes("commit_00000002"))).toEqual([]);
   });
 
+  it("refuses metadata it could not read back, leaving no objects behind", async () => {
+    const store = new MemoryStore();
+    const catalog = client(store);
+    await expect(catalog.commit(request(1, { metadata: { bad: Number.NaN } }))).rejects.toBeInstanceOf(
+      CheckpointCatalogError,
+    );
+    await expect(catalog.commit(request(-1))).rejects.toThrow(/writeCount/);
+    expect([...store.objects.keys()]).toEqual([]);
+  });
+
   it("refuses object keys that leave the commit folder, before writing anything", async () => {
     const store = new MemoryStore();
     const catalog = client(store);

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { CheckpointCatalogError, CheckpointIntegrityError, PreconditionFailedError } from "../errors.js";
 import { validateKey } from "../store/keys.js";
 import { listAllArray } from "../store/list.js";
@@ -12,6 +13,8 @@ import {
   type JsonValue,
   type Labels,
   type Manifest,
+  type ManifestObject,
+  manifestSchema,
   UPDATE_LOG_SIZE,
 } from "./catalog-format.js";
 import { type CatalogSnapshot, readCatalog } from "./catalog-io.js";
@@ -118,6 +121,7 @@ export class CatalogClient {
   readonly #manifests = new Map<string, Manifest>();
   readonly #ownKeys = new Map<string, readonly string[]>();
   #cleanup: Promise<void> = Promise.resolve();
+  readonly #entries = new WeakMap<Manifest, Map<string, ManifestObject>>();
 
   constructor(options: CatalogOptions) {
     validateKey(options.root);
@@ -160,6 +164,11 @@ export class CatalogClient {
   async commit(request: CommitRequest): Promise<CatalogRow> {
     const { signal } = request;
     throwIfAborted(signal, this.catalogKey);
+    if (!Number.isSafeInteger(request.writeCount) || request.writeCount < 0)
+      throw new CheckpointCatalogError(
+        this.root,
+        `writeCount must be a non-negative integer, got ${request.writeCount}`,
+      );
     validateObjectKeys(request.objects.map((object) => object.key));
     for (const state of Object.values(request.states)) validateKey(state.path);
     const commitId = newCommitId(request.writeCount);
@@ -197,6 +206,13 @@ export class CatalogClient {
         states: request.states,
         objects: entries,
       });
+      // Never write a manifest this version could not read back (e.g. metadata that is not JSON).
+      const invalid = manifestSchema.safeParse(manifest);
+      if (!invalid.success)
+        throw new CheckpointCatalogError(
+          this.root,
+          `commit ${commitId} cannot be recorded: ${z.prettifyError(invalid.error)}`,
+        );
       await putManifest(this.store, manifestKey, encodeDocument(manifest), {
         policy: this.#policy,
         signal,
@@ -244,7 +260,12 @@ export class CatalogClient {
    */
   async readObject(manifest: Manifest, key: string, options?: ReadOptions): Promise<Uint8Array> {
     const storeKey = `${this.commitFolder(manifest.commitId)}/${key}`;
-    const entry = manifest.objects.find((object) => object.key === key);
+    let entries = this.#entries.get(manifest);
+    if (entries === undefined) {
+      entries = new Map(manifest.objects.map((object) => [object.key, object]));
+      this.#entries.set(manifest, entries);
+    }
+    const entry = entries.get(key);
     if (entry === undefined)
       throw new CheckpointIntegrityError(
         storeKey,
