@@ -26,6 +26,7 @@ export interface LoadedState {
 }
 
 const STATE_JSON = "state.json";
+const NO_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
  * Reads the saved states of `entry` (their state.json and blobs), each verified against the
@@ -146,7 +147,7 @@ export class CheckpointSession {
 
   /** Metadata of the session's row, decoded once (`{}` for a session without a row). */
   get metadata(): Readonly<Record<string, unknown>> {
-    return this.#entry?.metadata ?? Object.freeze({});
+    return this.#entry?.metadata ?? NO_METADATA;
   }
 
   /** Alias of `metadata` (the original's compatibility name). */

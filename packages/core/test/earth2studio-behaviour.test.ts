@@ -148,6 +148,8 @@ describe("item 2: option validation, in the original's order and words", () => {
     [{ rank: -1 }, "rank", "rank must be a non-negative integer."],
     [{ worldSize: 0 }, "worldSize", "worldSize must be a positive integer."],
     [{ store: 42 }, "store", "store must be a Store or a store URL string."],
+    [{ cleanup: "later" }, "cleanup", "cleanup must be 'await' or 'background'."],
+    [{ retry: { attempts: -1 } }, "retry", "retry must be an object of non-negative integers"],
     [{ flushInterva: 2 }, "flushInterva", 'Unknown option "flushInterva"'],
   ];
   for (const [options, option, message] of cases)
@@ -674,6 +676,16 @@ describe("items 17-20, 22, 24-26: what a commit writes (through the session API)
     const first = await (await checkpoint.open()).flush();
     await checkpoint.run((session) => session.write());
     expect(await keysUnder(store, `retire/commits/${first!.commitId}/`)).toEqual([]);
+  });
+
+  it("item 25 with cleanup: 'background': close() waits for the retired commit's deletion", async () => {
+    const store = await freshStore();
+    const checkpoint = new Checkpoint("retire-bg", { store, cleanup: "background", env });
+    const first = await (await checkpoint.open()).flush();
+    await checkpoint.run((session) => session.write());
+    await checkpoint.close();
+    expect(await keysUnder(store, `retire-bg/commits/${first!.commitId}/`)).toEqual([]);
+    expect(await checkpoint.catalog()).toHaveLength(1);
   });
 
   it("item 26: a missing catalog is rebuilt from the manifests (and written back, W6)", async () => {
