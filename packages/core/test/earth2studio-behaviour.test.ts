@@ -11,7 +11,7 @@
  * | W1-W2, W4-W10 | this file, `describe("W…")`; W1/W2 under faults in commit-faults.test.ts, W8 in state tests |
  * | W3 fsync | packages/store-fs tests |
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   bindCheckpointState,
