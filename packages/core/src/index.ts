@@ -7,7 +7,6 @@ export {
 export { Checkpoint, type OpenOptions, type SelectOptions, type VerifyMode } from "./checkpoint.js";
 export * from "./checksum.js";
 export * from "./codec/index.js";
-export * from "./state/index.js";
 export * from "./commit/index.js";
 export { CheckpointEntry } from "./entry.js";
 export * from "./errors.js";
@@ -28,4 +27,5 @@ export {
 } from "./options.js";
 export { detectRank, RANK_VARIABLES, type RankInfo, rankRoot, resolveRank } from "./ranks.js";
 export { CheckpointSession } from "./session.js";
+export * from "./state/index.js";
 export * from "./store/index.js";
