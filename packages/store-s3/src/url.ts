@@ -13,8 +13,18 @@ const PARAMETERS = [
   "ifMatch",
 ] as const;
 
+/** The URL without user info and query, which may hold secrets (even inside `endpoint=`). */
+function shown(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  } catch {
+    return redactUrl(url).replace(/\?.*$/, "");
+  }
+}
+
 function fail(url: string, reason: string): never {
-  throw new StoreConfigError(`Invalid S3 store URL ${JSON.stringify(redactUrl(url))}: ${reason}`);
+  throw new StoreConfigError(`Invalid S3 store URL ${JSON.stringify(shown(url))}: ${reason}`);
 }
 
 function integer(url: string, name: string, text: string): number {
@@ -37,7 +47,7 @@ export function parseS3Url(location: string | URL): {
   try {
     url = new URL(text);
   } catch (cause) {
-    throw new StoreConfigError(`Malformed S3 store URL ${JSON.stringify(redactUrl(text))}`, { cause });
+    throw new StoreConfigError(`Malformed S3 store URL ${JSON.stringify(shown(text))}`, { cause });
   }
   if (url.protocol !== "s3:") fail(text, 'the scheme must be "s3:"');
   if (url.username !== "" || url.password !== "")

@@ -96,6 +96,9 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Starts of the OSD before giving up (it sometimes exits with "wrong fsid" while the monitor settles). */
+const OSD_ATTEMPTS = 6;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns true, or fails naming `what` after `timeoutMs`. */
@@ -245,13 +248,15 @@ export async function startRadosgw(
         );
         break;
       } catch (error) {
-        // The known first-start failure ("wrong fsid") goes away on a retry; give up after 3.
+        // The known early-start failure ("wrong fsid") goes away on a retry.
         const output = await readFile(join(dir, "log", `osd.${osdId}.${attempt}.out`), "utf8").catch(
           () => "",
         );
         log(`ceph-osd attempt ${attempt} failed: ${(error as Error).message} ${output.slice(-400)}`);
         if (!exited(started)) started.kill("SIGKILL");
-        if (attempt >= 3) throw new Error(`ceph-osd did not start after 3 attempts; see ${dir}/log`);
+        if (attempt >= OSD_ATTEMPTS)
+          throw new Error(`ceph-osd did not start after ${OSD_ATTEMPTS} attempts; see ${dir}/log`);
+        await sleep(500 * attempt);
       }
     }
 
