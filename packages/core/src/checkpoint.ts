@@ -220,6 +220,8 @@ export class Checkpoint {
         binding.attach(this);
         return binding.handle;
       }
+      // A state left behind by an ending session never displaces one bound since.
+      if (!existing.reusable && reusable) return binding.handle;
       if (!existing.reusable) throw new CheckpointStateCollisionError(id, this.name);
       this.#pending[index] = { binding, reusable };
     } else this.#pending.push({ binding, reusable });
