@@ -1,0 +1,146 @@
+/**
+ * A Store wrapper that records every call with its start and end on one logical clock, so the
+ * benchmark can count store calls per commit and the sequential steps among them: a step is a
+ * maximal group of calls whose lifetimes overlap (calls sent in parallel form one step; a call
+ * that starts only after the previous ones ended starts a new one).
+ */
+import type {
+  Body,
+  CallOptions,
+  GetOptions,
+  GetResult,
+  GetStreamResult,
+  ListOptions,
+  ListPage,
+  ObjectInfo,
+  PutOptions,
+  Store,
+} from "@ckpt/core";
+
+/** One recorded store call; `end` is undefined while it is in flight. */
+export interface RecordedCall {
+  readonly op: string;
+  readonly key: string;
+  readonly start: number;
+  end: number | undefined;
+}
+
+/** What the calls in one window of time add up to. */
+export interface CallSummary {
+  /** Calls started in the window. */
+  readonly calls: number;
+  /** Calls started and finished in the window, per operation, in order of start (e.g. `put×5`). */
+  readonly ops: string;
+  /** Sequential steps among the calls that finished in the window. */
+  readonly steps: number;
+  /** Calls started in the window still running at its end (e.g. a clean-up left in the background). */
+  readonly background: number;
+}
+
+/** Counts overlapping groups of [start, end] intervals. */
+export function sequentialSteps(calls: readonly { start: number; end: number }[]): number {
+  const sorted = [...calls].sort((a, b) => a.start - b.start);
+  let steps = 0;
+  let reach = Number.NEGATIVE_INFINITY;
+  for (const call of sorted) {
+    if (call.start > reach) steps++;
+    reach = Math.max(reach, call.end);
+  }
+  return steps;
+}
+
+function describeOps(calls: readonly RecordedCall[]): string {
+  const parts: string[] = [];
+  let last = "";
+  let count = 0;
+  const flush = () => {
+    if (count > 0) parts.push(count > 1 ? `${last}×${count}` : last);
+  };
+  for (const call of calls) {
+    const name = `${call.op}(${call.key.split("/").at(-1) ?? ""})`;
+    const kind = call.key.endsWith("catalog.json") || call.key.endsWith("manifest.json") ? name : call.op;
+    if (kind === last) count++;
+    else {
+      flush();
+      last = kind;
+      count = 1;
+    }
+  }
+  flush();
+  return parts.join(", ");
+}
+
+/** Records calls to `inner`; see {@link CountingStore.window}. */
+export class CountingStore implements Store {
+  readonly calls: RecordedCall[] = [];
+  readonly #inner: Store;
+  #clock = 0;
+
+  constructor(inner: Store) {
+    this.#inner = inner;
+  }
+
+  get url(): string {
+    return this.#inner.url;
+  }
+
+  /** The current time on the call clock: pass it to {@link summarizeSince}. */
+  mark(): number {
+    return ++this.#clock;
+  }
+
+  /** Forgets recorded calls. */
+  reset(): void {
+    this.calls.length = 0;
+  }
+
+  /** Sums up the calls started after `mark` (a value of {@link mark}) up to now. */
+  summarizeSince(mark: number): CallSummary {
+    const now = this.mark();
+    const window = this.calls.filter((call) => call.start > mark);
+    const finished = window.filter((call) => call.end !== undefined && call.end < now) as {
+      op: string;
+      key: string;
+      start: number;
+      end: number;
+    }[];
+    return {
+      calls: window.length,
+      ops: describeOps(finished),
+      steps: sequentialSteps(finished),
+      background: window.length - finished.length,
+    };
+  }
+
+  async #record<T>(op: string, key: string, call: () => Promise<T>): Promise<T> {
+    const entry: RecordedCall = { op, key, start: ++this.#clock, end: undefined };
+    this.calls.push(entry);
+    try {
+      return await call();
+    } finally {
+      entry.end = ++this.#clock;
+    }
+  }
+
+  put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
+    return this.#record("put", key, () => this.#inner.put(key, body, options));
+  }
+  get(key: string, options?: GetOptions): Promise<GetResult> {
+    return this.#record("get", key, () => this.#inner.get(key, options));
+  }
+  getStream(key: string, options?: GetOptions): Promise<GetStreamResult> {
+    return this.#record("getStream", key, () => this.#inner.getStream(key, options));
+  }
+  head(key: string, options?: CallOptions): Promise<ObjectInfo | undefined> {
+    return this.#record("head", key, () => this.#inner.head(key, options));
+  }
+  list(prefix: string, options?: ListOptions): Promise<ListPage> {
+    return this.#record("list", prefix, () => this.#inner.list(prefix, options));
+  }
+  delete(keys: readonly string[], options?: CallOptions): Promise<void> {
+    return this.#record("delete", keys[0] ?? "", () => this.#inner.delete(keys, options));
+  }
+  async close(): Promise<void> {
+    await this.#inner.close?.();
+  }
+}

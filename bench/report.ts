@@ -1,0 +1,294 @@
+/**
+ * The report: the machine, one markdown table per measurement with the targets of issue 9 checked,
+ * printed to the console, written as JSON to bench/results/latest.json and, after a full run, as
+ * BENCHMARKS.md at the repo root.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus, release, tmpdir, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { COMMIT_HEADROOM, type MemoryResult } from "./memory.js";
+import type { SmallCommitResult } from "./small-commits.js";
+import { formatSize, GiB, MiB, mibPerSecond, type Summary, summarize } from "./stats.js";
+import type { StoreKind } from "./stores.js";
+import type { ThroughputResult } from "./throughput.js";
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Throughput target: ckpt at least this fraction of the raw baseline for states this large. */
+export const RATIO_TARGET = 0.9;
+export const RATIO_TARGET_FROM = 64 * MiB;
+/** Sequential steps target per commit with no intervening writer. */
+export const STEPS_TARGET = 3;
+
+export interface Machine {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memory: string;
+  readonly node: string;
+  readonly kernel: string;
+  readonly disk: string;
+}
+
+export interface BenchResults {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly command: string;
+  readonly full: boolean;
+  readonly machine: Machine;
+  readonly stores: Readonly<Partial<Record<StoreKind, string>>>;
+  readonly notes: readonly string[];
+  readonly throughput: readonly ThroughputResult[];
+  readonly smallCommits: readonly (SmallCommitResult & { store: StoreKind })[];
+  readonly memory: readonly MemoryResult[];
+}
+
+/** What the benchmark ran on. */
+export function describeMachine(): Machine {
+  const cpuInfo = (() => {
+    try {
+      return /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1];
+    } catch {
+      return undefined;
+    }
+  })();
+  let disk = "unknown";
+  try {
+    const lines = execFileSync("df", ["-hT", tmpdir()], { encoding: "utf8" }).trim().split("\n");
+    const [device, type, size] = (lines.at(-1) ?? "").split(/\s+/);
+    const name = device?.replace(/^\/dev\//, "").replace(/\d+$/, "") ?? "";
+    let rotational = "";
+    try {
+      rotational =
+        readFileSync(`/sys/block/${name}/queue/rotational`, "utf8").trim() === "0"
+          ? ", non-rotational"
+          : ", rotational";
+    } catch {}
+    disk = `${tmpdir()} on ${device} (${type}, ${size}${rotational})`;
+  } catch {}
+  return {
+    cpu: cpuInfo ?? cpus()[0]?.model ?? "unknown",
+    cores: cpus().length,
+    memory: `${(totalmem() / GiB).toFixed(1)} GiB`,
+    node: process.version,
+    kernel: `Linux ${release()}`,
+    disk,
+  };
+}
+
+const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : "–");
+const range = (s: Summary, digits = 1) =>
+  `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+interface ThroughputRow {
+  readonly commit: Summary;
+  readonly rawWrite: Summary;
+  readonly commitRatio: Summary;
+  readonly restore: Summary;
+  readonly rawRead: Summary;
+  readonly restoreRatio: Summary;
+}
+
+function throughputRow(result: ThroughputResult): ThroughputRow {
+  const rate = (ms: readonly number[]) => summarize(ms.map((m) => mibPerSecond(result.bytes, m)));
+  const ratios = (ckpt: readonly number[], raw: readonly number[]) =>
+    summarize(ckpt.map((m, i) => raw[i]! / m));
+  return {
+    commit: rate(result.commitMs),
+    rawWrite: rate(result.rawWriteMs),
+    commitRatio: ratios(result.commitMs, result.rawWriteMs),
+    restore: rate(result.restoreMs),
+    rawRead: rate(result.rawReadMs),
+    restoreRatio: ratios(result.restoreMs, result.rawReadMs),
+  };
+}
+
+function verdict(ratio: number, bytes: number): string {
+  if (bytes < RATIO_TARGET_FROM) return "";
+  return ratio >= RATIO_TARGET ? " ✓" : ` ✗ (${fmt((RATIO_TARGET - ratio) * 100, 0)} pts short)`;
+}
+
+/** The markdown of all tables. */
+export function renderTables(results: BenchResults): string {
+  const out: string[] = [];
+  out.push("### Commit and restore throughput (MiB/s of array data; median (min–max) of the runs)");
+  out.push("");
+  out.push(
+    `Ratio = raw time / ckpt time, per run (same run, same bytes). Target: ≥ ${RATIO_TARGET} for states of ${formatSize(RATIO_TARGET_FROM)} and up.`,
+  );
+  out.push("");
+  out.push(
+    table(
+      [
+        "store",
+        "state",
+        "runs",
+        "ckpt commit",
+        "raw write",
+        "commit ratio",
+        "ckpt restore",
+        "raw read",
+        "restore ratio",
+      ],
+      results.throughput.map((result) => {
+        const row = throughputRow(result);
+        return [
+          result.store,
+          formatSize(result.bytes),
+          String(result.commitMs.length),
+          range(row.commit),
+          range(row.rawWrite),
+          `${range(row.commitRatio, 2)}${verdict(row.commitRatio.median, result.bytes)}`,
+          range(row.restore),
+          range(row.rawRead),
+          `${range(row.restoreRatio, 2)}${verdict(row.restoreRatio.median, result.bytes)}`,
+        ];
+      }),
+    ),
+  );
+  if (results.smallCommits.length > 0) {
+    out.push("");
+    out.push("### Small commits (flushInterval 1; medians per commit; catalog cached, no other writer)");
+    out.push("");
+    out.push(
+      `Steps = sequential round trips the commit waited for (maximal groups of overlapping store calls). Target: ≤ ${STEPS_TARGET}.`,
+    );
+    out.push("");
+    out.push(
+      table(
+        [
+          "store",
+          "case",
+          "mode",
+          "clean-up",
+          "commits/s",
+          "store calls",
+          "steps",
+          "left in background",
+          "calls of one commit",
+        ],
+        results.smallCommits.map((r) => [
+          r.store,
+          r.label,
+          r.mode,
+          r.cleanup,
+          fmt(r.commitsPerSecond, 0),
+          fmt(r.calls, 0),
+          `${fmt(r.steps, 0)}${r.steps <= STEPS_TARGET ? " ✓" : " ✗"}`,
+          fmt(r.background, 0),
+          r.ops,
+        ]),
+      ),
+    );
+  }
+  if (results.memory.length > 0) {
+    out.push("");
+    out.push("### Peak memory (VmHWM of a fresh process per case, reset right before the phase)");
+    out.push("");
+    out.push(
+      `"process" is the RSS with Node, tsx, the modules and the store client loaded, before any state. The state's arrays are resident before a commit and part of its peak. Target: peak RSS of a commit ≤ state + ${formatSize(COMMIT_HEADROOM)}.`,
+    );
+    out.push("");
+    out.push(
+      table(
+        [
+          "store",
+          "state",
+          "phase",
+          "RSS before (MiB)",
+          "peak RSS (MiB)",
+          "peak / state",
+          "peak − state (MiB)",
+          "target",
+        ],
+        results.memory.map((r) => {
+          const over = r.peak - r.bytes;
+          const target =
+            r.phase === "commit"
+              ? over <= COMMIT_HEADROOM
+                ? "✓"
+                : `✗ (+${fmt((over - COMMIT_HEADROOM) / MiB, 0)} MiB)`
+              : "";
+          return [
+            r.store,
+            formatSize(r.bytes),
+            r.phase,
+            fmt(r.base / MiB, 0),
+            fmt(r.before / MiB, 0),
+            fmt(r.peak / MiB, 0),
+            fmt(r.peak / r.bytes, 2),
+            fmt(over / MiB, 0),
+            fmt((over - r.base) / MiB, 0),
+            target,
+          ];
+        }),
+      ),
+    );
+  }
+  return out.join("\n");
+}
+
+function renderMachine(results: BenchResults): string {
+  const m = results.machine;
+  const lines = [
+    `- CPU: ${m.cpu}, ${m.cores} cores`,
+    `- Memory: ${m.memory}`,
+    `- Node: ${m.node} (${m.kernel})`,
+    `- Disk: ${m.disk}`,
+    ...Object.entries(results.stores).map(([kind, description]) => `- ${kind}: ${description}`),
+  ];
+  return lines.join("\n");
+}
+
+/** Writes bench/results/latest.json and, for a full run, BENCHMARKS.md. */
+export async function writeReports(results: BenchResults, extraMarkdown: string): Promise<string[]> {
+  const written: string[] = [];
+  const json = join(repoRoot, "bench", "results", "latest.json");
+  await mkdir(dirname(json), { recursive: true });
+  await writeFile(json, `${JSON.stringify(results, null, 2)}\n`);
+  written.push(json);
+  if (results.full) {
+    const markdown = [
+      "# Benchmarks",
+      "",
+      `The last full run of \`pnpm bench\` (\`${results.command}\`), ${results.finishedAt}. Numbers depend on the machine;`,
+      "the ratios against the raw baselines measured in the same run are what to compare. How it",
+      "measures: see `bench/` (one module per measurement) and the notes below.",
+      "",
+      "## Machine",
+      "",
+      renderMachine(results),
+      "",
+      "## Results",
+      "",
+      renderTables(results),
+      "",
+      ...(results.notes.length > 0
+        ? ["## Notes from this run", "", ...results.notes.map((note) => `- ${note}`), ""]
+        : []),
+      extraMarkdown,
+    ].join("\n");
+    const path = join(repoRoot, "BENCHMARKS.md");
+    await writeFile(path, `${markdown.trimEnd()}\n`);
+    written.push(path);
+  }
+  return written;
+}
+
+/** The console version: machine, then the tables. */
+export function renderConsole(results: BenchResults): string {
+  return [
+    "## Machine",
+    renderMachine(results),
+    "",
+    renderTables(results),
+    ...(results.notes.length > 0 ? ["", "Notes:", ...results.notes.map((note) => `- ${note}`)] : []),
+  ].join("\n");
+}

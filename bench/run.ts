@@ -1,0 +1,158 @@
+/**
+ * `pnpm bench`: commit and restore throughput against raw baselines, small-commit cost and peak
+ * memory, on disk, memfs, radosgw (S3) and the GCS test server. Prints the tables, writes
+ * bench/results/latest.json and, after a full run, BENCHMARKS.md.
+ *
+ * Options:
+ *   --stores fs,memory,s3,gcs        stores to measure (default: all four)
+ *   --sizes 1KiB,1MiB,64MiB,1GiB     state sizes of the throughput runs
+ *   --runs N                         runs per size (default 5, 3 from 1 GiB up; --quick: 2)
+ *   --memory-sizes 64MiB,1GiB        state sizes of the memory cases
+ *   --small-commits N                commits per small-commit case (default 100)
+ *   --only throughput,small,memory   parts to run (default: all)
+ *   --quick                          1KiB,1MiB,64MiB; 2 runs; 20 small commits; memory at 64 MiB only
+ * Only a run with the default stores, sizes and parts (not --quick) rewrites BENCHMARKS.md.
+ */
+import { totalmem } from "node:os";
+import { parseArgs } from "node:util";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { type MemoryResult, measureMemory } from "./memory.js";
+import { METHOD_NOTES } from "./method.js";
+import { type BenchResults, describeMachine, renderConsole, writeReports } from "./report.js";
+import { SMALL_COMMIT_CASES, type SmallCommitResult, smallCommits } from "./small-commits.js";
+import { formatSize, GiB, parseSize } from "./stats.js";
+import {
+  openBenchStore,
+  STORE_KINDS,
+  type StoreEnv,
+  type StoreKind,
+  startStore,
+  uniquePrefix,
+} from "./stores.js";
+import { measureThroughput, type ThroughputResult } from "./throughput.js";
+
+// Lets the benchmark collect garbage between measurements (tsx does not pass --expose-gc on).
+setFlagsFromString("--expose-gc");
+(globalThis as { gc?: unknown }).gc ??= runInNewContext("gc");
+
+const DEFAULT_SIZES = "1KiB,1MiB,64MiB,1GiB";
+const PARTS = ["throughput", "small", "memory"] as const;
+type Part = (typeof PARTS)[number];
+
+const { values } = parseArgs({
+  options: {
+    stores: { type: "string" },
+    sizes: { type: "string" },
+    runs: { type: "string" },
+    "memory-sizes": { type: "string" },
+    "small-commits": { type: "string" },
+    only: { type: "string" },
+    quick: { type: "boolean", default: false },
+  },
+});
+
+const list = (text: string) =>
+  text
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+const quick = values.quick === true;
+const stores = list(values.stores ?? STORE_KINDS.join(",")) as StoreKind[];
+for (const kind of stores)
+  if (!STORE_KINDS.includes(kind)) throw new Error(`Unknown store "${kind}"; use ${STORE_KINDS.join(",")}`);
+const sizes = list(values.sizes ?? (quick ? "1KiB,1MiB,64MiB" : DEFAULT_SIZES)).map(parseSize);
+const memorySizes = list(values["memory-sizes"] ?? (quick ? "64MiB" : "64MiB,1GiB")).map(parseSize);
+const parts = list(values.only ?? PARTS.join(",")) as Part[];
+for (const part of parts)
+  if (!PARTS.includes(part)) throw new Error(`Unknown part "${part}"; use ${PARTS.join(",")}`);
+const runsFor = (bytes: number) =>
+  values.runs !== undefined ? Number(values.runs) : quick ? 2 : bytes >= GiB ? 3 : 5;
+const smallCount = Number(values["small-commits"] ?? (quick ? 20 : 100));
+const full =
+  !quick &&
+  values.stores === undefined &&
+  values.sizes === undefined &&
+  values["memory-sizes"] === undefined &&
+  values.only === undefined;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const notes: string[] = [];
+// radosgw's memstore and the GCS test server keep every object in RAM, next to the benchmark's own
+// copies of the state (original, restored, raw read): hold 1 GiB cases back on small machines.
+const serverLimit = totalmem() >= 16 * GiB ? Number.POSITIVE_INFINITY : 256 * 1024 * 1024;
+const fits = (kind: StoreKind, bytes: number) => kind === "fs" || kind === "memory" || bytes <= serverLimit;
+
+const startedAt = new Date().toISOString();
+const throughput: ThroughputResult[] = [];
+const small: (SmallCommitResult & { store: StoreKind })[] = [];
+const memory: MemoryResult[] = [];
+const described: Partial<Record<StoreKind, string>> = {};
+
+for (const kind of stores) {
+  log(`\n== ${kind}: starting`);
+  let env: StoreEnv;
+  try {
+    env = await startStore(kind, log);
+  } catch (error) {
+    const message = `${kind}: not measured, the store could not be started: ${(error as Error).message}`;
+    log(message);
+    notes.push(message);
+    continue;
+  }
+  described[kind] = env.description;
+  try {
+    if (parts.includes("throughput")) {
+      // One unrecorded round first: module loading, JIT and connection set-up are not the store's cost.
+      await measureThroughput(env.spec, 1024 * 1024, 1);
+      for (const bytes of sizes) {
+        if (!fits(kind, bytes)) {
+          notes.push(
+            `${kind}: ${formatSize(bytes)} throughput skipped (server keeps objects in RAM; < 16 GiB here)`,
+          );
+          continue;
+        }
+        log(`${kind}: throughput of a ${formatSize(bytes)} state, ${runsFor(bytes)} runs`);
+        throughput.push(await measureThroughput(env.spec, bytes, runsFor(bytes), log));
+      }
+    }
+    if (parts.includes("small"))
+      for (const spec of SMALL_COMMIT_CASES) {
+        log(`${kind}: ${smallCount} small commits, ${spec.label}, ${spec.mode}, clean-up ${spec.cleanup}`);
+        const store = await openBenchStore(env.spec, uniquePrefix("small"));
+        try {
+          small.push({ store: kind, ...(await smallCommits(store, "small", spec, smallCount)) });
+        } finally {
+          await store.close?.();
+        }
+      }
+    if (parts.includes("memory"))
+      for (const bytes of memorySizes) {
+        if (!fits(kind, bytes)) {
+          notes.push(
+            `${kind}: ${formatSize(bytes)} memory case skipped (server keeps objects in RAM; < 16 GiB here)`,
+          );
+          continue;
+        }
+        log(`${kind}: peak memory, ${formatSize(bytes)} state`);
+        memory.push(...(await measureMemory(env.spec, bytes)));
+      }
+  } finally {
+    await env.stop();
+  }
+}
+
+const results: BenchResults = {
+  startedAt,
+  finishedAt: new Date().toISOString(),
+  command: `pnpm bench${process.argv.length > 2 ? ` ${process.argv.slice(2).join(" ")}` : ""}`,
+  full,
+  machine: describeMachine(),
+  stores: described,
+  notes,
+  throughput,
+  smallCommits: small,
+  memory,
+};
+console.log(renderConsole(results));
+for (const path of await writeReports(results, METHOD_NOTES)) log(`wrote ${path}`);

@@ -1,0 +1,78 @@
+/**
+ * Commit and restore throughput of one state size on one store, against the raw baselines measured
+ * in the same runs. Each run uses fresh prefixes; odd runs measure ckpt first and even runs the raw
+ * baseline first, so neither always meets a warmer cache or a fuller server.
+ */
+import { timeCommit } from "./commit-throughput.js";
+import { rawRead, rawWrite } from "./raw-baselines.js";
+import { timeRestore } from "./restore.js";
+import { arrayBytes, makeState, stateChecksums } from "./state.js";
+import { collectGarbage } from "./stats.js";
+import { emptyStore, openBenchStore, openRaw, type StoreSpec, uniquePrefix } from "./stores.js";
+
+export interface ThroughputResult {
+  readonly store: StoreSpec["kind"];
+  /** Bytes of array data in the state (the numerator of every throughput). */
+  readonly bytes: number;
+  readonly commitMs: number[];
+  readonly rawWriteMs: number[];
+  readonly restoreMs: number[];
+  readonly rawReadMs: number[];
+}
+
+/** Measures `runs` runs of commit, raw write, restore and raw read of a `bytes` state. */
+export async function measureThroughput(
+  spec: StoreSpec,
+  bytes: number,
+  runs: number,
+  log: (line: string) => void = () => {},
+): Promise<ThroughputResult> {
+  const result: ThroughputResult = {
+    store: spec.kind,
+    bytes,
+    commitMs: [],
+    rawWriteMs: [],
+    restoreMs: [],
+    rawReadMs: [],
+  };
+  let state: ReturnType<typeof makeState> | undefined = makeState(bytes);
+  const parts = arrayBytes(state);
+  const expected = stateChecksums(state);
+  for (let run = 0; run < runs; run++) {
+    const prefix = uniquePrefix(`tp-${bytes}-${run}`);
+    const store = await openBenchStore(spec, prefix);
+    const raw = await openRaw(spec, `${prefix}-raw`);
+    try {
+      const ckptFirst = run % 2 === 1;
+      const commit = async () => {
+        collectGarbage();
+        result.commitMs.push(await timeCommit(store, "bench", state!));
+      };
+      const write = async () => {
+        collectGarbage();
+        result.rawWriteMs.push(await rawWrite(raw, parts));
+      };
+      const restore = async () => {
+        collectGarbage();
+        result.restoreMs.push((await timeRestore(store, "bench", expected)).ms);
+      };
+      const read = async () => {
+        collectGarbage();
+        result.rawReadMs.push(await rawRead(raw, parts));
+      };
+      for (const step of ckptFirst ? [commit, write, restore, read] : [write, commit, read, restore])
+        await step();
+      log(
+        `  run ${run + 1}/${runs}: commit ${result.commitMs.at(-1)!.toFixed(1)} ms, raw write ${result.rawWriteMs.at(-1)!.toFixed(1)} ms, restore ${result.restoreMs.at(-1)!.toFixed(1)} ms, raw read ${result.rawReadMs.at(-1)!.toFixed(1)} ms`,
+      );
+    } finally {
+      await emptyStore(store).catch(() => {});
+      await raw.clear().catch(() => {});
+      await store.close?.();
+      await raw.close();
+    }
+  }
+  state = undefined;
+  collectGarbage();
+  return result;
+}
