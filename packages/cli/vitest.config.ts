@@ -1,4 +1,14 @@
 import { defineProject, mergeConfig } from "vitest/config";
 import { sharedConfig } from "../../vitest.shared.js";
 
-export default mergeConfig(sharedConfig, defineProject({ test: { name: "cli" } }));
+export default mergeConfig(
+  sharedConfig,
+  defineProject({
+    test: {
+      name: "cli",
+      // The S3 test server (Ceph radosgw) of store-s3, for test/s3.test.ts.
+      globalSetup: ["../store-s3/test/support/global-setup.ts"],
+      env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    },
+  }),
+);

@@ -6,7 +6,7 @@
 
 /** The state object bound to a checkpoint: `s` is the generator's entire state. */
 export interface RngStateValue {
-  s: Uint32Array;
+  s: Uint32Array<ArrayBuffer>;
 }
 
 /** A fresh state for `seed`, with four well-mixed words (never all zero). */

@@ -1,0 +1,190 @@
+/**
+ * The restartable ensemble job: `members` Lorenz-96 forecasts of `steps` 6-hour steps each, every
+ * member perturbed and stochastically forced by its own seeded generator. It writes one output file
+ * per member per step and records a restart boundary after each one with
+ * `session.write({ leadTime, completedMembers })`, as an earth2studio ensemble workflow does. On a
+ * restart it resumes from the latest committed row: `session.writeCount` says which (member, step)
+ * comes next, and the bound states give back the model state and the generator's exact position.
+ *
+ * Run on its own:
+ *   node --import tsx --conditions=@ckpt/source src/job.ts --name lorenz96 --out ./out
+ */
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { bindCheckpointState, Checkpoint, checkpointState, defaultStoreUrl, type Store } from "@ckpt/core";
+import { z } from "zod";
+import { DT, FORCING, HOURS_PER_STEP, initialCondition, Rk4Scratch, rk4Step, VARIABLES } from "./model.js";
+import { writeOutput } from "./output.js";
+import { type PausePlan, PausingStore, parsePausePlan } from "./pause.js";
+import { seedRngState, Xoshiro128 } from "./rng.js";
+import { openStoreUrl } from "./stores.js";
+
+/** The generator's whole state: xoshiro128**'s four words. */
+export const RngState = checkpointState("lorenz96.RngState", z.object({ s: z.instanceof(Uint32Array) }));
+
+/** The member's model state between steps. */
+export const ModelState = checkpointState("lorenz96.ModelState", z.object({ x: z.instanceof(Float64Array) }));
+
+/** Size of the ensemble and the forecast, and the perturbations. */
+export interface JobConfig {
+  readonly members: number;
+  readonly steps: number;
+  readonly seed: number;
+  /** Standard deviation of the initial perturbation. */
+  readonly perturbation: number;
+  /** Standard deviation of the stochastic forcing per unit of model time. */
+  readonly noise: number;
+}
+
+/** Four members, ten days of 6-hour steps. */
+export const DEFAULT_CONFIG: JobConfig = { members: 4, steps: 40, seed: 96, perturbation: 0.01, noise: 0.3 };
+
+/** What the job reports as it goes (the demo listens to these). */
+export interface JobEvents {
+  /** The session opened: `writeCount` 0 for a fresh start, else the row it resumes from. */
+  started?(info: { writeCount: number; commitId: string | undefined; total: number }): void;
+  /** Write number `write` (1-based) committed. */
+  wrote?(info: { write: number; total: number; member: number; leadHours: number }): void;
+  /** The job froze at its planned pause point (it will make no further progress). */
+  paused?(plan: PausePlan): void;
+}
+
+/** Everything a run of the job needs. */
+export interface JobOptions {
+  /** Checkpoint name. */
+  readonly name: string;
+  /** An open store (memory:// must be shared this way) or a store URL; default `CKPT_STORE` or the default folder. */
+  readonly store?: Store | string | undefined;
+  /** Output folder. */
+  readonly outDir: string;
+  readonly config?: Partial<JobConfig> | undefined;
+  /** Freeze at this point (the demo's kill point). */
+  readonly pause?: PausePlan | undefined;
+  readonly events?: JobEvents | undefined;
+}
+
+/** How the run went. */
+export interface JobResult {
+  readonly resumedFrom: number;
+  readonly resumedCommitId: string | undefined;
+  readonly writes: number;
+}
+
+/**
+ * Runs (or resumes) the job to completion. With a `pause` plan the returned promise never settles
+ * once the job freezes, as a killed process never returns.
+ */
+export async function runJob(options: JobOptions): Promise<JobResult> {
+  const config = { ...DEFAULT_CONFIG, ...options.config };
+  const total = config.members * config.steps;
+  const inner =
+    typeof options.store === "object"
+      ? options.store
+      : await openStoreUrl(options.store ?? defaultStoreUrl());
+  const store = new PausingStore(inner, options.pause, (plan) => options.events?.paused?.(plan));
+  const checkpoint = new Checkpoint(options.name, { store, mode: "overwrite", flushInterval: 1, level: 2 });
+  const base = initialCondition();
+  const scratch = new Rk4Scratch(VARIABLES);
+  let result: JobResult | undefined;
+
+  await checkpoint.run(async (session) => {
+    // Bound states are restored from the row being resumed, in place of these initial values.
+    const rngState = bindCheckpointState(RngState, { s: seedRngState(config.seed, 0).s }).value;
+    const model = bindCheckpointState(ModelState, { x: new Float64Array(VARIABLES) }).value;
+    const rng = new Xoshiro128(rngState);
+    const resumedFrom = session.writeCount;
+    const resumedCommitId = session.commitId ?? undefined;
+    options.events?.started?.({ writeCount: resumedFrom, commitId: resumedCommitId, total });
+    const completedMembers: number[] = [];
+    for (let member = 0; member < Math.floor(resumedFrom / config.steps); member++)
+      completedMembers.push(member);
+
+    for (let write = resumedFrom + 1; write <= total; write++) {
+      const member = Math.floor((write - 1) / config.steps);
+      const step = (write - 1) % config.steps;
+      if (step === 0) {
+        // A new member: its own generator, its own perturbed start.
+        rngState.s = seedRngState(config.seed, member + 1).s;
+        const x = Float64Array.from(base);
+        for (let i = 0; i < x.length; i++) x[i] = x[i]! + config.perturbation * rng.normal();
+        model.x = x;
+      }
+      const x = model.x;
+      rk4Step(x, DT, FORCING, scratch);
+      const amplitude = config.noise * Math.sqrt(DT);
+      for (let i = 0; i < x.length; i++) x[i] = x[i]! + amplitude * rng.normal();
+      const leadHours = (step + 1) * HOURS_PER_STEP;
+      await writeOutput(options.outDir, member, leadHours, x);
+      if (step === config.steps - 1) completedMembers.push(member);
+
+      store.beginWrite(write);
+      await store.checkpointReached("between-steps");
+      // A duration, as earth2studio's timedelta lead_time: the catalog table shows "66 hours".
+      const leadTime = { milliseconds: leadHours * 3_600_000 };
+      await session.write({ leadTime, member, completedMembers: [...completedMembers] });
+      options.events?.wrote?.({ write, total, member, leadHours });
+    }
+    result = { resumedFrom, resumedCommitId, writes: total - resumedFrom };
+  });
+  return result!;
+}
+
+async function cli(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      name: { type: "string" },
+      out: { type: "string" },
+      store: { type: "string" },
+      members: { type: "string" },
+      steps: { type: "string" },
+      seed: { type: "string" },
+      pause: { type: "string" },
+    },
+  });
+  if (values.name === undefined || values.out === undefined)
+    throw new Error(
+      "usage: job.ts --name <checkpoint> --out <folder> [--store URL] [--members N] [--steps N] [--seed N]",
+    );
+  const send = (message: object) => {
+    if (process.send) process.send(message);
+  };
+  const config: Partial<JobConfig> = {
+    ...(values.members === undefined ? {} : { members: Number(values.members) }),
+    ...(values.steps === undefined ? {} : { steps: Number(values.steps) }),
+    ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
+  };
+  const result = await runJob({
+    name: values.name,
+    store: values.store,
+    outDir: values.out,
+    config,
+    pause: values.pause === undefined ? undefined : parsePausePlan(values.pause),
+    events: {
+      started: (info) => {
+        send({ type: "started", ...info });
+        if (!process.send)
+          console.log(
+            info.writeCount === 0
+              ? "starting fresh"
+              : `resuming after write ${info.writeCount} (${info.commitId})`,
+          );
+      },
+      wrote: (info) => send({ type: "wrote", ...info }),
+      paused: (plan) => {
+        send({ type: "paused", ...plan });
+        // Keep the frozen process alive until its parent kills it.
+        setInterval(() => {}, 60_000);
+      },
+    },
+  });
+  send({ type: "done", ...result });
+  if (!process.send) console.log(`done: ${result.writes} writes`);
+  process.disconnect?.();
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  cli().catch((error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exitCode = 1;
+  });
+}

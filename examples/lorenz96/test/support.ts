@@ -1,0 +1,39 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** The repository root: child processes run from here so tsx and the workspace resolve. */
+export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+const demoPath = fileURLToPath(new URL("../src/demo.ts", import.meta.url));
+const tsx = import.meta.resolve("tsx");
+
+/** What a demo run printed and how it exited. */
+export interface DemoRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the demo as the README's command does (tsx, the source condition), with `CKPT_STORE=store`. */
+export function runDemo(
+  store: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<DemoRun> {
+  const child = spawn(process.execPath, ["--import", tsx, "--conditions=@ckpt/source", demoPath, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env, CKPT_STORE: store },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (text: string) => {
+    stdout += text;
+  });
+  child.stderr.setEncoding("utf8").on("data", (text: string) => {
+    stderr += text;
+  });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}

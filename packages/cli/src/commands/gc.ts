@@ -1,0 +1,51 @@
+import { formatBytes } from "../bytes.js";
+import { readerFor, rootsOf } from "../checkpoints.js";
+import { formatDuration } from "../duration.js";
+import { type CliIo, writeJson } from "../io.js";
+import { openStoreUrl } from "../stores.js";
+
+/**
+ * `ckpt gc <url> <name>`: removes the commit folders of every rank that no catalog row references
+ * and that are older than the grace period.
+ */
+export async function gcCommand(
+  io: CliIo,
+  url: string,
+  name: string,
+  options: { olderThan: number; dryRun: boolean; json: boolean; rank: number | undefined },
+): Promise<void> {
+  const store = await openStoreUrl(url);
+  const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
+  try {
+    const results = [];
+    for (const root of await rootsOf(store, name, options.rank)) {
+      const result = await readerFor(store, name, root, warn).gc({
+        olderThan: options.olderThan,
+        dryRun: options.dryRun,
+      });
+      results.push({ root: root.root, removed: result.removed, bytes: result.bytes });
+    }
+    const removed = results.reduce((sum, result) => sum + result.removed.length, 0);
+    const bytes = results.reduce((sum, result) => sum + result.bytes, 0);
+    if (options.json) {
+      writeJson(io, {
+        store: store.url,
+        name,
+        dryRun: options.dryRun,
+        olderThan: options.olderThan,
+        removed,
+        bytes,
+        roots: results,
+      });
+      return;
+    }
+    const verb = options.dryRun ? "would remove" : "removed";
+    for (const result of results)
+      for (const commitId of result.removed) io.stdout.write(`${verb} ${result.root}/commits/${commitId}\n`);
+    io.stdout.write(
+      `${options.dryRun ? "dry run: " : ""}${verb} ${removed} unreferenced commit folder(s), ${formatBytes(bytes)} (${bytes} bytes), older than ${formatDuration(options.olderThan)}\n`,
+    );
+  } finally {
+    await store.close?.();
+  }
+}

@@ -1,0 +1,122 @@
+import { decodeMetadataValue, displayValue, dtypeOfDescr, type Manifest } from "@ckpt/core";
+import { formatBytes } from "../bytes.js";
+import { pickRow, readerFor, rootsOf } from "../checkpoints.js";
+import { type CliIo, table, writeJson } from "../io.js";
+import { openStoreUrl } from "../stores.js";
+
+type JsonValue = Manifest["metadata"][string];
+
+/** What `show` reports of one bound state. */
+interface StateSummary {
+  readonly id: string;
+  readonly path: string;
+  readonly schemaHash: string;
+  readonly fields: Record<string, JsonValue>;
+}
+
+/** A one-line picture of a field's encoded description: dtype and shape for arrays. */
+export function describeField(description: JsonValue): string {
+  if (description !== null && typeof description === "object" && !Array.isArray(description)) {
+    const { dtype, shape, blob } = description as { dtype?: JsonValue; shape?: JsonValue; blob?: JsonValue };
+    if (typeof dtype === "string" && Array.isArray(shape)) {
+      const name = dtypeOfDescr(dtype)?.name ?? dtype;
+      return `${name} [${shape.join(", ")}]${typeof blob === "string" ? `  ${blob}` : ""}`;
+    }
+    const kind =
+      (description as { kind?: JsonValue; type?: JsonValue }).kind ??
+      (description as { type?: JsonValue }).type;
+    if (typeof kind === "string") {
+      const text = JSON.stringify(description);
+      return text.length <= 60 ? text : `${kind} …`;
+    }
+  }
+  const text = JSON.stringify(description);
+  return text.length <= 60 ? text : `${text.slice(0, 57)}…`;
+}
+
+/** A metadata value as the catalog table shows it (`6 hours` for a duration), else its stored JSON. */
+function metadataText(description: JsonValue, key: string): string {
+  try {
+    return displayValue(decodeMetadataValue(description, `metadata.${key}`));
+  } catch {
+    return JSON.stringify(description);
+  }
+}
+
+function statePaths(manifest: Manifest): [string, { path: string; schemaHash: string }][] {
+  return Object.entries(manifest.states).map(([id, state]) => [id, { ...state }]);
+}
+
+/** `ckpt show <url> <name> [row]`: one row's manifest, its states and fields, its objects. */
+export async function showCommand(
+  io: CliIo,
+  url: string,
+  name: string,
+  which: string,
+  options: { json: boolean; rank: number | undefined },
+): Promise<void> {
+  const store = await openStoreUrl(url);
+  const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
+  try {
+    const [root] = await rootsOf(store, name, options.rank);
+    const reader = readerFor(store, name, root!, warn);
+    const rows = await reader.rows();
+    const row = pickRow(rows, which, name);
+    const manifest = await reader.manifest(row);
+    const states: StateSummary[] = [];
+    for (const [id, state] of statePaths(manifest)) {
+      const key = `${state.path}/state.json`;
+      let fields: Record<string, JsonValue> = {};
+      if (manifest.objects.some((object) => object.key === key)) {
+        const parsed = JSON.parse(new TextDecoder().decode(await reader.readObject(manifest, key))) as {
+          fields?: Record<string, JsonValue>;
+        };
+        fields = parsed.fields ?? {};
+      }
+      states.push({ id, path: state.path, schemaHash: state.schemaHash, fields });
+    }
+    const position = rows.indexOf(row);
+
+    if (options.json) {
+      writeJson(io, { store: store.url, name, root: root!.root, position, row, manifest, states });
+      return;
+    }
+    const total = manifest.objects.reduce((sum, object) => sum + object.size, 0);
+    const lines: string[] = [];
+    lines.push(`Checkpoint("${name}")  ${store.url}  ${root!.root}`);
+    lines.push(
+      `row ${position} of ${rows.length}${position === rows.length - 1 ? " (latest)" : ""}: ${manifest.commitId}`,
+    );
+    lines.push(`write_count: ${manifest.writeCount}`);
+    lines.push(`saved_at: ${manifest.savedAt}`);
+    lines.push(
+      `mode: ${manifest.mode}   level: ${manifest.level}   rank: ${manifest.rank}/${manifest.worldSize}`,
+    );
+    lines.push(`labels: ${JSON.stringify(manifest.labels)}`);
+    lines.push("");
+    const metadataKeys = Object.keys(manifest.metadata).sort();
+    lines.push(metadataKeys.length === 0 ? "metadata: none" : "metadata:");
+    for (const key of metadataKeys) lines.push(`  ${key}: ${metadataText(manifest.metadata[key]!, key)}`);
+    lines.push("");
+    lines.push(states.length === 0 ? "states: none" : "states:");
+    for (const state of states) {
+      lines.push(`  ${state.id}  (${state.path}, schema ${state.schemaHash.slice(0, 16)})`);
+      const fieldRows = Object.entries(state.fields).map(([field, description]) => [
+        `    ${field}`,
+        describeField(description),
+      ]);
+      if (fieldRows.length > 0) lines.push(table(["    field", "value"], fieldRows));
+    }
+    lines.push("");
+    lines.push(`objects: ${manifest.objects.length}, ${formatBytes(total)}`);
+    lines.push(
+      table(
+        ["  key", "size", "checksum"],
+        manifest.objects.map((object) => [`  ${object.key}`, String(object.size), object.checksum]),
+      ),
+    );
+    io.stdout.write(`${lines.join("\n")}\n`);
+  } finally {
+    await store.close?.();
+  }
+}

@@ -1,0 +1,73 @@
+import { type CatalogRow, CheckpointIntegrityError } from "@ckpt/core";
+import { readerFor, rootsOf } from "../checkpoints.js";
+import { ExitCode } from "../exit-codes.js";
+import { type CliIo, writeJson } from "../io.js";
+import { openStoreUrl } from "../stores.js";
+
+/** One verified row. */
+interface VerifyOutcome {
+  readonly root: string;
+  readonly commitId: string;
+  readonly writeCount: number;
+  readonly ok: boolean;
+  readonly objects?: number;
+  readonly bytes?: number;
+  readonly key?: string;
+  readonly error?: string;
+}
+
+/**
+ * `ckpt verify <url> <name> [--all]`: reads every object of the latest (or every) row of every
+ * rank and checks sizes and checksums. Resolves to the exit code: 3 when any object mismatched.
+ */
+export async function verifyCommand(
+  io: CliIo,
+  url: string,
+  name: string,
+  options: { all: boolean; json: boolean; rank: number | undefined },
+): Promise<number> {
+  const store = await openStoreUrl(url);
+  const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
+  try {
+    const outcomes: VerifyOutcome[] = [];
+    for (const root of await rootsOf(store, name, options.rank)) {
+      const reader = readerFor(store, name, root, warn);
+      const rows = await reader.rows();
+      const chosen: readonly CatalogRow[] = options.all ? rows : rows.slice(-1);
+      for (const row of chosen) {
+        const base = { root: root.root, commitId: row.commitId, writeCount: row.writeCount };
+        try {
+          await reader.verify(row);
+          const manifest = await reader.manifest(row);
+          const outcome = {
+            ...base,
+            ok: true,
+            objects: manifest.objects.length,
+            bytes: manifest.objects.reduce((sum, object) => sum + object.size, 0),
+          };
+          outcomes.push(outcome);
+          if (!options.json)
+            io.stdout.write(
+              `ok    ${root.root}  ${row.commitId}  ${outcome.objects} objects, ${outcome.bytes} bytes\n`,
+            );
+        } catch (error) {
+          if (!(error instanceof CheckpointIntegrityError)) throw error;
+          outcomes.push({ ...base, ok: false, key: error.key, error: error.message });
+          if (!options.json) io.stdout.write(`FAIL  ${root.root}  ${row.commitId}  ${error.message}\n`);
+        }
+      }
+    }
+    const failed = outcomes.filter((outcome) => !outcome.ok).length;
+    if (options.json) writeJson(io, { store: store.url, name, ok: failed === 0, rows: outcomes });
+    else if (outcomes.length === 0) io.stdout.write(`checkpoint "${name}" has no rows to verify\n`);
+    else
+      io.stdout.write(
+        failed === 0
+          ? `verified ${outcomes.length} row(s): every object matches its manifest\n`
+          : `${failed} of ${outcomes.length} row(s) FAILED verification\n`,
+      );
+    return failed === 0 ? ExitCode.ok : ExitCode.integrity;
+  } finally {
+    await store.close?.();
+  }
+}

@@ -1,0 +1,3 @@
+export { formatDuration, parseDuration } from "./duration.js";
+export { ExitCode, exitCodeFor, UsageError } from "./exit-codes.js";
+export { createProgram, main } from "./program.js";

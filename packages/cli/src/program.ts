@@ -1,0 +1,201 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { copyCommand } from "./commands/cp.js";
+import { gcCommand } from "./commands/gc.js";
+import { lsCommand } from "./commands/ls.js";
+import { showCommand } from "./commands/show.js";
+import { verifyCommand } from "./commands/verify.js";
+import { parseDuration } from "./duration.js";
+import { ExitCode, exitCodeFor } from "./exit-codes.js";
+import { type CliIo, processIo } from "./io.js";
+
+const exitCodesHelp = `
+Exit codes:
+  0    success
+  1    any other failure
+  2    usage: unknown command or option, bad argument
+  3    integrity: an object's size or checksum does not match its manifest
+  4    not found: no such checkpoint, row or commit
+  5    store: the store URL cannot be used, or the store failed
+  6    catalog: a catalog that cannot be read or updated
+  130  interrupted
+
+Store URLs: file:///abs/path (or a plain path), memory://name, s3://bucket/prefix?region=…&endpoint=…,
+gs://bucket/prefix?apiEndpoint=…. Every command names its store: nothing is assumed.`;
+
+function rankOption(): Option {
+  return new Option("--rank <n>", "only this rank of a ranked checkpoint").argParser(parseRank);
+}
+
+function parseRank(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError("must be a whole number ≥ 0");
+  return value;
+}
+
+function parseOlderThan(text: string): number {
+  try {
+    return parseDuration(text, "--older-than");
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+/**
+ * The `ckpt` program, writing to `io`. A command that finishes with a non-zero status without
+ * throwing (verify's mismatches) sets `result.exitCode`.
+ */
+export function createProgram(
+  io: CliIo = processIo,
+  result: { exitCode: number } = { exitCode: 0 },
+): Command {
+  const program = new Command("ckpt")
+    .description("Inspect, verify, clean and copy ckpt checkpoints in any store.")
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .showHelpAfterError("(add --help for usage and examples)")
+    .exitOverride()
+    .addHelpText("after", exitCodesHelp);
+
+  program
+    .command("ls")
+    .summary("list checkpoints, or one checkpoint's catalog")
+    .description(
+      "Without a name: the checkpoints under the store URL (name, ranks, rows, latest write count, size). With a name: its catalog table, one per rank.",
+    )
+    .argument("<url>", "store URL or folder")
+    .argument("[name]", "checkpoint name")
+    .option("--json", "print JSON for scripts")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ ckpt ls ~/.cache/ckpt/checkpoints\n  $ ckpt ls s3://bucket/runs lorenz96 --json",
+    )
+    .action(async (url: string, name: string | undefined, options: { json?: boolean }) => {
+      await lsCommand(io, url, name, { json: options.json === true });
+    });
+
+  program
+    .command("show")
+    .summary("show a row's manifest: metadata, states, fields, objects")
+    .description(
+      "The manifest of one catalog row: metadata, every state with its fields (dtype and shape of arrays), and every object with its size and checksum. [row] is a position in the catalog (0 first, -1 latest, the default) or a commit id.",
+    )
+    .argument("<url>", "store URL or folder")
+    .argument("<name>", "checkpoint name")
+    .argument("[row]", "row position (negative counts from the end) or commit id", "-1")
+    .addOption(rankOption())
+    .option("--json", "print JSON for scripts")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ ckpt show ./checkpoints lorenz96\n  $ ckpt show s3://bucket/runs lorenz96 0 --json",
+    )
+    .action(async (url: string, name: string, row: string, options: { rank?: number; json?: boolean }) => {
+      await showCommand(io, url, name, row, { json: options.json === true, rank: options.rank });
+    });
+
+  program
+    .command("verify")
+    .summary("read every object of the latest (or every) row and check sizes and checksums")
+    .description(
+      "Reads the manifest and every object of the latest row (every row with --all) and checks each size and checksum. Exits 3 on the first mismatch, naming the key.",
+    )
+    .argument("<url>", "store URL or folder")
+    .argument("<name>", "checkpoint name")
+    .option("--all", "verify every row, not only the latest")
+    .addOption(rankOption())
+    .option("--json", "print JSON for scripts")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ ckpt verify ./checkpoints lorenz96\n  $ ckpt verify s3://bucket/runs lorenz96 --all",
+    )
+    .action(async (url: string, name: string, options: { all?: boolean; rank?: number; json?: boolean }) => {
+      result.exitCode = await verifyCommand(io, url, name, {
+        all: options.all === true,
+        json: options.json === true,
+        rank: options.rank,
+      });
+    });
+
+  program
+    .command("gc")
+    .summary("remove commit folders that no catalog row references")
+    .description(
+      "Removes the commit folders no catalog row references and that are older than the grace period, so a commit another writer has in flight survives. Says what it removed and how many bytes.",
+    )
+    .argument("<url>", "store URL or folder")
+    .argument("<name>", "checkpoint name")
+    .addOption(
+      new Option("--older-than <duration>", "grace period: 30m, 1h, 2d, 0 for none")
+        .default(3_600_000, "1h")
+        .argParser(parseOlderThan),
+    )
+    .option("--dry-run", "say what would be removed, remove nothing")
+    .addOption(rankOption())
+    .option("--json", "print JSON for scripts")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ ckpt gc ./checkpoints lorenz96 --dry-run\n  $ ckpt gc s3://bucket/runs lorenz96 --older-than 2d",
+    )
+    .action(
+      async (
+        url: string,
+        name: string,
+        options: { olderThan: number; dryRun?: boolean; rank?: number; json?: boolean },
+      ) => {
+        await gcCommand(io, url, name, {
+          olderThan: options.olderThan,
+          dryRun: options.dryRun === true,
+          json: options.json === true,
+          rank: options.rank,
+        });
+      },
+    );
+
+  program
+    .command("cp")
+    .summary("copy checkpoints between stores, verifying every object")
+    .description(
+      "Copies one checkpoint (or every checkpoint under <src-url>) to <dst-url>: for every catalog row, its objects (each checked against the source manifest and read back from the destination), then its manifest, and the destination catalog last, by compare-and-swap. An interrupted copy leaves the destination catalog as it was; run the same command again to finish. Commits already complete at the destination are verified, not copied again. Progress (objects, bytes, rate) goes to stderr.",
+    )
+    .argument("<src-url>", "source store URL or folder")
+    .argument("<dst-url>", "destination store URL or folder")
+    .argument("[name]", "checkpoint name (default: every checkpoint under <src-url>)")
+    .option("--json", "print a JSON summary for scripts")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ ckpt cp ~/.cache/ckpt/checkpoints s3://bucket/runs lorenz96\n  $ ckpt cp s3://bucket/runs ./backup",
+    )
+    .action(async (src: string, dst: string, name: string | undefined, options: { json?: boolean }) => {
+      await copyCommand(io, src, dst, name, { json: options.json === true });
+    });
+
+  return program;
+}
+
+/**
+ * Runs `ckpt` with `argv` (without the node and script paths) and resolves to the exit code.
+ *
+ * @example
+ * process.exitCode = await main(["ls", "./checkpoints"]);
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const result = { exitCode: ExitCode.ok as number };
+  const program = createProgram(io, result);
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return result.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are "errors" that exit 0; everything else commander raises is usage.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    const code = exitCodeFor(error);
+    const message = error instanceof Error ? error.message : String(error);
+    const tag = error instanceof Error && "code" in error ? ` [${String(error.code)}]` : "";
+    io.stderr.write(`ckpt: ${message}${tag}\n`);
+    if (code === ExitCode.failure && error instanceof Error && error.stack && process.env.CKPT_DEBUG)
+      io.stderr.write(`${error.stack}\n`);
+    return code;
+  }
+}

@@ -1,0 +1,51 @@
+import { listAllArray, type Store } from "@ckpt/core";
+import { openStoreUrl } from "../../src/stores.js";
+
+/** Opens `url`, runs `fn`, closes the store. */
+export async function withStore<T>(url: string, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStoreUrl(url);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close?.();
+  }
+}
+
+/** An object's bytes, or undefined when it does not exist. */
+export function readKey(url: string, key: string): Promise<Uint8Array | undefined> {
+  return withStore(url, async (store) =>
+    (await store.head(key)) ? (await store.get(key)).bytes : undefined,
+  );
+}
+
+/** The keys under `prefix`, sorted. */
+export function keysUnder(url: string, prefix: string): Promise<string[]> {
+  return withStore(url, async (store) => (await listAllArray(store, prefix)).map((info) => info.key).sort());
+}
+
+/** The commit ids under `<name>/commits/`, sorted. */
+export async function commitIds(url: string, name: string): Promise<string[]> {
+  const prefix = `${name}/commits/`;
+  return [
+    ...new Set((await keysUnder(url, prefix)).map((key) => key.slice(prefix.length).split("/")[0]!)),
+  ].sort();
+}
+
+/** Flips the last byte of an object, as bit rot or a bad copy would. */
+export function corrupt(url: string, key: string): Promise<void> {
+  return withStore(url, async (store) => {
+    const bytes = Uint8Array.from((await store.get(key)).bytes);
+    bytes[bytes.length - 1]! ^= 0xff;
+    await store.put(key, bytes);
+  });
+}
+
+/** Copies every object of one commit folder under another commit id: garbage no row references. */
+export function copyCommit(url: string, name: string, from: string, to: string): Promise<void> {
+  return withStore(url, async (store) => {
+    for (const info of await listAllArray(store, `${name}/commits/${from}/`)) {
+      const { bytes } = await store.get(info.key);
+      await store.put(info.key.replace(`/commits/${from}/`, `/commits/${to}/`), bytes);
+    }
+  });
+}
