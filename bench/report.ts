@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { cpus, release, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { COMMIT_HEADROOM, type MemoryResult } from "./memory.js";
@@ -30,6 +30,8 @@ export interface Machine {
   readonly node: string;
   readonly kernel: string;
   readonly disk: string;
+  /** Load averages (1, 5, 15 min) at the start and the end of the run: other work on the machine. */
+  readonly load: string;
 }
 
 export interface BenchResults {
@@ -46,7 +48,7 @@ export interface BenchResults {
 }
 
 /** What the benchmark ran on. */
-export function describeMachine(): Machine {
+export function describeMachine(loadAtStart: readonly number[]): Machine {
   const cpuInfo = (() => {
     try {
       return /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1];
@@ -75,6 +77,9 @@ export function describeMachine(): Machine {
     node: process.version,
     kernel: `Linux ${release()}`,
     disk,
+    load: `${loadAtStart.map((n) => n.toFixed(1)).join(" / ")} at the start, ${loadavg()
+      .map((n) => n.toFixed(1))
+      .join(" / ")} at the end (1 / 5 / 15 min)`,
   };
 }
 
@@ -202,10 +207,12 @@ export function renderTables(results: BenchResults): string {
           "store",
           "state",
           "phase",
+          "process (MiB)",
           "RSS before (MiB)",
           "peak RSS (MiB)",
           "peak / state",
           "peak − state (MiB)",
+          "peak − state − process (MiB)",
           "target",
         ],
         results.memory.map((r) => {
@@ -242,6 +249,7 @@ function renderMachine(results: BenchResults): string {
     `- Memory: ${m.memory}`,
     `- Node: ${m.node} (${m.kernel})`,
     `- Disk: ${m.disk}`,
+    `- Load average: ${m.load}`,
     ...Object.entries(results.stores).map(([kind, description]) => `- ${kind}: ${description}`),
   ];
   return lines.join("\n");

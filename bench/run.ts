@@ -13,7 +13,7 @@
  *   --quick                          1KiB,1MiB,64MiB; 2 runs; 20 small commits; memory at 64 MiB only
  * Only a run with the default stores, sizes and parts (not --quick) rewrites BENCHMARKS.md.
  */
-import { totalmem } from "node:os";
+import { loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -84,6 +84,7 @@ const serverLimit = totalmem() >= 16 * GiB ? Number.POSITIVE_INFINITY : 256 * 10
 const fits = (kind: StoreKind, bytes: number) => kind === "fs" || kind === "memory" || bytes <= serverLimit;
 
 const startedAt = new Date().toISOString();
+const loadAtStart = loadavg();
 const throughput: ThroughputResult[] = [];
 const small: (SmallCommitResult & { store: StoreKind })[] = [];
 const memory: MemoryResult[] = [];
@@ -137,6 +138,11 @@ for (const kind of stores) {
         log(`${kind}: peak memory, ${formatSize(bytes)} state`);
         memory.push(...(await measureMemory(env.spec, bytes)));
       }
+  } catch (error) {
+    // One store failing (e.g. a server that died) must not lose the others' numbers.
+    const message = `${kind}: measurement failed: ${(error as Error).stack ?? String(error)}`;
+    log(message);
+    notes.push(message.split("\n")[0]!);
   } finally {
     await env.stop();
   }
@@ -147,7 +153,7 @@ const results: BenchResults = {
   finishedAt: new Date().toISOString(),
   command: `pnpm bench${process.argv.length > 2 ? ` ${process.argv.slice(2).join(" ")}` : ""}`,
   full,
-  machine: describeMachine(),
+  machine: describeMachine(loadAtStart),
   stores: described,
   notes,
   throughput,
