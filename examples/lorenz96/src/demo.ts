@@ -247,7 +247,9 @@ async function main(): Promise<number> {
   console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s${ok ? "" : " — FAILED"}`);
   if (!inProcess) {
     const cli = "node packages/cli/bin/ckpt.js";
-    console.log(`look closer: ${cli} ls ${storeUrl} ${name}   |   ${cli} verify ${storeUrl} ${name} --all`);
+    const shown = /^[\w:/.@%+=,-]+$/.test(storeUrl) ? storeUrl : `'${storeUrl.replaceAll("'", "'\\''")}'`;
+    console.log(`look closer: ${cli} ls ${shown} ${name}`);
+    console.log(`             ${cli} verify ${shown} ${name} --all`);
   }
   return ok ? 0 : 1;
 }
