@@ -6,6 +6,8 @@ export default mergeConfig(
   defineProject({
     test: {
       name: "lorenz96",
+      // Each demo run is three child processes with a few hundred commits.
+      testTimeout: 240_000,
       // The S3 test server (Ceph radosgw) of store-s3 and the Cloud Storage test fixture of
       // store-gcs, for test/cloud.test.ts.
       globalSetup: [

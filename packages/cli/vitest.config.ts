@@ -6,6 +6,8 @@ export default mergeConfig(
   defineProject({
     test: {
       name: "cli",
+      // Every test runs the real bin in child processes; on a loaded 2-core CI machine that is slow.
+      testTimeout: 240_000,
       // The S3 test server (Ceph radosgw) of store-s3, for test/s3.test.ts.
       globalSetup: ["../store-s3/test/support/global-setup.ts"],
       env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
