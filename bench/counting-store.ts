@@ -58,7 +58,9 @@ function describeOps(calls: readonly RecordedCall[]): string {
   };
   for (const call of calls) {
     const name = `${call.op}(${call.key.split("/").at(-1) ?? ""})`;
-    const kind = call.key.endsWith("catalog.json") || call.key.endsWith("manifest.json") ? name : call.op;
+    const named =
+      call.op === "delete" || call.key.endsWith("catalog.json") || call.key.endsWith("manifest.json");
+    const kind = named ? name : call.op;
     if (kind === last) count++;
     else {
       flush();
@@ -138,7 +140,7 @@ export class CountingStore implements Store {
     return this.#record("list", prefix, () => this.#inner.list(prefix, options));
   }
   delete(keys: readonly string[], options?: CallOptions): Promise<void> {
-    return this.#record("delete", keys[0] ?? "", () => this.#inner.delete(keys, options));
+    return this.#record("delete", `${keys.length} keys`, () => this.#inner.delete(keys, options));
   }
   async close(): Promise<void> {
     await this.#inner.close?.();

@@ -123,6 +123,11 @@ function verdict(ratio: number, bytes: number): string {
 /** The markdown of all tables. */
 export function renderTables(results: BenchResults): string {
   const out: string[] = [];
+  if (results.throughput.length > 0) renderThroughput(results, out);
+  return renderRest(results, out);
+}
+
+function renderThroughput(results: BenchResults, out: string[]): void {
   out.push("### Commit and restore throughput (MiB/s of array data; median (min–max) of the runs)");
   out.push("");
   out.push(
@@ -158,8 +163,11 @@ export function renderTables(results: BenchResults): string {
       }),
     ),
   );
+}
+
+function renderRest(results: BenchResults, out: string[]): string {
   if (results.smallCommits.length > 0) {
-    out.push("");
+    if (out.length > 0) out.push("");
     out.push("### Small commits (flushInterval 1; medians per commit; catalog cached, no other writer)");
     out.push("");
     out.push(
@@ -171,6 +179,7 @@ export function renderTables(results: BenchResults): string {
         [
           "store",
           "case",
+          "state objects",
           "mode",
           "clean-up",
           "commits/s",
@@ -182,6 +191,7 @@ export function renderTables(results: BenchResults): string {
         results.smallCommits.map((r) => [
           r.store,
           r.label,
+          String(r.stateObjects),
           r.mode,
           r.cleanup,
           fmt(r.commitsPerSecond, 0),
@@ -194,7 +204,7 @@ export function renderTables(results: BenchResults): string {
     );
   }
   if (results.memory.length > 0) {
-    out.push("");
+    if (out.length > 0) out.push("");
     out.push("### Peak memory (VmHWM of a fresh process per case, reset right before the phase)");
     out.push("");
     out.push(

@@ -4,7 +4,13 @@
  * `flushInterval: 1` (every `write` commits), on a store wrapped in a {@link CountingStore}, after
  * one warm-up commit so the catalog is cached and no other writer intervenes.
  */
-import { bindCheckpointState, Checkpoint, type CheckpointMode, type Store } from "@ckpt/core";
+import {
+  bindCheckpointState,
+  Checkpoint,
+  type CheckpointMode,
+  checkpointState,
+  type Store,
+} from "@ckpt/core";
 import { type CallSummary, CountingStore } from "./counting-store.js";
 import { BenchState, makeState } from "./state.js";
 import { summarize } from "./stats.js";
@@ -14,8 +20,10 @@ export interface SmallCommitCase {
   readonly label: string;
   readonly mode: CheckpointMode;
   readonly cleanup: "await" | "background";
-  /** Bytes of bound state (0: metadata only). */
+  /** Bytes of each bound state (0: metadata only). */
   readonly stateBytes: number;
+  /** Bound states (each of `stateBytes`, 5 objects each); default 1 when `stateBytes` > 0. */
+  readonly states?: number;
 }
 
 export interface SmallCommitResult {
@@ -40,9 +48,16 @@ export const SMALL_COMMIT_CASES: readonly SmallCommitCase[] = [
   { label: "metadata only", mode: "overwrite", cleanup: "await", stateBytes: 0 },
   { label: "metadata only", mode: "overwrite", cleanup: "background", stateBytes: 0 },
   { label: "metadata only", mode: "append", cleanup: "await", stateBytes: 0 },
-  { label: "1 KiB state", mode: "append", cleanup: "await", stateBytes: 1024 },
+  { label: "1 KiB state", mode: "overwrite", cleanup: "await", stateBytes: 1024 },
   { label: "1 KiB state", mode: "overwrite", cleanup: "background", stateBytes: 1024 },
+  { label: "1 KiB state", mode: "append", cleanup: "await", stateBytes: 1024 },
+  { label: "8 states of 1 KiB", mode: "append", cleanup: "await", stateBytes: 1024, states: 8 },
 ];
+
+/** State types beyond the first, for cases with several bound states (same schema, other ids). */
+const extraStates = Array.from({ length: 15 }, (_, i) =>
+  checkpointState(`bench.Extra${i + 1}`, BenchState.schema),
+);
 
 /** Runs `commits` commits of one case on `store` (a fresh, empty store). */
 export async function smallCommits(
@@ -63,7 +78,10 @@ export async function smallCommits(
   const summaries: CallSummary[] = [];
   let ms = 0;
   await checkpoint.run(async (session) => {
-    if (spec.stateBytes > 0) bindCheckpointState(BenchState, makeState(spec.stateBytes));
+    if (spec.stateBytes > 0)
+      [BenchState, ...extraStates].slice(0, spec.states ?? 1).forEach((type, i) => {
+        bindCheckpointState(type, makeState(spec.stateBytes, i + 1));
+      });
     await session.write({ leadTime: 0 });
     const start = performance.now();
     for (let i = 1; i <= commits; i++) {
@@ -89,6 +107,6 @@ export async function smallCommits(
     steps: median((s) => s.steps),
     background: median((s) => s.background),
     ops: typical.ops,
-    stateObjects: spec.stateBytes > 0 ? 5 : 0,
+    stateObjects: spec.stateBytes > 0 ? 5 * (spec.states ?? 1) : 0,
   };
 }
