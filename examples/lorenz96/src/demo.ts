@@ -202,7 +202,7 @@ async function main(): Promise<number> {
   console.log(`store: ${redactUrl(storeUrl)}   checkpoint: ${name}`);
   console.log(`the job runs ${runner.how}`);
 
-  const first = await runner.run(name, interruptedOut, "run 1", plan);
+  await runner.run(name, interruptedOut, "run 1", plan);
   console.log(
     `run 1: ${inProcess ? "stopped" : "killed with SIGKILL"} during write ${plan.write}/${total}, ${KILL_POINT_TEXT[plan.point]}`,
   );
@@ -234,7 +234,6 @@ async function main(): Promise<number> {
     ok = false;
     console.log(`outputs: DIFFERENT: ${comparison.difference}`);
   }
-  void first;
 
   // Opened through this package's own store dependencies, so every scheme resolves.
   const readStore = store ?? (await openStoreUrl(storeUrl));

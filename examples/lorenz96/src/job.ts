@@ -95,9 +95,14 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     const resumedFrom = session.writeCount;
     const resumedCommitId = session.commitId ?? undefined;
     options.events?.started?.({ writeCount: resumedFrom, commitId: resumedCommitId, total });
-    const completedMembers: number[] = [];
-    for (let member = 0; member < Math.floor(resumedFrom / config.steps); member++)
-      completedMembers.push(member);
+    // As an earth2studio ensemble loop: the row's completedMembers says which members are done; the
+    // write count says how far the first incomplete one got. The two must agree.
+    const completedMembers: number[] =
+      resumedFrom > 0 ? [...(session.metadataValue("completedMembers") as number[])] : [];
+    if (completedMembers.length !== Math.floor(resumedFrom / config.steps))
+      throw new Error(
+        `checkpoint "${options.name}": row ${resumedCommitId} lists members [${completedMembers.join(", ")}] as complete, but its write count ${resumedFrom} says ${Math.floor(resumedFrom / config.steps)}`,
+      );
 
     for (let write = resumedFrom + 1; write <= total; write++) {
       const member = Math.floor((write - 1) / config.steps);
