@@ -1,0 +1,80 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KILL_POINTS } from "../src/pause.js";
+import { runDemo, storeFsPresent } from "./support.js";
+
+let work: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "ckpt-lorenz96-test-"));
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+/** The row the demo must resume from after a kill during `write` at `point`. */
+function expectedRow(write: number, point: string): number {
+  return point === "after-commit-point" ? write : write - 1;
+}
+
+describe.skipIf(!storeFsPresent)(
+  "the demo on a folder (child processes, SIGKILL; needs @ckpt/store-fs)",
+  () => {
+    it.each(KILL_POINTS)("resumes after a kill at %s and ends bit-identical", async (point) => {
+      const store = pathToFileURL(join(work, "store")).href;
+      const write = 7;
+      const run = await runDemo(store, [
+        "--kill",
+        `${write}:${point}`,
+        "--members",
+        "2",
+        "--steps",
+        "5",
+        "--work",
+        join(work, `out-${point}`),
+      ]);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toContain("killed with SIGKILL during write 7/10");
+      expect(run.stdout).toContain(`resumed from the row with writeCount ${expectedRow(write, point)}`);
+      expect(run.stdout).toContain("outputs: identical, bit for bit (10 files, 3200 bytes");
+      expect(run.stdout).toContain("completedMembers");
+    });
+
+    it("runs the full default ensemble with a random kill", async () => {
+      const run = await runDemo(pathToFileURL(join(work, "store")).href, [
+        "--work",
+        join(work, "out-default"),
+      ]);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/killed with SIGKILL during write \d+\/160/);
+      expect(run.stdout).toContain("outputs: identical, bit for bit (160 files, 51200 bytes");
+    });
+  },
+);
+
+describe.skipIf(!storeFsPresent)("the demo on memory:// (in one process; needs @ckpt/store-fs)", () => {
+  it.each(["mid-commit", "after-commit-point"])(
+    "resumes after a stop at %s and ends bit-identical",
+    async (point) => {
+      const run = await runDemo("memory://demo", [
+        "--kill",
+        `4:${point}`,
+        "--members",
+        "2",
+        "--steps",
+        "3",
+        "--work",
+        join(work, `memory-${point}`),
+      ]);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toContain("frozen instead of SIGKILLed");
+      expect(run.stdout).toContain("stopped during write 4/6");
+      expect(run.stdout).toContain(`resumed from the row with writeCount ${expectedRow(4, point)}`);
+      expect(run.stdout).toContain("outputs: identical, bit for bit (6 files");
+    },
+  );
+});
