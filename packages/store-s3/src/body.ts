@@ -13,10 +13,14 @@ export type PreparedBody =
     };
 
 /**
- * Cuts chunks into views of at most `pieceSize` bytes. lib-storage's part assembler concatenates
- * everything it holds when a part boundary falls inside a chunk, so feeding it whole large chunks
- * would copy all of them at once; views of part size bound each copy to about two parts.
+ * Views of at most this many bytes feed lib-storage's part assembler. It concatenates everything it
+ * holds once it has more than a part, so whole large chunks would be copied at once; small views
+ * keep each copy to about one part (and the total copied to about the body's size, in part-sized
+ * buffers, never the whole body at once).
  */
+export const PIECE_SIZE = 1024 * 1024;
+
+/** Cuts chunks into views (not copies) of at most `pieceSize` bytes. */
 export function* pieces(chunks: Iterable<Uint8Array>, pieceSize: number): Generator<Uint8Array> {
   for (const chunk of chunks)
     for (let offset = 0; offset < chunk.byteLength; offset += pieceSize)
@@ -68,7 +72,7 @@ export async function prepareBody(
     if (size <= threshold)
       return { kind: "single", bytes: concatChunks(chunks.length ? chunks : [new Uint8Array(0)], size) };
     if (chunks.length === 1) return { kind: "multipart", source: chunks[0]!, size };
-    return { kind: "multipart", source: Readable.from(pieces(chunks, partSize)), size };
+    return { kind: "multipart", source: Readable.from(pieces(chunks, Math.min(partSize, PIECE_SIZE))), size };
   }
   const iterator = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   const head: Uint8Array[] = [];
@@ -89,7 +93,7 @@ export async function prepareBody(
   }
   return {
     kind: "multipart",
-    source: Readable.from(piecesAsync(head, iterator, partSize, signal, key)),
+    source: Readable.from(piecesAsync(head, iterator, Math.min(partSize, PIECE_SIZE), signal, key)),
     size: options.size,
   };
 }
