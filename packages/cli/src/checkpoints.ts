@@ -1,4 +1,4 @@
-import { CatalogClient, CheckpointSelectionError, listAll, type Store } from "@ckpt/core";
+import { CatalogClient, CheckpointSelectionError, listAll, listAllArray, type Store } from "@ckpt/core";
 
 /** One catalog folder of a checkpoint: the checkpoint itself, or one rank of it. */
 export interface CheckpointRoot {
@@ -79,20 +79,43 @@ export async function rootsOf(store: Store, name: string, rank?: number): Promis
 }
 
 /**
- * A catalog client for reading one checkpoint folder. The mode and history given here only matter
- * if the catalog has to be rebuilt from manifests; `append` with no limit keeps every row found.
+ * The mode a rebuilt catalog should honour. Only matters when catalog.json is missing or damaged,
+ * which a reader repairs (DESIGN §4): then the newest manifest says how its writer kept rows.
  */
-export function readerFor(
+async function writerMode(store: Store, root: CheckpointRoot): Promise<"overwrite" | "append"> {
+  if ((await store.head(`${root.root}/catalog.json`)) !== undefined) return "append";
+  const manifests = (await listAllArray(store, `${root.root}/commits/`))
+    .map((info) => info.key)
+    .filter((key) => key.endsWith("/manifest.json"))
+    .sort();
+  const newest = manifests.at(-1);
+  if (newest === undefined) return "append";
+  try {
+    const { mode } = JSON.parse(new TextDecoder().decode((await store.get(newest)).bytes)) as {
+      mode?: unknown;
+    };
+    return mode === "overwrite" ? "overwrite" : "append";
+  } catch {
+    return "append";
+  }
+}
+
+/**
+ * A catalog client for reading one checkpoint folder. Should the catalog need rebuilding, it keeps
+ * the rows the writer's mode keeps (every row found, in append mode: the history size is not
+ * recorded).
+ */
+export async function readerFor(
   store: Store,
   name: string,
   root: CheckpointRoot,
   warn: (message: string) => void,
-): CatalogClient {
+): Promise<CatalogClient> {
   return new CatalogClient({
     store,
     checkpoint: name,
     root: root.root,
-    mode: "append",
+    mode: await writerMode(store, root),
     historySize: null,
     rank: root.rank ?? 0,
     worldSize: 1,

@@ -100,8 +100,8 @@ async function copyRoot(
   root: CheckpointRoot,
 ): Promise<RootCopy> {
   const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
-  const srcReader = readerFor(src, name, root, warn);
-  const dstReader = readerFor(dst, name, root, warn);
+  const srcReader = await readerFor(src, name, root, warn);
+  const dstReader = await readerFor(dst, name, root, warn);
   // The destination catalog as it is now: it is replaced only if still this version at the end.
   const before = await dst.head(dstReader.catalogKey);
   const { bytes: catalogBytes, rows } = await readSourceCatalog(src, srcReader);

@@ -19,7 +19,7 @@ export async function gcCommand(
   try {
     const results = [];
     for (const root of await rootsOf(store, name, options.rank)) {
-      const result = await readerFor(store, name, root, warn).gc({
+      const result = await (await readerFor(store, name, root, warn)).gc({
         olderThan: options.olderThan,
         dryRun: options.dryRun,
       });

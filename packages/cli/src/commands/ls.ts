@@ -21,7 +21,7 @@ export async function lsCommand(
         let rows = 0;
         let latest: { writeCount: number; savedAt: string } | undefined;
         for (const root of entry.roots) {
-          const rowsOfRoot = await readerFor(store, entry.name, root, warn).rows();
+          const rowsOfRoot = await (await readerFor(store, entry.name, root, warn)).rows();
           rows += rowsOfRoot.length;
           const last = rowsOfRoot.at(-1);
           if (last && (latest === undefined || last.savedAt > latest.savedAt)) latest = last;
@@ -65,7 +65,7 @@ export async function lsCommand(
     if (options.json) {
       const out = [];
       for (const root of roots) {
-        const rows = await readerFor(store, name, root, warn).rows();
+        const rows = await (await readerFor(store, name, root, warn)).rows();
         out.push({ root: root.root, rank: root.rank ?? null, rows });
       }
       writeJson(io, { store: store.url, name, catalogs: out });
@@ -73,7 +73,7 @@ export async function lsCommand(
     }
     const texts: string[] = [];
     for (const root of roots) {
-      const rows = await readerFor(store, name, root, warn).rows();
+      const rows = await (await readerFor(store, name, root, warn)).rows();
       // A ranked folder whose rows do not say a usable world size is a "rank without a size".
       const recorded = rows[0]?.worldSize ?? 1;
       const worldSize =

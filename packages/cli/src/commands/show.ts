@@ -59,7 +59,7 @@ export async function showCommand(
   const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
   try {
     const [root] = await rootsOf(store, name, options.rank);
-    const reader = readerFor(store, name, root!, warn);
+    const reader = await readerFor(store, name, root!, warn);
     const rows = await reader.rows();
     const row = pickRow(rows, which, name);
     const manifest = await reader.manifest(row);

@@ -31,7 +31,7 @@ export async function verifyCommand(
   try {
     const outcomes: VerifyOutcome[] = [];
     for (const root of await rootsOf(store, name, options.rank)) {
-      const reader = readerFor(store, name, root, warn);
+      const reader = await readerFor(store, name, root, warn);
       const rows = await reader.rows();
       const chosen: readonly CatalogRow[] = options.all ? rows : rows.slice(-1);
       for (const row of chosen) {
