@@ -238,6 +238,14 @@ async function main(): Promise<number> {
   // Opened through this package's own store dependencies, so every scheme resolves.
   const readStore = store ?? (await openStoreUrl(storeUrl));
   const checkpoint = new Checkpoint(name, { store: readStore });
+  // What the kill left behind: a commit no catalog row references is garbage by definition; gc
+  // removes it once it is older than its grace period. A dry run only looks.
+  const garbage = await checkpoint.gc({ olderThan: 0, dryRun: true });
+  console.log(
+    garbage.removed.length === 0
+      ? "left behind: nothing (no commit folder outside the catalog)"
+      : `left behind: ${garbage.removed.length} commit folder(s) no row references (${garbage.bytes} bytes: ${garbage.removed.join(", ")}); \`ckpt gc\` removes them after its grace period`,
+  );
   console.log("");
   console.log(await checkpoint.format());
   await checkpoint.close();
