@@ -1,2 +1,12 @@
 // The store conformance suite and the fault-injecting store wrapper live here (issue 2).
-export {};
+
+export { type CommitFaultOptions, describeCommitProtocolFaults } from "./commit-faults.js";
+export { describeStoreConformance, type StoreConformanceOptions } from "./conformance/index.js";
+export {
+  type Fault,
+  type FaultKind,
+  FaultyStore,
+  type FaultyStoreCall,
+  type FaultyStoreOptions,
+  type StoreOp,
+} from "./faulty-store.js";

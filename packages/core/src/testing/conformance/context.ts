@@ -1,0 +1,27 @@
+import type { Store } from "../../store/types.js";
+
+/** How {@link describeStoreConformance} gets stores, and which feature groups to skip. */
+export interface StoreConformanceOptions {
+  /** Shown in the test names, e.g. `"FsStore (memfs)"`. */
+  name: string;
+  /** A fresh, EMPTY store for each call (e.g. a unique prefix/folder). */
+  create(): Promise<Store>;
+  /** Optional clean-up after each test. */
+  destroy?(store: Store): Promise<void>;
+  /** Feature groups a store cannot do; skipped visibly with it.skipIf, never silently. */
+  skip?: { largeBodies?: boolean; pagination?: boolean; concurrency?: boolean; abort?: boolean };
+}
+
+/** What each group of the suite is given. */
+export interface SuiteContext {
+  readonly options: StoreConformanceOptions;
+  /** A new empty store, destroyed after the current test. */
+  fresh(): Promise<Store>;
+  /** A new empty store for a `beforeAll` hook, destroyed after the whole suite. */
+  shared(): Promise<Store>;
+}
+
+/** Per-test timeout for small calls against a remote test server. */
+export const SMALL_TIMEOUT = 120_000;
+/** Per-test timeout for tests moving tens of MiB or thousands of objects. */
+export const LARGE_TIMEOUT = 600_000;
