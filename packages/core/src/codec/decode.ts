@@ -10,7 +10,7 @@ import { type DtypeInfo, dtypeOfJsType } from "./dtypes.js";
 import { MAX_DEPTH } from "./encode.js";
 import type { JsonValue } from "./json.js";
 import { decodeNpy, isShape, shapeSize } from "./npy.js";
-import { indexPath, mapEntryPath, propertyPath } from "./path.js";
+import { ValuePath } from "./path.js";
 
 type Where = "root" | "element" | "property";
 type JsonObject = { [key: string]: JsonValue };
@@ -23,6 +23,10 @@ const NUMBER_TAGS = new Map<string, number>([
 ]);
 const BIGINT = /^-?(0|[1-9][0-9]*)$/;
 const ISO_DATE = /^([+-]\d{6}|\d{4})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+function fail(path: ValuePath, detail: string): never {
+  throw new CheckpointDecodeError(path.toString(), detail);
+}
 
 function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -42,56 +46,62 @@ export class ValueDecoder {
     this.#readBlob = readBlob;
   }
 
-  /** Decodes `description`; `where` is `"property"` for object properties and Map values. */
-  decode(description: JsonValue, path: string, where: Where = "root"): unknown {
-    return this.#decode(description, path, where, 0);
+  /** Decodes `description`; `path` names it in errors. */
+  decode(description: JsonValue, path: string): unknown {
+    return this.#decode(description, ValuePath.root(path), "root", 0);
   }
 
-  #decode(d: JsonValue, path: string, where: Where, depth: number): unknown {
+  /** Decodes `description` as property `key` of the object named `path` (a field of a state). */
+  decodeProperty(description: JsonValue, path: string, key: string): unknown {
+    return this.#decode(description, ValuePath.root(path).property(key), "property", 0);
+  }
+
+  #decode(d: JsonValue, path: ValuePath, where: Where, depth: number): unknown {
     if (d === null || typeof d === "boolean" || typeof d === "number") return d;
     if (typeof d === "string") {
-      if (!d.isWellFormed()) throw new CheckpointDecodeError(path, "a string with a lone surrogate");
+      if (!d.isWellFormed()) return fail(path, "a string with a lone surrogate");
       return d;
     }
-    if (depth >= MAX_DEPTH)
-      throw new CheckpointDecodeError(path, `description nested more than ${MAX_DEPTH} levels deep`);
-    if (Array.isArray(d))
-      return d.map((item, k) => this.#decode(item, indexPath(path, k), "element", depth + 1));
-    if (typeof d !== "object") throw new CheckpointDecodeError(path, "not a description");
+    if (depth >= MAX_DEPTH) return fail(path, `description nested more than ${MAX_DEPTH} levels deep`);
+    if (Array.isArray(d)) {
+      const out: unknown[] = new Array(d.length);
+      for (let k = 0; k < d.length; k++) {
+        const item = d[k]!;
+        // Plain numbers need no path node; only containers, tags and refusals do.
+        out[k] = typeof item === "number" ? item : this.#decode(item, path.index(k), "element", depth + 1);
+      }
+      return out;
+    }
+    if (typeof d !== "object") return fail(path, "not a description");
     if (!Object.hasOwn(d, "kind")) return this.#plain(d, path, depth);
     const kind = d.kind;
     switch (kind) {
       case "object":
         this.#keys(d, path, ["kind", "entries"]);
-        if (!isObject(d.entries))
-          throw new CheckpointDecodeError(path, "object entries must be a JSON object");
+        if (!isObject(d.entries)) return fail(path, "object entries must be a JSON object");
         return this.#plain(d.entries, path, depth);
       case "number": {
         this.#keys(d, path, ["kind", "value"]);
         const value = typeof d.value === "string" ? NUMBER_TAGS.get(d.value) : undefined;
-        if (value === undefined)
-          throw new CheckpointDecodeError(path, `unknown number ${JSON.stringify(d.value)}`);
+        if (value === undefined) return fail(path, `unknown number ${JSON.stringify(d.value)}`);
         return value;
       }
       case "bigint":
         this.#keys(d, path, ["kind", "value"]);
         if (typeof d.value !== "string" || !BIGINT.test(d.value))
-          throw new CheckpointDecodeError(path, "a bigint must be a decimal integer string");
+          return fail(path, "a bigint must be a decimal integer string");
         return BigInt(d.value);
       case "date": {
         this.#keys(d, path, ["kind", "value"]);
         const date = typeof d.value === "string" && ISO_DATE.test(d.value) ? new Date(d.value) : undefined;
         if (date === undefined || Number.isNaN(date.getTime()) || date.toISOString() !== d.value)
-          throw new CheckpointDecodeError(path, `invalid date ${JSON.stringify(d.value)}`);
+          return fail(path, `invalid date ${JSON.stringify(d.value)}`);
         return date;
       }
       case "undefined":
         this.#keys(d, path, ["kind"]);
         if (where !== "property")
-          throw new CheckpointDecodeError(
-            path,
-            "undefined is only stored as an object property or Map value",
-          );
+          return fail(path, "undefined is only stored as an object property or Map value");
         return undefined;
       case "map":
         return this.#map(d, path, depth);
@@ -99,71 +109,63 @@ export class ValueDecoder {
       case "ndarray":
         return this.#array(d, path, kind);
       default:
-        throw new CheckpointDecodeError(path, `unknown kind ${JSON.stringify(kind)}`);
+        return fail(path, `unknown kind ${JSON.stringify(kind)}`);
     }
   }
 
-  #keys(d: JsonObject, path: string, expected: readonly string[]): void {
+  #keys(d: JsonObject, path: ValuePath, expected: readonly string[]): void {
     const keys = Object.keys(d);
     if (keys.length !== expected.length || keys.some((key) => !expected.includes(key)))
-      throw new CheckpointDecodeError(
+      fail(
         path,
         `a ${String(d.kind)} description has keys ${JSON.stringify(keys)}, expected ${JSON.stringify(expected)}`,
       );
   }
 
-  #plain(entries: JsonObject, path: string, depth: number): Record<string, unknown> {
+  #plain(entries: JsonObject, path: ValuePath, depth: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(entries)) {
-      if (!key.isWellFormed()) throw new CheckpointDecodeError(path, "a key with a lone surrogate");
-      defineOwn(out, key, this.#decode(entries[key]!, propertyPath(path, key), "property", depth + 1));
+      if (!key.isWellFormed()) return fail(path, "a key with a lone surrogate");
+      defineOwn(out, key, this.#decode(entries[key]!, path.property(key), "property", depth + 1));
     }
     return out;
   }
 
-  #map(d: JsonObject, path: string, depth: number): Map<string, unknown> {
+  #map(d: JsonObject, path: ValuePath, depth: number): Map<string, unknown> {
     this.#keys(d, path, ["kind", "entries"]);
-    if (!Array.isArray(d.entries)) throw new CheckpointDecodeError(path, "map entries must be an array");
+    if (!Array.isArray(d.entries)) return fail(path, "map entries must be an array");
     const map = new Map<string, unknown>();
     for (const entry of d.entries) {
       if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== "string")
-        throw new CheckpointDecodeError(path, "a map entry must be [string key, description]");
+        return fail(path, "a map entry must be [string key, description]");
       const key = entry[0];
-      if (!key.isWellFormed()) throw new CheckpointDecodeError(path, "a Map key with a lone surrogate");
-      if (map.has(key)) throw new CheckpointDecodeError(path, `duplicate Map key ${JSON.stringify(key)}`);
-      map.set(key, this.#decode(entry[1]!, mapEntryPath(path, key), "property", depth + 1));
+      if (!key.isWellFormed()) return fail(path, "a Map key with a lone surrogate");
+      if (map.has(key)) return fail(path, `duplicate Map key ${JSON.stringify(key)}`);
+      map.set(key, this.#decode(entry[1]!, path.entry(key), "property", depth + 1));
     }
     return map;
   }
 
-  #array(d: JsonObject, path: string, kind: "typedarray" | "ndarray"): unknown {
+  #array(d: JsonObject, path: ValuePath, kind: "typedarray" | "ndarray"): unknown {
     this.#keys(d, path, ["kind", "jsType", "dtype", "shape", "blob"]);
     const dtype: DtypeInfo | undefined = typeof d.jsType === "string" ? dtypeOfJsType(d.jsType) : undefined;
-    if (dtype === undefined)
-      throw new CheckpointDecodeError(path, `unknown array type ${JSON.stringify(d.jsType)}`);
+    if (dtype === undefined) return fail(path, `unknown array type ${JSON.stringify(d.jsType)}`);
     if (d.dtype !== dtype.descr)
-      throw new CheckpointDecodeError(
-        path,
-        `dtype ${JSON.stringify(d.dtype)} does not match ${dtype.jsType} (${dtype.descr})`,
-      );
+      return fail(path, `dtype ${JSON.stringify(d.dtype)} does not match ${dtype.jsType} (${dtype.descr})`);
     const shape = d.shape;
     if (!isShape(shape) || shapeSize(shape) === undefined || (kind === "typedarray" && shape.length !== 1))
-      throw new CheckpointDecodeError(path, `invalid shape ${JSON.stringify(shape)}`);
+      return fail(path, `invalid shape ${JSON.stringify(shape)}`);
     const name = d.blob;
     if (typeof name !== "string" || name === "" || name.includes("/"))
-      throw new CheckpointDecodeError(path, `invalid blob name ${JSON.stringify(name)}`);
+      return fail(path, `invalid blob name ${JSON.stringify(name)}`);
     if (this.#readBlob === undefined)
-      throw new CheckpointDecodeError(
-        path,
-        "arrays are not stored inline (this description may not reference blobs)",
-      );
-    if (this.#used.has(name))
-      throw new CheckpointDecodeError(path, `blob ${JSON.stringify(name)} is referenced twice`);
+      return fail(path, "arrays are not stored inline (this description may not reference blobs)");
+    if (this.#used.has(name)) return fail(path, `blob ${JSON.stringify(name)} is referenced twice`);
     this.#used.add(name);
     const bytes = this.#readBlob(name);
     if (!(bytes instanceof Uint8Array))
-      throw new CheckpointDecodeError(path, `readBlob(${JSON.stringify(name)}) did not return a Uint8Array`);
-    const { data } = decodeNpy(bytes, { expect: { dtype, shape }, path: `${path} (${name})` });
+      return fail(path, `readBlob(${JSON.stringify(name)}) did not return a Uint8Array`);
+    const { data } = decodeNpy(bytes, { expect: { dtype, shape }, path: `${path.toString()} (${name})` });
     if (kind === "typedarray") return data;
     const out: Record<string, unknown> = {};
     defineOwn(out, "data", data);

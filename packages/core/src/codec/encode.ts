@@ -16,7 +16,7 @@ import { dtypeOfArray, type TypedArray } from "./dtypes.js";
 import type { JsonValue } from "./json.js";
 import { setOwn } from "./json.js";
 import { encodeNpy, isShape, shapeSize } from "./npy.js";
-import { BlobNamer, indexPath, mapEntryPath, nameSegment, propertyPath } from "./path.js";
+import { BlobNamer, ValuePath } from "./path.js";
 
 /** One binary object of an encoded value, e.g. a .npy file. `name` is a single safe key segment, unique within one encode call. */
 export interface EncodedBlob {
@@ -61,29 +61,37 @@ export class ValueEncoder {
   readonly #inline: boolean;
   readonly #namer = new BlobNamer();
   /** Every object reached so far and the path it was first reached at. */
-  readonly #seen = new Map<object, string>();
+  readonly #seen = new Map<object, ValuePath>();
   /** Objects on the current descent, to tell a cycle from a shared reference. */
   readonly #ancestors = new Set<object>();
   /** Byte ranges of the typed arrays reached so far, by buffer, to refuse aliased memory. */
-  readonly #buffers = new Map<ArrayBufferLike, { start: number; end: number; path: string }[]>();
+  readonly #buffers = new Map<ArrayBufferLike, { start: number; end: number; path: ValuePath }[]>();
 
   /** `inline`: JSON only, no blobs (metadata): one-element arrays become scalars, longer ones are refused. */
   constructor(options: { readonly inline?: boolean } = {}) {
     this.#inline = options.inline ?? false;
   }
 
-  /** Encodes `value`; `path` names it in errors, `segments` name its blobs. */
-  encode(value: unknown, path: string, segments: readonly string[] = [], where: Where = "root"): JsonValue {
-    return this.#encode(value, path, segments, where, 0);
+  /** Encodes `value`; `path` names it in errors; its blobs are named `value.npy`, `<key>.<index>.npy`, … */
+  encode(value: unknown, path: string): JsonValue {
+    return this.#encode(value, ValuePath.root(path), "root", 0);
   }
 
-  #encode(value: unknown, path: string, segments: readonly string[], where: Where, depth: number): JsonValue {
+  /**
+   * Encodes `value` as property `key` of the object named `path` (a field of a state): errors name
+   * `path.key`, blobs are named `key.npy`, `key.3.npy`, …; `undefined` is allowed as for any property.
+   */
+  encodeProperty(value: unknown, path: string, key: string): JsonValue {
+    return this.#encode(value, ValuePath.root(path).property(key), "property", 0);
+  }
+
+  #encode(value: unknown, path: ValuePath, where: Where, depth: number): JsonValue {
     switch (typeof value) {
       case "boolean":
         return value;
       case "string":
         if (!value.isWellFormed())
-          throw new CheckpointSerializationError(
+          fail(
             path,
             "unsupported checkpoint value: a string with a lone surrogate (not well-formed Unicode)",
           );
@@ -95,7 +103,7 @@ export class ValueEncoder {
         return { kind: "bigint", value: value.toString() };
       case "undefined":
         if (where === "property") return { kind: "undefined" };
-        throw new CheckpointSerializationError(
+        return fail(
           path,
           where === "element"
             ? "unsupported checkpoint value: undefined inside an array (use null)"
@@ -103,30 +111,29 @@ export class ValueEncoder {
         );
       case "function":
       case "symbol":
-        throw new CheckpointSerializationError(path, `unsupported checkpoint value: ${describeType(value)}`);
+        return fail(path, `unsupported checkpoint value: ${describeType(value)}`);
     }
     if (value === null) return null;
     const object = value as object;
-    if (depth >= MAX_DEPTH)
-      throw new CheckpointSerializationError(path, `value nested more than ${MAX_DEPTH} levels deep`);
+    if (depth >= MAX_DEPTH) fail(path, `value nested more than ${MAX_DEPTH} levels deep`);
     this.#visit(object, path);
     this.#ancestors.add(object);
     try {
-      return this.#encodeObject(object, path, segments, depth);
+      return this.#encodeObject(object, path, depth);
     } finally {
       this.#ancestors.delete(object);
     }
   }
 
-  #visit(object: object, path: string): void {
+  #visit(object: object, path: ValuePath): void {
     const first = this.#seen.get(object);
     if (first !== undefined) {
       if (this.#ancestors.has(object))
-        throw new CheckpointSerializationError(
+        fail(
           path,
           `a cycle: this is the same object as its ancestor ${first}; checkpoint values must be trees`,
         );
-      throw new CheckpointSerializationError(
+      fail(
         path,
         `a shared reference: the same object as ${first}; a round trip would make two copies (store it once, or copy it)`,
       );
@@ -134,160 +141,96 @@ export class ValueEncoder {
     this.#seen.set(object, path);
   }
 
-  #encodeObject(object: object, path: string, segments: readonly string[], depth: number): JsonValue {
+  #encodeObject(object: object, path: ValuePath, depth: number): JsonValue {
     const proto = Object.getPrototypeOf(object) as object | null;
-    const dtype = dtypeOfArray(object);
-    if (dtype !== undefined) return this.#encodeArray(object as TypedArray, undefined, path, segments);
-    if (proto === Array.prototype && Array.isArray(object))
-      return this.#encodeList(object, path, segments, depth);
-    if (proto === Object.prototype || proto === null) return this.#encodePlain(object, path, segments, depth);
-    if (proto === Map.prototype)
-      return this.#encodeMap(object as Map<unknown, unknown>, path, segments, depth);
+    if (dtypeOfArray(object) !== undefined) return this.#encodeArray(object as TypedArray, undefined, path);
+    if (proto === Array.prototype && Array.isArray(object)) return this.#encodeList(object, path, depth);
+    if (proto === Object.prototype || proto === null) return this.#encodePlain(object, path, depth);
+    if (proto === Map.prototype) return this.#encodeMap(object as Map<unknown, unknown>, path, depth);
     if (proto === Date.prototype) {
       const time = (object as Date).getTime();
-      if (Number.isNaN(time))
-        throw new CheckpointSerializationError(path, "unsupported checkpoint value: an invalid Date");
+      if (Number.isNaN(time)) fail(path, "unsupported checkpoint value: an invalid Date");
       return { kind: "date", value: (object as Date).toISOString() };
     }
-    throw new CheckpointSerializationError(path, `unsupported checkpoint value: ${describeType(object)}`);
+    return fail(path, `unsupported checkpoint value: ${describeType(object)}`);
   }
 
-  #encodeList(list: unknown[], path: string, segments: readonly string[], depth: number): JsonValue {
-    const out: JsonValue[] = [];
+  #encodeList(list: unknown[], path: ValuePath, depth: number): JsonValue {
+    const out: JsonValue[] = new Array(list.length);
     for (let k = 0; k < list.length; k++) {
       if (!Object.hasOwn(list, k))
-        throw new CheckpointSerializationError(
-          indexPath(path, k),
-          "unsupported checkpoint value: a hole in a sparse array",
-        );
-      out.push(
-        this.#encode(list[k], indexPath(path, k), [...segments, nameSegment(k)], "element", depth + 1),
-      );
+        fail(path.index(k), "unsupported checkpoint value: a hole in a sparse array");
+      const item = list[k];
+      // Primitives need no path node; only objects (and refusals) do.
+      out[k] =
+        typeof item === "number" && Number.isFinite(item) && !Object.is(item, -0)
+          ? item
+          : this.#encode(item, path.index(k), "element", depth + 1);
     }
     if (Object.keys(list).length !== list.length)
-      throw new CheckpointSerializationError(
-        path,
-        "unsupported checkpoint value: an array with named properties besides its elements",
-      );
+      fail(path, "unsupported checkpoint value: an array with named properties besides its elements");
     return out;
   }
 
-  #encodePlain(object: object, path: string, segments: readonly string[], depth: number): JsonValue {
+  #encodePlain(object: object, path: ValuePath, depth: number): JsonValue {
     const keys = Reflect.ownKeys(object);
     for (const key of keys) {
       if (typeof key === "symbol")
-        throw new CheckpointSerializationError(
-          path,
-          `unsupported checkpoint value: an object with a symbol key (${String(key)})`,
-        );
+        fail(path, `unsupported checkpoint value: an object with a symbol key (${String(key)})`);
       const descriptor = Object.getOwnPropertyDescriptor(object, key)!;
-      const where = propertyPath(path, key);
       if (!("value" in descriptor))
-        throw new CheckpointSerializationError(
-          where,
-          "unsupported checkpoint value: a getter/setter property",
-        );
+        fail(path.property(key), "unsupported checkpoint value: a getter/setter property");
       if (!descriptor.enumerable)
-        throw new CheckpointSerializationError(
-          where,
-          "unsupported checkpoint value: a non-enumerable property",
-        );
+        fail(path.property(key), "unsupported checkpoint value: a non-enumerable property");
       if (!key.isWellFormed())
-        throw new CheckpointSerializationError(
-          path,
-          `unsupported checkpoint value: a key with a lone surrogate (${JSON.stringify(key)})`,
-        );
+        fail(path, `unsupported checkpoint value: a key with a lone surrogate (${JSON.stringify(key)})`);
     }
-    const nd = this.#ndArrayParts(object as Record<string, unknown>, keys as string[], path);
+    const nd = ndArrayParts(object as Record<string, unknown>, keys as string[], path);
     if (nd !== undefined) {
-      this.#visit(nd.shape, propertyPath(path, "shape"));
-      this.#visit(nd.data, propertyPath(path, "data"));
-      return this.#encodeArray(nd.data, nd.shape, path, segments);
+      this.#visit(nd.shape, path.property("shape"));
+      this.#visit(nd.data, path.property("data"));
+      return this.#encodeArray(nd.data, nd.shape, path);
     }
     const entries: Record<string, JsonValue> = {};
     for (const key of keys as string[]) {
       const item = (object as Record<string, unknown>)[key];
-      setOwn(
-        entries,
-        key,
-        this.#encode(item, propertyPath(path, key), [...segments, nameSegment(key)], "property", depth + 1),
-      );
+      setOwn(entries, key, this.#encode(item, path.property(key), "property", depth + 1));
     }
     return Object.hasOwn(object, "kind") ? { kind: "object", entries } : entries;
   }
 
-  /** `{ data: TypedArray, shape: number[] }` with exactly those keys is an n-d array. */
-  #ndArrayParts(
-    object: Record<string, unknown>,
-    keys: readonly string[],
-    path: string,
-  ): { data: TypedArray; shape: number[] } | undefined {
-    if (keys.length !== 2 || !keys.includes("data") || !keys.includes("shape")) return undefined;
-    const data = object.data;
-    const shape = object.shape;
-    if (dtypeOfArray(data) === undefined || !Array.isArray(shape)) return undefined;
-    if (Object.getPrototypeOf(shape) !== Array.prototype || !isShape(shape))
-      throw new CheckpointSerializationError(
-        propertyPath(path, "shape"),
-        "an n-d array's shape must be an array of at most 64 non-negative integers",
-      );
-    const typed = data as TypedArray;
-    if (shapeSize(shape) !== typed.length)
-      throw new CheckpointSerializationError(
-        path,
-        `an n-d array whose shape ${JSON.stringify(shape)} holds ${shapeSize(shape) ?? "too many"} elements but whose data has ${typed.length}`,
-      );
-    return { data: typed, shape };
-  }
-
-  #encodeMap(
-    map: Map<unknown, unknown>,
-    path: string,
-    segments: readonly string[],
-    depth: number,
-  ): JsonValue {
+  #encodeMap(map: Map<unknown, unknown>, path: ValuePath, depth: number): JsonValue {
     const entries: JsonValue[] = [];
     for (const [key, item] of map) {
       if (typeof key !== "string")
-        throw new CheckpointSerializationError(
+        fail(
           path,
           `checkpoint dictionaries must use string keys: a Map key is ${typeof key === "object" ? describeType(key) : `${typeof key} ${String(key)}`}`,
         );
       if (!key.isWellFormed())
-        throw new CheckpointSerializationError(
-          path,
-          `unsupported checkpoint value: a Map key with a lone surrogate (${JSON.stringify(key)})`,
-        );
-      entries.push([
-        key,
-        this.#encode(item, mapEntryPath(path, key), [...segments, nameSegment(key)], "property", depth + 1),
-      ]);
+        fail(path, `unsupported checkpoint value: a Map key with a lone surrogate (${JSON.stringify(key)})`);
+      entries.push([key, this.#encode(item, path.entry(key), "property", depth + 1)]);
     }
     return { kind: "map", entries };
   }
 
-  #encodeArray(
-    data: TypedArray,
-    shape: readonly number[] | undefined,
-    path: string,
-    segments: readonly string[],
-  ): JsonValue {
+  #encodeArray(data: TypedArray, shape: readonly number[] | undefined, path: ValuePath): JsonValue {
     const dtype = dtypeOfArray(data)!;
     if (this.#inline) {
       if (data.length === 1) {
         const scalar = data[0]!;
         return typeof scalar === "bigint"
           ? { kind: "bigint", value: scalar.toString() }
-          : this.#encode(scalar, path, segments, "root", 0);
+          : this.#encode(scalar, path, "root", 0);
       }
-      throw new CheckpointSerializationError(
+      return fail(
         path,
         `a ${dtype.jsType} of ${data.length} elements cannot be stored inline (metadata takes one-element arrays as scalars; pass a plain array instead)`,
       );
     }
     this.#checkAliasing(data, path);
-    const { chunks, size } = encodeNpy(data, shape ?? [data.length], path);
-    const name = this.#namer.name(segments, ".npy");
+    const { chunks, size } = encodeNpy(data, shape ?? [data.length], path.toString());
+    const name = this.#namer.name(path.segments(), ".npy");
     this.blobs.push({ name, chunks, size });
     return {
       kind: shape === undefined ? "typedarray" : "ndarray",
@@ -299,7 +242,7 @@ export class ValueEncoder {
   }
 
   /** Two typed arrays over overlapping bytes would come back as independent copies. */
-  #checkAliasing(data: TypedArray, path: string): void {
+  #checkAliasing(data: TypedArray, path: ValuePath): void {
     if (data.byteLength === 0) return;
     const start = data.byteOffset;
     const end = start + data.byteLength;
@@ -310,12 +253,37 @@ export class ValueEncoder {
     }
     for (const other of ranges)
       if (start < other.end && other.start < end)
-        throw new CheckpointSerializationError(
+        fail(
           path,
           `a shared reference: this typed array shares memory with ${other.path}; a round trip would make two copies (copy one with .slice())`,
         );
     ranges.push({ start, end, path });
   }
+}
+
+function fail(path: ValuePath, detail: string): never {
+  throw new CheckpointSerializationError(path.toString(), detail);
+}
+
+/** `{ data: TypedArray, shape: number[] }` with exactly those keys is an n-d array. */
+function ndArrayParts(
+  object: Record<string, unknown>,
+  keys: readonly string[],
+  path: ValuePath,
+): { data: TypedArray; shape: number[] } | undefined {
+  if (keys.length !== 2 || !keys.includes("data") || !keys.includes("shape")) return undefined;
+  const data = object.data;
+  const shape = object.shape;
+  if (dtypeOfArray(data) === undefined || !Array.isArray(shape)) return undefined;
+  if (Object.getPrototypeOf(shape) !== Array.prototype || !isShape(shape))
+    fail(path.property("shape"), "an n-d array's shape must be an array of at most 64 non-negative integers");
+  const typed = data as TypedArray;
+  if (shapeSize(shape) !== typed.length)
+    fail(
+      path,
+      `an n-d array whose shape ${JSON.stringify(shape)} holds ${shapeSize(shape) ?? "too many"} elements but whose data has ${typed.length}`,
+    );
+  return { data: typed, shape };
 }
 
 /**

@@ -1,6 +1,59 @@
 /** Value paths for error messages and the blob names derived from them. */
 import { createHash } from "node:crypto";
 
+/**
+ * A path built lazily while walking a value: a chain of steps rendered to text
+ * (`state.demo.buffers[3]`) only when an error or a blob name needs it, so walking a large array
+ * allocates no strings.
+ */
+export class ValuePath {
+  private constructor(
+    readonly up: ValuePath | undefined,
+    readonly key: string | number,
+    readonly step: "root" | "property" | "index" | "entry",
+  ) {}
+
+  /** The root, named by `text` (e.g. `state.demo.RngState`). */
+  static root(text: string): ValuePath {
+    return new ValuePath(undefined, text, "root");
+  }
+
+  property(key: string): ValuePath {
+    return new ValuePath(this, key, "property");
+  }
+
+  index(index: number): ValuePath {
+    return new ValuePath(this, index, "index");
+  }
+
+  /** The value of a Map entry. */
+  entry(key: string): ValuePath {
+    return new ValuePath(this, key, "entry");
+  }
+
+  toString(): string {
+    const steps: ValuePath[] = [];
+    for (let node: ValuePath | undefined = this; node !== undefined; node = node.up) steps.push(node);
+    let text = "";
+    for (let k = steps.length - 1; k >= 0; k--) {
+      const node = steps[k]!;
+      if (node.step === "root") text = String(node.key);
+      else if (node.step === "property") text = propertyPath(text, String(node.key));
+      else if (node.step === "index") text = indexPath(text, node.key as number);
+      else text = mapEntryPath(text, String(node.key));
+    }
+    return text;
+  }
+
+  /** Blob name segments: one per step below the root. */
+  segments(): string[] {
+    const out: string[] = [];
+    for (let node: ValuePath | undefined = this; node !== undefined && node.step !== "root"; node = node.up)
+      out.push(nameSegment(node.key));
+    return out.reverse();
+  }
+}
+
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** `base.key` for identifier-like keys, `base["key"]` otherwise. */

@@ -9,7 +9,6 @@ import type { z } from "zod";
 import { ValueDecoder } from "../codec/decode.js";
 import { type EncodedBlob, ValueEncoder } from "../codec/encode.js";
 import { type JsonValue, jsonBytes, parseJsonBytes, setOwn } from "../codec/json.js";
-import { nameSegment, propertyPath } from "../codec/path.js";
 import {
   CheckpointDecodeError,
   CheckpointSerializationError,
@@ -73,7 +72,7 @@ export function encodeState(
   const fields: Record<string, JsonValue> = {};
   for (const field of fieldNames(type)) {
     const item = (value as Record<string, unknown>)[field];
-    setOwn(fields, field, encoder.encode(item, propertyPath(root, field), [nameSegment(field)], "property"));
+    setOwn(fields, field, encoder.encodeProperty(item, root, field));
   }
   const stateJson = jsonBytes({
     format: STATE_FORMAT,
@@ -165,7 +164,7 @@ export function restoreState(
   const decoded: Record<string, unknown> = {};
   for (const name of names)
     Object.defineProperty(decoded, name, {
-      value: decoder.decode(saved.fields[name]!, propertyPath(root, name), "property"),
+      value: decoder.decodeProperty(saved.fields[name]!, root, name),
       writable: true,
       enumerable: true,
       configurable: true,
