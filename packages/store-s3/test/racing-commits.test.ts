@@ -13,7 +13,8 @@ import { emptyStore, radosgw, radosgwClientConfig, uniquePrefix } from "./suppor
 
 const WRITERS = 8;
 const ROUNDS = 20;
-const COMMITS_PER_ROUND = 2;
+// One commit each: all 8 race to create the catalog, then the 7 losers race on If-Match.
+const COMMITS_PER_ROUND = 1;
 const repoRoot = resolve(fileURLToPath(import.meta.url), "../../../..");
 const writerScript = fileURLToPath(new URL("./support/race-writer.ts", import.meta.url));
 

@@ -131,7 +131,7 @@ ms bind msgr2 = false
 ms bind ipv6 = false
 public network = 127.0.0.0/8
 osd objectstore = memstore
-memstore device bytes = 6442450944
+memstore device bytes = 12884901888
 osd pool default size = 1
 osd pool default min size = 1
 mon allow pool size one = true
@@ -153,6 +153,10 @@ keyring = ${dir}/keyring
 rgw frontends = beast endpoint=127.0.0.1:${rgwPort}
 rgw data = ${dir}/rgw
 rgw enable usage log = false
+# Tails of overwritten or deleted objects (>4 MiB) stay in memstore's RAM until rgw's garbage
+# collector removes them, by default after 2 hours; a long run (the benchmarks) would fill memory.
+rgw gc obj min wait = 30
+rgw gc processor period = 10
 `;
 }
 
