@@ -20,5 +20,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("radosgw", { endpoint, region, bucket, accessKeyId, secretAccessKey });
   return async () => {
     await server.stop();
+    // The run must leave nothing behind: fail loudly if a daemon survived.
+    const alive = server.pids.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (alive.length > 0) throw new Error(`radosgw processes still running after stop: ${alive.join(", ")}`);
   };
 }

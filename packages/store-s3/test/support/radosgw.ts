@@ -64,8 +64,10 @@ export async function ensureRadosgwInstalled(log: (line: string) => void = () =>
       `The S3 store tests need Ceph RADOS Gateway (missing: ${missing.join(", ")}). Install it with \`sudo ${INSTALL_HINT}\` (Debian/Ubuntu) and run the tests again.`,
     );
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  // Another process (a parallel test run, the benchmarks) may be installing at the same moment.
+  const lock = ["-o", "DPkg::Lock::Timeout=300"];
   const install = () =>
-    run("apt-get", ["install", "-y", "--no-install-recommends", ...PACKAGES], {
+    run("apt-get", [...lock, "install", "-y", "--no-install-recommends", ...PACKAGES], {
       env,
       maxBuffer: 64 * 1024 * 1024,
     });
@@ -75,7 +77,7 @@ export async function ensureRadosgwInstalled(log: (line: string) => void = () =>
   } catch {
     // A fresh machine often has no package lists yet.
     log("apt-get install failed; running apt-get update and trying again");
-    await run("apt-get", ["update"], { env, maxBuffer: 64 * 1024 * 1024 });
+    await run("apt-get", [...lock, "update"], { env, maxBuffer: 64 * 1024 * 1024 });
     await install();
   }
   missing = await missingBinaries();
