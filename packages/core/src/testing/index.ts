@@ -1,7 +1,11 @@
 // The store conformance suite and the fault-injecting store wrapper live here (issue 2).
 
 export { type CommitFaultOptions, describeCommitProtocolFaults } from "./commit-faults.js";
-export { describeStoreConformance, type StoreConformanceOptions } from "./conformance/index.js";
+export {
+  describeStoreConformance,
+  type StoreConformanceOptions,
+  type StoreQuirks,
+} from "./conformance/index.js";
 export {
   type Fault,
   type FaultKind,

@@ -10,6 +10,24 @@ export interface StoreConformanceOptions {
   destroy?(store: Store): Promise<void>;
   /** Feature groups a store cannot do; skipped visibly with it.skipIf, never silently. */
   skip?: { largeBodies?: boolean; pagination?: boolean; concurrency?: boolean; abort?: boolean };
+  /** Documented deviations a store's backend forces; each skips or relaxes only what it names. */
+  quirks?: StoreQuirks;
+}
+
+/** Backend behaviours the suite tolerates when a store declares them. */
+export interface StoreQuirks {
+  /**
+   * `version` is a content hash (the S3 ETag is the MD5 of the bytes): a put of identical bytes
+   * keeps the version, so an `ifMatch` taken before such a put still matches. Skips the tests
+   * that re-put identical bytes.
+   */
+  contentHashVersions?: boolean;
+  /**
+   * A conditional put that loses a race may fail with `TransientStoreError` (outcome unknown)
+   * instead of `PreconditionFailedError`: Ceph radosgw answers most racing `If-Match` losers with
+   * HTTP 500. Exactly one racer must still win, and the stored bytes must be the winner's.
+   */
+  unknownOutcomeLosers?: boolean;
 }
 
 /** What each group of the suite is given. */

@@ -9,7 +9,7 @@ import { listingTests } from "./listing.js";
 import { preconditionTests } from "./preconditions.js";
 import { roundTripTests } from "./round-trips.js";
 
-export type { StoreConformanceOptions } from "./context.js";
+export type { StoreConformanceOptions, StoreQuirks } from "./context.js";
 
 /**
  * Declares (inside a vitest file) the tests every {@link Store} must pass: round trips of empty,
