@@ -4,7 +4,7 @@ import { LARGE_TIMEOUT, SMALL_TIMEOUT, type SuiteContext } from "./context.js";
 import { listKeys, mapLimit, sortKeys, utf8 } from "./support.js";
 
 /** Keys whose flat order differs from a naive folder walk: '-' and '.' sort before '/', '0' after. */
-const ORDER_KEYS = ["a-c", "a.b", "a/b", "a/c/d", "a/c/e", "a0", "b", "b/z/z/z"];
+const ORDER_KEYS = ["a-c", "a.b", "a/b", "a/c/d", "a/c/e", "a0", "b/z/z/z", "ba"];
 
 const MANY = 2_500;
 /** Keys just outside `many/`, to prove prefix isolation. */

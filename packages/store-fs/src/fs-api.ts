@@ -1,0 +1,50 @@
+/**
+ * The part of the `fs.promises` API that {@link FsStore} uses. Node's `node:fs/promises` and
+ * memfs's `vol.promises` both provide it, so one implementation serves the disk and memory.
+ */
+export interface FsApi {
+  open(path: string, flags: string, mode?: number): Promise<FsFileHandle>;
+  rename(oldPath: string, newPath: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  mkdir(path: string, options: { recursive: true }): Promise<unknown>;
+  rmdir(path: string): Promise<void>;
+  readdir(path: string, options: { withFileTypes: true }): Promise<FsDirent[]>;
+  stat(path: string, options: { bigint: true }): Promise<FsBigIntStats>;
+  readFile(path: string): Promise<Uint8Array | string>;
+}
+
+/** An open file, as `FileHandle` of `node:fs/promises`. */
+export interface FsFileHandle {
+  write(
+    buffer: Uint8Array,
+    offset?: number,
+    length?: number,
+    position?: number | null,
+  ): Promise<{ bytesWritten: number }>;
+  read(
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number | null,
+  ): Promise<{ bytesRead: number }>;
+  stat(options: { bigint: true }): Promise<FsBigIntStats>;
+  sync(): Promise<void>;
+  utimes(atime: number | Date, mtime: number | Date): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The fields of a `BigIntStats` that the store reads. */
+export interface FsBigIntStats {
+  readonly ino: bigint;
+  readonly size: bigint;
+  readonly mtimeNs: bigint;
+  isFile(): boolean;
+  isDirectory(): boolean;
+}
+
+/** A directory entry from `readdir(path, { withFileTypes: true })`. */
+export interface FsDirent {
+  readonly name: string | { toString(): string };
+  isFile(): boolean;
+  isDirectory(): boolean;
+}

@@ -1,0 +1,512 @@
+import { randomBytes } from "node:crypto";
+import * as nodeFs from "node:fs/promises";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  type Body,
+  bodyChunks,
+  type CallOptions,
+  type GetOptions,
+  type GetResult,
+  type GetStreamResult,
+  InvalidKeyError,
+  type ListOptions,
+  type ListPage,
+  NotFoundError,
+  type ObjectInfo,
+  PreconditionFailedError,
+  type PutOptions,
+  type Store,
+  StoreConfigError,
+  StoreError,
+  throwIfAborted,
+  tooLargeError,
+  validateKey,
+  validatePrefix,
+} from "@ckpt/core";
+import { z } from "zod";
+import type { FsApi, FsBigIntStats, FsFileHandle } from "./fs-api.js";
+import { errorCode, ioError, raceAbort, retryFileLimits, sleep } from "./io.js";
+import { RESERVED_PREFIX, withKeyLock } from "./lock.js";
+import { resolveFsUrl } from "./url.js";
+import { walkKeys } from "./walk.js";
+
+const READ_CHUNK = 1024 * 1024;
+/** Longest file name on the filesystems we target (ext4, xfs, tmpfs, APFS). */
+const MAX_NAME_BYTES = 255;
+/** A clock this far behind the last mtime is not waited out (see {@link nextMtimeMs}). */
+const MAX_CLOCK_WAIT_MS = 1000;
+
+const optionsSchema = z
+  .object({
+    root: z
+      .string()
+      .min(1)
+      .refine((root) => isAbsolute(root), "must be an absolute path"),
+    fs: z
+      .custom<FsApi>(
+        (value) =>
+          typeof value === "object" &&
+          value !== null &&
+          ["open", "rename", "unlink", "mkdir", "readdir", "stat", "readFile", "rmdir"].every(
+            (name) => typeof (value as Record<string, unknown>)[name] === "function",
+          ),
+        "must be an object with the fs.promises API (open, rename, unlink, mkdir, rmdir, readdir, stat, readFile)",
+      )
+      .optional(),
+    url: z.string().min(1).optional(),
+    pageSize: z.number().int().min(1).max(100_000).default(1000),
+    lockStaleMs: z.number().int().min(10).default(30_000),
+    durable: z.boolean().default(true),
+    concurrency: z.number().int().min(1).max(1024).default(16),
+  })
+  .strict();
+
+/** Options of {@link FsStore}. */
+export interface FsStoreOptions {
+  /** Absolute folder holding the objects; created on the first put. */
+  root: string;
+  /** The fs.promises API to use: `node:fs/promises` (default) or memfs's `vol.promises`. */
+  fs?: FsApi;
+  /** Shown as the store's `url`; default `file://<root>`. */
+  url?: string;
+  /** Largest `list` page (default 1000). */
+  pageSize?: number;
+  /** Age after which a key lock is stale even if its holder seems alive (default 30,000 ms). */
+  lockStaleMs?: number;
+  /** fsync files and folders on put (default true). Only turn off for scratch data. */
+  durable?: boolean;
+  /** Parallel fs calls within one `list` or `delete` (default 16). */
+  concurrency?: number;
+}
+
+function parseOptions(options: FsStoreOptions): z.output<typeof optionsSchema> {
+  const parsed = optionsSchema.safeParse(options);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const option = issue.path.join(".") || "(options)";
+  throw new StoreConfigError(`Invalid FsStore option "${option}": ${issue.message}`, { cause: parsed.error });
+}
+
+/**
+ * The opaque version of an object file. Sound because every put and delete of a key runs under
+ * the key's lock and gives the new file an mtime strictly after the previous object's (see
+ * {@link nextMtimeMs}): two objects ever stored under one key differ in mtime, whatever the
+ * inode (memfs and ext4 both reuse inode numbers) and whatever the bytes.
+ */
+function versionOf(stats: FsBigIntStats): string {
+  return `${stats.ino.toString(36)}.${stats.mtimeNs.toString(36)}.${stats.size.toString(36)}`;
+}
+
+function infoOf(key: string, stats: FsBigIntStats): ObjectInfo {
+  return {
+    key,
+    size: Number(stats.size),
+    version: versionOf(stats),
+    lastModified: new Date(Number(stats.mtimeNs / 1_000_000n)),
+  };
+}
+
+function wholeMs(stats: FsBigIntStats): number {
+  return Number(stats.mtimeNs / 1_000_000n);
+}
+
+/**
+ * The mtime (whole ms) for a new object replacing one last modified at `previousMs`: now, but
+ * strictly after `previousMs`. Called under the key lock, so the mtimes of successive objects of
+ * a key strictly increase. When the clock has not passed `previousMs` yet (two puts in one ms)
+ * it waits the fraction of a millisecond; a clock stepped back by more than a second is not
+ * waited out, the mtime is then `previousMs + 1` instead.
+ */
+async function nextMtimeMs(previousMs: number | undefined, signal: AbortSignal | undefined, key: string) {
+  let now = Date.now();
+  if (previousMs === undefined || now > previousMs) return now;
+  if (previousMs - now >= MAX_CLOCK_WAIT_MS) return previousMs + 1;
+  while (now <= previousMs) {
+    await sleep(previousMs - now + 1, signal, key);
+    now = Date.now();
+  }
+  return now;
+}
+
+async function statOrUndefined(fs: FsApi, path: string): Promise<FsBigIntStats | undefined> {
+  try {
+    const stats = await fs.stat(path, { bigint: true });
+    return stats.isFile() ? stats : undefined;
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw error;
+  }
+}
+
+async function writeAll(handle: FsFileHandle, chunk: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.byteLength) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset, null);
+    offset += bytesWritten;
+  }
+}
+
+async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function encodeCursor(key: string): string {
+  return Buffer.from(key, "utf8").toString("base64url");
+}
+
+function decodeCursor(cursor: string): string {
+  const key = Buffer.from(cursor, "base64url").toString("utf8");
+  if (key === "" || encodeCursor(key) !== cursor)
+    throw new StoreError("E_CURSOR", `Invalid list cursor ${JSON.stringify(cursor)}`);
+  return key;
+}
+
+/**
+ * A {@link Store} over a folder, through the `fs.promises` API: the real disk by default, or
+ * memfs for `memory://` stores. Objects are plain files named by their key.
+ *
+ * - put: the body is written to a temp file (`.ckpt-tmp-*`, never listed) in the target folder
+ *   and fsynced; then, under the key's lock, preconditions are checked, the mtime is set (see
+ *   {@link versionOf}), and the temp file is renamed over the target and the folder fsynced.
+ * - preconditions hold across processes on one host: the lock is an O_EXCL lock file (see
+ *   `lock.ts` for how stale locks of killed writers are recognised).
+ *
+ * @example
+ * const store = new FsStore({ root: "/data/checkpoints" });
+ * await store.put("runs/a/catalog.json", bytes, { ifNoneMatch: "*" });
+ */
+export class FsStore implements Store {
+  readonly url: string;
+  readonly root: string;
+  readonly #fs: FsApi;
+  readonly #options: z.output<typeof optionsSchema>;
+
+  constructor(options: FsStoreOptions) {
+    this.#options = parseOptions(options);
+    this.root = resolve(this.#options.root);
+    this.#fs = this.#options.fs ?? (nodeFs as unknown as FsApi);
+    this.url = this.#options.url ?? pathToFileURL(this.root).href;
+  }
+
+  /**
+   * Opens `file:///abs/folder` (the real disk; plain paths go through `openStore`) or
+   * `memory://name/optional/folder` (a memfs volume, one fresh volume per name per process).
+   *
+   * @example
+   * const scratch = FsStore.fromUrl("memory://tests");
+   */
+  static fromUrl(location: string | URL, options?: Omit<FsStoreOptions, "root" | "fs" | "url">): FsStore {
+    const where = resolveFsUrl(location);
+    return new FsStore({ ...options, ...where });
+  }
+
+  /** The path of a key, after validating it (before any I/O). */
+  #pathOf(key: string): string {
+    validateKey(key);
+    const segments = key.split("/");
+    for (const segment of segments) {
+      if (segment.startsWith(RESERVED_PREFIX))
+        throw new InvalidKeyError(key, `segments starting with "${RESERVED_PREFIX}" are reserved by FsStore`);
+      if (Buffer.byteLength(segment, "utf8") > MAX_NAME_BYTES)
+        throw new InvalidKeyError(key, `a segment longer than ${MAX_NAME_BYTES} bytes cannot be a file name`);
+    }
+    return join(this.root, ...segments);
+  }
+
+  async put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
+    const path = this.#pathOf(key);
+    const signal = options?.signal;
+    throwIfAborted(signal, key);
+    const fs = this.#fs;
+    const dir = dirname(path);
+    const tempPath = join(dir, `${RESERVED_PREFIX}tmp-${randomBytes(8).toString("hex")}`);
+    let handle: FsFileHandle | undefined;
+    let renamed = false;
+    try {
+      handle = await this.#createTemp(key, dir, tempPath, signal);
+      await this.#writeBody(handle, key, body, signal);
+      if (this.#options.durable) await handle.sync();
+      throwIfAborted(signal, key);
+      const open = handle;
+      return await withKeyLock(
+        { fs, dir, name: path.slice(dir.length + 1), key, staleMs: this.#options.lockStaleMs, signal },
+        async () => {
+          const current = await statOrUndefined(fs, path);
+          if (options?.ifNoneMatch === "*" && current !== undefined)
+            throw new PreconditionFailedError(key, "the key exists (ifNoneMatch: *)");
+          if (options?.ifMatch !== undefined) {
+            if (current === undefined)
+              throw new PreconditionFailedError(key, `the key does not exist (ifMatch: ${options.ifMatch})`);
+            if (versionOf(current) !== options.ifMatch)
+              throw new PreconditionFailedError(
+                key,
+                `the version is ${versionOf(current)}, not ${options.ifMatch} (ifMatch)`,
+              );
+          }
+          const mtimeMs = await nextMtimeMs(current && wholeMs(current), signal, key);
+          // Mid-millisecond, so float seconds round back to exactly this millisecond on read.
+          const seconds = (mtimeMs + 0.5) / 1000;
+          await open.utimes(seconds, seconds);
+          if (this.#options.durable) await open.sync();
+          const stats = await open.stat({ bigint: true });
+          await open.close();
+          handle = undefined;
+          // Last moment to back out: after the rename the put has happened.
+          throwIfAborted(signal, key);
+          try {
+            await fs.rename(tempPath, path);
+          } catch (error) {
+            const code = errorCode(error);
+            if (code === "EISDIR" || code === "ENOTEMPTY" || code === "EEXIST")
+              throw new StoreError(
+                "E_KEY_CONFLICT",
+                `Cannot put "${key}" in ${this.url}: it is a folder of other keys on this filesystem store`,
+                { key, cause: error },
+              );
+            throw error;
+          }
+          renamed = true;
+          if (this.#options.durable) await this.#syncFolder(dir);
+          return infoOf(key, stats);
+        },
+      );
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      throw ioError("put", key, this.url, error);
+    } finally {
+      if (handle !== undefined) await handle.close().catch(() => undefined);
+      if (!renamed) await fs.unlink(tempPath).catch(() => undefined);
+    }
+  }
+
+  async #createTemp(
+    key: string,
+    dir: string,
+    tempPath: string,
+    signal: AbortSignal | undefined,
+  ): Promise<FsFileHandle> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await retryFileLimits(() => this.#fs.mkdir(dir, { recursive: true }), signal, key);
+        return await retryFileLimits(() => this.#fs.open(tempPath, "wx", 0o666), signal, key);
+      } catch (error) {
+        const code = errorCode(error);
+        // A concurrent delete may prune the folder between mkdir and open: make it again.
+        if (code === "ENOENT" && attempt < 10) continue;
+        if (code === "ENOTDIR" || code === "EEXIST")
+          throw new StoreError(
+            "E_KEY_CONFLICT",
+            `Cannot put "${key}" in ${this.url}: a part of its folder path is an object on this filesystem store`,
+            { key, cause: error },
+          );
+        throw error;
+      }
+    }
+  }
+
+  async #writeBody(
+    handle: FsFileHandle,
+    key: string,
+    body: Body,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const chunks = bodyChunks(body)[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        // Racing the producer: a stalled body must not hold an aborted put.
+        const next = await raceAbort(chunks.next(), signal, key);
+        if (next.done) return;
+        throwIfAborted(signal, key);
+        await writeAll(handle, next.value);
+      }
+    } catch (error) {
+      void Promise.resolve(chunks.return?.()).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #syncFolder(dir: string): Promise<void> {
+    const folder = await this.#fs.open(dir, "r");
+    try {
+      await folder.sync();
+    } finally {
+      await folder.close();
+    }
+  }
+
+  /** Opens an object for reading; its info comes from the same open file as the bytes. */
+  async #openObject(
+    key: string,
+    options: GetOptions | undefined,
+  ): Promise<{ handle: FsFileHandle; info: ObjectInfo }> {
+    const path = this.#pathOf(key);
+    throwIfAborted(options?.signal, key);
+    let handle: FsFileHandle;
+    try {
+      handle = await retryFileLimits(() => this.#fs.open(path, "r"), options?.signal, key);
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR")
+        throw new NotFoundError(key, { cause: error, store: this.url });
+      throw ioError("read", key, this.url, error);
+    }
+    try {
+      const stats = await handle.stat({ bigint: true });
+      if (!stats.isFile()) throw new NotFoundError(key, { store: this.url });
+      const info = infoOf(key, stats);
+      if (options?.maxBytes !== undefined && info.size > options.maxBytes)
+        throw tooLargeError(key, options.maxBytes);
+      return { handle, info };
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error instanceof StoreError ? error : ioError("read", key, this.url, error);
+    }
+  }
+
+  async get(key: string, options?: GetOptions): Promise<GetResult> {
+    const { handle, info } = await this.#openObject(key, options);
+    try {
+      const bytes = new Uint8Array(info.size);
+      let offset = 0;
+      while (offset < bytes.byteLength) {
+        throwIfAborted(options?.signal, key);
+        const length = Math.min(bytes.byteLength - offset, 16 * READ_CHUNK);
+        const { bytesRead } = await handle.read(bytes, offset, length, offset);
+        if (bytesRead === 0) break;
+        offset += bytesRead;
+      }
+      return { info, bytes: offset === bytes.byteLength ? bytes : bytes.subarray(0, offset) };
+    } catch (error) {
+      throw error instanceof StoreError ? error : ioError("read", key, this.url, error);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
+  async getStream(key: string, options?: GetOptions): Promise<GetStreamResult> {
+    const { handle, info } = await this.#openObject(key, options);
+    const url = this.url;
+    async function* stream(): AsyncGenerator<Uint8Array> {
+      try {
+        let position = 0;
+        for (;;) {
+          throwIfAborted(options?.signal, key);
+          const chunk = new Uint8Array(Math.min(READ_CHUNK, Math.max(info.size - position, 1)));
+          const { bytesRead } = await handle.read(chunk, 0, chunk.byteLength, position);
+          if (bytesRead === 0) return;
+          position += bytesRead;
+          yield bytesRead === chunk.byteLength ? chunk : chunk.subarray(0, bytesRead);
+        }
+      } catch (error) {
+        throw error instanceof StoreError ? error : ioError("read", key, url, error);
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
+    }
+    return { info, stream: stream() };
+  }
+
+  async head(key: string, options?: CallOptions): Promise<ObjectInfo | undefined> {
+    const path = this.#pathOf(key);
+    throwIfAborted(options?.signal, key);
+    try {
+      const stats = await statOrUndefined(this.#fs, path);
+      return stats && infoOf(key, stats);
+    } catch (error) {
+      throw ioError("stat", key, this.url, error);
+    }
+  }
+
+  async list(prefix: string, options?: ListOptions): Promise<ListPage> {
+    validatePrefix(prefix);
+    if (prefix.split("/").some((segment) => segment.startsWith(RESERVED_PREFIX))) return { items: [] };
+    const signal = options?.signal;
+    throwIfAborted(signal, prefix);
+    const limit = Math.max(1, Math.min(options?.limit ?? this.#options.pageSize, this.#options.pageSize));
+    const after = options?.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const walk = walkKeys(this.#fs, this.root, prefix, after);
+    const keys: string[] = [];
+    let more = false;
+    try {
+      for await (const key of walk) {
+        if (keys.length === limit) {
+          more = true;
+          break;
+        }
+        keys.push(key);
+        if (keys.length % 256 === 0) throwIfAborted(signal, prefix);
+      }
+      const infos = new Array<ObjectInfo | undefined>(keys.length);
+      let index = 0;
+      await mapLimit(keys, this.#options.concurrency, async () => {
+        const at = index++;
+        const key = keys[at]!;
+        // A key deleted since the folder was read is simply not listed.
+        const stats = await statOrUndefined(this.#fs, join(this.root, ...key.split("/")));
+        infos[at] = stats && infoOf(key, stats);
+      });
+      throwIfAborted(signal, prefix);
+      const items = infos.filter((info): info is ObjectInfo => info !== undefined);
+      return more ? { items, cursor: encodeCursor(keys.at(-1)!) } : { items };
+    } catch (error) {
+      throw error instanceof StoreError ? error : ioError("list", prefix, this.url, error);
+    } finally {
+      await walk.return(undefined);
+    }
+  }
+
+  async delete(keys: readonly string[], options?: CallOptions): Promise<void> {
+    const paths = new Map<string, string>();
+    for (const key of keys) paths.set(key, this.#pathOf(key));
+    const signal = options?.signal;
+    throwIfAborted(signal);
+    await mapLimit([...paths], this.#options.concurrency, async ([key, path]) => {
+      throwIfAborted(signal, key);
+      try {
+        await this.#deleteOne(key, path, signal);
+      } catch (error) {
+        throw error instanceof StoreError ? error : ioError("delete", key, this.url, error);
+      }
+    });
+  }
+
+  async #deleteOne(key: string, path: string, signal: AbortSignal | undefined): Promise<void> {
+    const fs = this.#fs;
+    if ((await statOrUndefined(fs, path)) === undefined) return;
+    const dir = dirname(path);
+    await withKeyLock(
+      { fs, dir, name: path.slice(dir.length + 1), key, staleMs: this.#options.lockStaleMs, signal },
+      async () => {
+        const current = await statOrUndefined(fs, path);
+        if (current === undefined) return;
+        await fs.unlink(path);
+        // A later object of this key must get a later mtime than this one (see versionOf).
+        await nextMtimeMs(wholeMs(current), undefined, key);
+      },
+    );
+    await this.#pruneFolders(dir);
+  }
+
+  /** Removes folders left empty, up to the root. Best effort: a racing put just makes them again. */
+  async #pruneFolders(dir: string): Promise<void> {
+    let folder = dir;
+    while (folder.length > this.root.length && folder.startsWith(this.root)) {
+      try {
+        await this.#fs.rmdir(folder);
+      } catch {
+        return;
+      }
+      folder = dirname(folder);
+    }
+  }
+}

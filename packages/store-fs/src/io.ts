@@ -1,0 +1,68 @@
+import { StoreAbortedError, StoreError } from "@ckpt/core";
+
+/** The `code` of a Node system error, if it is one. */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** Resolves after `ms`, or rejects with `StoreAbortedError` when the signal fires first. */
+export function sleep(ms: number, signal: AbortSignal | undefined, key?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new StoreAbortedError(key, { cause: signal.reason }));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new StoreAbortedError(key, { cause: signal?.reason }));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** `promise`, or a `StoreAbortedError` as soon as the signal fires (the promise is left to settle). */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined, key?: string): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) {
+      promise.catch(() => undefined);
+      return reject(new StoreAbortedError(key, { cause: signal.reason }));
+    }
+    const onAbort = () => reject(new StoreAbortedError(key, { cause: signal.reason }));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+const TOO_MANY_FILES = new Set(["EMFILE", "ENFILE"]);
+
+/**
+ * Runs an fs call, retrying with backoff while the process or the system is out of file
+ * descriptors (`EMFILE`/`ENFILE`): a large parallel commit should slow down, not fail.
+ */
+export async function retryFileLimits<T>(
+  call: () => Promise<T>,
+  signal: AbortSignal | undefined,
+  key?: string,
+): Promise<T> {
+  let delay = 5;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!TOO_MANY_FILES.has(errorCode(error) ?? "") || attempt >= 60) throw error;
+      await sleep(delay * (0.5 + Math.random()), signal, key);
+      delay = Math.min(delay * 2, 500);
+    }
+  }
+}
+
+/** Wraps an unexpected fs failure in a `StoreError` (code `E_IO`) that names the key and the store. */
+export function ioError(action: string, key: string | undefined, where: string, cause: unknown): StoreError {
+  if (cause instanceof StoreError) return cause;
+  const code = errorCode(cause);
+  const target = key === undefined ? where : `"${key}" in ${where}`;
+  return new StoreError("E_IO", `Cannot ${action} ${target}${code ? ` (${code})` : ""}`, { key, cause });
+}

@@ -1,0 +1,191 @@
+import { createHash, randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import type { FsApi } from "./fs-api.js";
+import { errorCode, retryFileLimits, sleep } from "./io.js";
+
+/** File names starting with this are the store's own (temp files, locks) and never keys. */
+export const RESERVED_PREFIX = ".ckpt-";
+
+/** What a lock file holds, so that another process can judge whether its holder is gone. */
+interface LockRecord {
+  readonly pid: number;
+  readonly host: string;
+  /** `Date.now()` when the lock was taken. */
+  readonly created: number;
+  readonly key: string;
+  /** Unique per acquisition: identifies this lock instance when breaking or releasing it. */
+  readonly token: string;
+}
+
+/** A lock file as found on disk. `record` is missing when the file is empty or partial. */
+interface FoundLock {
+  readonly record: LockRecord | undefined;
+  /** The lock instance: its token, or inode+mtime for an unreadable file. */
+  readonly identity: string;
+  readonly createdMs: number;
+}
+
+export interface KeyLockOptions {
+  readonly fs: FsApi;
+  /** The folder of the key; the lock lives beside the object. */
+  readonly dir: string;
+  /** The object's file name in `dir`. */
+  readonly name: string;
+  /** The key, recorded in the lock for people reading it. */
+  readonly key: string;
+  /** Age after which a lock is stale even if its holder seems alive. */
+  readonly staleMs: number;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** The lock file of an object file name (hashed: a key segment may already be 255 bytes long). */
+export function lockFileName(name: string): string {
+  return `${RESERVED_PREFIX}lock-${createHash("sha256").update(name).digest("hex").slice(0, 32)}`;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return errorCode(error) === "EPERM";
+  }
+}
+
+/**
+ * How a stale lock is recognised. A lock is stale when either
+ * - it was taken on THIS host by a process that no longer exists (`kill(pid, 0)` fails with
+ *   `ESRCH`): a writer killed mid-put frees its keys at once; or
+ * - it is older than `staleMs` (default 30 s), whatever its holder: this covers holders on other
+ *   hosts, reused pids and lock files left empty by a crash between create and write.
+ * A lock is held only for the check and rename of a put (the data is written and fsynced
+ * before), so a live holder keeps it for milliseconds; the age bound only has to exceed the
+ * longest pause of a live process inside that window.
+ */
+function isStale(lock: FoundLock, staleMs: number): boolean {
+  const record = lock.record;
+  if (
+    record !== undefined &&
+    record.host === hostname() &&
+    record.pid !== process.pid &&
+    !isAlive(record.pid)
+  )
+    return true;
+  return Date.now() - lock.createdMs > staleMs;
+}
+
+async function readLock(fs: FsApi, path: string): Promise<FoundLock | undefined> {
+  try {
+    const [stat, content] = await Promise.all([fs.stat(path, { bigint: true }), fs.readFile(path)]);
+    let record: LockRecord | undefined;
+    try {
+      const parsed = JSON.parse(
+        typeof content === "string" ? content : Buffer.from(content).toString("utf8"),
+      );
+      if (typeof parsed?.pid === "number" && typeof parsed?.token === "string") record = parsed as LockRecord;
+    } catch {
+      // Empty or partial: its holder is between create and write, or crashed there.
+    }
+    const mtimeMs = Number(stat.mtimeNs / 1_000_000n);
+    return {
+      record,
+      identity: record?.token ?? `i${stat.ino}m${stat.mtimeNs}`,
+      createdMs: record?.created ?? mtimeMs,
+    };
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+async function writeExclusive(fs: FsApi, path: string, content: string): Promise<void> {
+  const handle = await fs.open(path, "wx");
+  try {
+    await handle.write(Buffer.from(content));
+  } finally {
+    await handle.close();
+  }
+}
+
+async function unlinkQuietly(fs: FsApi, path: string): Promise<void> {
+  await fs.unlink(path).catch(() => undefined);
+}
+
+/**
+ * Removes a stale lock without racing other breakers. A breaker first creates, with O_EXCL, a
+ * break file named after the stale lock's identity: only one process can break a given lock
+ * instance, so no breaker can delete a fresh lock taken after the stale one went away. The lock
+ * is re-read under the break file and removed only if it is still the same instance. A break
+ * file left by a breaker that died is itself removed once older than `staleMs`.
+ */
+async function breakStaleLock(options: KeyLockOptions, lockPath: string, stale: FoundLock): Promise<void> {
+  const { fs, staleMs } = options;
+  const breakPath = `${lockPath}.break-${stale.identity}`;
+  try {
+    await writeExclusive(
+      fs,
+      breakPath,
+      JSON.stringify({ pid: process.pid, host: hostname(), created: Date.now() }),
+    );
+  } catch (error) {
+    if (errorCode(error) !== "EEXIST") throw error;
+    const breaker = await readLock(fs, breakPath).catch(() => undefined);
+    if (breaker !== undefined && Date.now() - breaker.createdMs > staleMs) await unlinkQuietly(fs, breakPath);
+    return;
+  }
+  try {
+    const current = await readLock(fs, lockPath);
+    if (current?.identity === stale.identity) await unlinkQuietly(fs, lockPath);
+  } finally {
+    await unlinkQuietly(fs, breakPath);
+  }
+}
+
+/**
+ * Runs `critical` holding the per-key lock: an O_EXCL lock file beside the object, which works
+ * across processes on one host (and on memfs within the process). Waits with jittered backoff
+ * while a live holder has it, breaks it when stale (see {@link isStale}), and releases it after.
+ */
+export async function withKeyLock<T>(options: KeyLockOptions, critical: () => Promise<T>): Promise<T> {
+  const { fs, dir, name, key, signal } = options;
+  const lockPath = join(dir, lockFileName(name));
+  const token = randomBytes(12).toString("hex");
+  const record: LockRecord = { pid: process.pid, host: hostname(), created: 0, key, token };
+  let delay = 1;
+  for (;;) {
+    if (signal?.aborted) await sleep(0, signal, key);
+    try {
+      await retryFileLimits(
+        () => writeExclusive(fs, lockPath, JSON.stringify({ ...record, created: Date.now() })),
+        signal,
+        key,
+      );
+      break;
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === "ENOENT") {
+        // The folder was pruned by a delete in between: make it again.
+        await fs.mkdir(dir, { recursive: true });
+        continue;
+      }
+      if (code !== "EEXIST") throw error;
+    }
+    const holder = await readLock(fs, lockPath);
+    if (holder === undefined) continue;
+    if (isStale(holder, options.staleMs)) {
+      await breakStaleLock(options, lockPath, holder);
+      continue;
+    }
+    await sleep(delay * (0.5 + Math.random()), signal, key);
+    delay = Math.min(delay * 2, 50);
+  }
+  try {
+    return await critical();
+  } finally {
+    // Only remove our own lock: if it was broken as stale, the file is someone else's now.
+    const current = await readLock(fs, lockPath).catch(() => undefined);
+    if (current?.identity === token) await unlinkQuietly(fs, lockPath);
+  }
+}
