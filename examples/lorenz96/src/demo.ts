@@ -5,7 +5,7 @@
  *    random point: between steps, in the middle of a commit, just before or just after the
  *    catalog swap that is the commit point.
  * 2. Starts the job again: it resumes from the latest committed row and runs to the end.
- * 3. Runs the same job uninterrupted into another folder and checkpoint.
+ * 3. Meanwhile runs the same job uninterrupted into another folder and checkpoint.
  * 4. Compares the two output folders bit for bit, prints the catalog, exits 1 on any difference.
  *
  * The store is `CKPT_STORE` (file://, memory://, s3://, gs://) or the default folder. memory://
@@ -36,21 +36,39 @@ type JobMessage =
   | { type: "paused"; write: number; point: string }
   | { type: "done"; resumedFrom: number; writes: number };
 
-/** A counting line on a terminal, nothing otherwise (the plain lines tell the story). */
+/**
+ * A counting line on a terminal for the runs in progress (`run 2: write 120/160   reference: write
+ * 140/160`), nothing otherwise: the plain lines tell the story.
+ */
 class Counter {
   readonly #tty = process.stderr.isTTY === true;
+  readonly #runs = new Map<string, string>();
   #last = 0;
 
   show(label: string, write: number, total: number): void {
     if (!this.#tty) return;
+    this.#runs.set(label, `${label}: write ${write}/${total}`);
     const now = Date.now();
     if (now - this.#last < 50 && write !== total) return;
     this.#last = now;
-    process.stderr.write(`\r\x1b[2K${label}: write ${write}/${total}`);
+    this.#draw();
   }
 
-  clear(): void {
+  /** The run ended: its count goes away. */
+  done(label: string): void {
+    this.#runs.delete(label);
+    if (this.#tty) this.#draw();
+  }
+
+  /** Prints a plain line above the counting line. */
+  log(line: string): void {
     if (this.#tty) process.stderr.write("\r\x1b[2K");
+    console.log(line);
+    if (this.#tty) this.#draw();
+  }
+
+  #draw(): void {
+    process.stderr.write(`\r\x1b[2K${[...this.#runs.values()].join("   ")}`);
   }
 }
 
@@ -108,7 +126,7 @@ function childRunner(storeUrl: string, config: JobConfig, counter: Counter): Run
         });
         child.on("error", reject);
         child.on("exit", (code, signal) => {
-          counter.clear();
+          counter.done(label);
           outcome.exit = { code, signal };
           const killed = plan !== undefined && signal === "SIGKILL" && outcome.paused !== undefined;
           if (outcome.started !== undefined && (killed || (plan === undefined && code === 0)))
@@ -138,14 +156,14 @@ function inProcessRunner(store: Store, config: JobConfig, counter: Counter): Run
           },
           wrote: (info) => counter.show(label, info.write, info.total),
           paused: (paused) => {
-            counter.clear();
+            counter.done(label);
             outcome.paused = paused;
             // The frozen job's promise never settles and it makes no further store call.
             resolve(outcome as RunOutcome);
           },
         };
         runJob({ name, store, outDir, config, pause: plan, events }).then(() => {
-          counter.clear();
+          counter.done(label);
           if (plan) reject(new Error(`${label}: the job finished without reaching its kill point`));
           else resolve(outcome as RunOutcome);
         }, reject);
@@ -202,14 +220,18 @@ async function main(): Promise<number> {
   console.log(`store: ${redactUrl(storeUrl)}   checkpoint: ${name}`);
   console.log(`the job runs ${runner.how}`);
 
+  // The uninterrupted reference runs alongside (two cores), into its own folder and checkpoint.
+  const reference = runner.run(referenceName, referenceOut, "reference");
+  reference.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+
   await runner.run(name, interruptedOut, "run 1", plan);
-  console.log(
+  counter.log(
     `run 1: ${inProcess ? "stopped" : "killed with SIGKILL"} during write ${plan.write}/${total}, ${KILL_POINT_TEXT[plan.point]}`,
   );
 
   const second = await runner.run(name, interruptedOut, "run 2");
   const resumed = second.started;
-  console.log(
+  counter.log(
     resumed.writeCount === 0
       ? "run 2: found no committed row and started from the beginning"
       : `run 2: resumed from the row with writeCount ${resumed.writeCount} (${resumed.commitId}) and ran to write ${total}`,
@@ -217,13 +239,13 @@ async function main(): Promise<number> {
   let ok = true;
   if (resumed.writeCount !== expectedResume(plan)) {
     ok = false;
-    console.log(
+    counter.log(
       `FAIL: expected to resume from writeCount ${expectedResume(plan)}, not ${resumed.writeCount}`,
     );
   }
 
-  await runner.run(referenceName, referenceOut, "reference");
-  console.log(`reference: an uninterrupted run (checkpoint ${referenceName})`);
+  await reference;
+  counter.log(`reference: an uninterrupted run alongside (checkpoint ${referenceName})`);
 
   const comparison = await compareOutputs(interruptedOut, referenceOut);
   if (comparison.identical)
