@@ -266,6 +266,17 @@ describe("uploadType=resumable", () => {
     expect(downloaded.equals(data)).toBe(true);
   });
 
+  it("`bytes 0-*/*` sends the whole object in one request (the SDK's single-request mode)", async () => {
+    const session = (await start("res/single")).headers.get("location")!;
+    const response = await fetch(session, {
+      method: "PUT",
+      headers: { "Content-Range": "bytes 0-*/*" },
+      body: "all of it",
+    });
+    expect(response.status).toBe(200);
+    expect((await response.json()) as ObjectJson).toMatchObject({ name: "res/single", size: "9" });
+  });
+
   it("a session with no bytes yet answers the status query with 308 and no Range", async () => {
     const session = (await start("res/empty-status")).headers.get("location")!;
     const status = await fetch(session, { method: "PUT", headers: { "Content-Range": "bytes */*" } });

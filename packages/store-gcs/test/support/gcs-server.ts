@@ -8,7 +8,8 @@
  * - objects.insert: `POST /upload/storage/v1/b/{bucket}/o` with `uploadType=media`, `multipart`
  *   (multipart/related: JSON metadata part, then media) and `resumable` (the POST answers with the
  *   session URI in `Location`; `PUT`s to it carry `Content-Range: bytes a-b/total|*`; non-final chunks
- *   answer `308` with `Range: bytes=0-n` for the whole 256 KiB units persisted; `bytes *\/…` asks
+ *   answer `308` with `Range: bytes=0-n` for the whole 256 KiB units persisted; `bytes a-*\/…` sends
+ *   the rest of the object in one request (the SDK's default single-request mode); `bytes *\/…` asks
  *   for the status; the last chunk answers `200` with the object resource; a finished session
  *   answers every later `PUT` with the same `200`);
  * - objects.get (`alt=json`, the default) and `alt=media` downloads (with `Range`, `x-goog-hash`,
@@ -91,8 +92,9 @@ interface Reply {
   media?: { object: StoredObject; start: number; end: number };
 }
 
+/** `bytes a-b/t`, `bytes a-*` + `/t` (all the rest is this request's body) or `bytes *` + `/t`. */
 type ContentRange =
-  | { first: number; last: number; total: number | undefined }
+  | { first: number; last: number | undefined; total: number | undefined }
   | { total: number | undefined };
 
 const MAX_RECORDS = 20_000;
@@ -423,13 +425,17 @@ export class GcsTestServer {
         pieces.push(piece);
         length += piece.length;
       }
-      if (length !== range.last - range.first + 1)
+      const last = range.last ?? range.first + length - 1;
+      if (length !== last - range.first + 1)
         throw invalid(`Content-Range ${range.first}-${range.last} does not match the ${length} bytes sent.`);
-      const final = session.total !== undefined && range.last + 1 === session.total;
+      if (range.last === undefined) {
+        if (session.total !== undefined && session.total !== last + 1)
+          throw invalid(`The upload's ${session.total} bytes do not match the ${last + 1} sent.`);
+        session.total = last + 1;
+      }
+      const final = session.total !== undefined && last + 1 === session.total;
       // Only whole 256 KiB units of a non-final chunk are persisted; the client resends the rest.
-      const end = final
-        ? range.last + 1
-        : Math.floor((range.last + 1) / RESUMABLE_QUANTUM) * RESUMABLE_QUANTUM;
+      const end = final ? last + 1 : Math.floor((last + 1) / RESUMABLE_QUANTUM) * RESUMABLE_QUANTUM;
       appendRange(session, pieces, range.first, end);
     } else {
       await drain(req);
@@ -489,11 +495,13 @@ function isStatusFault(fault: FaultAction | undefined): fault is { status: numbe
 }
 
 function parseContentRange(header: string | undefined): ContentRange {
-  const match = /^bytes (?:\*|(\d+)-(\d+))\/(\*|\d+)$/.exec(header?.trim() ?? "");
+  const match = /^bytes (?:\*|(\d+)-(\d+|\*))\/(\*|\d+)$/.exec(header?.trim() ?? "");
   if (match === null) throw invalid(`Invalid Content-Range for a resumable upload: ${header ?? "(none)"}`);
   const total = match[3] === "*" ? undefined : Number(match[3]);
   if (match[1] === undefined) return { total };
   const first = Number(match[1]);
+  // "a-*": the rest of the object is this request's whole body (the SDK's single-request mode).
+  if (match[2] === "*") return { first, last: undefined, total };
   const last = Number(match[2]);
   if (last < first || (total !== undefined && last >= total))
     throw invalid(`Invalid Content-Range for a resumable upload: ${header}`);
@@ -501,9 +509,11 @@ function parseContentRange(header: string | undefined): ContentRange {
 }
 
 function isFinalizing(session: UploadSession, range: ContentRange): boolean {
+  if ("first" in range && range.last === undefined) return true;
   const total = range.total ?? session.total;
   if (total === undefined) return false;
-  return "first" in range ? range.last + 1 === total : session.received === total;
+  if (!("first" in range)) return session.received === total;
+  return range.last === undefined || range.last + 1 === total;
 }
 
 /** Appends the bytes of [from, to) held by `pieces` (which start at `start`) past what is persisted. */
