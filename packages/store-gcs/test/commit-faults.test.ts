@@ -1,0 +1,22 @@
+// The commit protocol with a fault injected at every store call (before / after / lost response),
+// over GcsStore through the real @google-cloud/storage client and the fake Cloud Storage (TEST FIXTURE).
+import { randomBytes } from "node:crypto";
+import { describeCommitProtocolFaults } from "@ckpt/core/testing";
+import { beforeAll } from "vitest";
+import { GcsStore } from "../src/index.js";
+import { fixtureStorageOptions, freshBucket } from "./support/stores.js";
+
+let bucket: string;
+beforeAll(async () => {
+  bucket = await freshBucket("commit-faults");
+});
+
+describeCommitProtocolFaults({
+  name: "GcsStore (fake Cloud Storage)",
+  create: async () =>
+    new GcsStore({
+      bucket,
+      prefix: `t-${randomBytes(6).toString("hex")}/`,
+      storageOptions: fixtureStorageOptions(),
+    }),
+});
