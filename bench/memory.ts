@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { MemoryCaseInput, MemoryCaseOutput } from "./memory-child.js";
 import { MiB } from "./stats.js";
-import { emptyStore, openBenchStore, type StoreSpec, uniquePrefix } from "./stores.js";
+import { emptyStore, openBenchStore, type StoreEnv, type StoreSpec, uniquePrefix } from "./stores.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -65,7 +65,8 @@ function runChild(input: MemoryCaseInput): Promise<MemoryCaseOutput> {
 }
 
 /** Commit, then restore (from what the commit wrote), of a `bytes` state on one store. */
-export async function measureMemory(spec: StoreSpec, bytes: number): Promise<MemoryResult[]> {
+export async function measureMemory(env: StoreEnv, bytes: number): Promise<MemoryResult[]> {
+  const { spec } = env;
   const prefix = uniquePrefix(`memory-${bytes}`);
   const name = "memory-case";
   const results: MemoryResult[] = [];
@@ -97,6 +98,7 @@ export async function measureMemory(spec: StoreSpec, bytes: number): Promise<Mem
       const store = await openBenchStore(spec, prefix);
       await emptyStore(store);
       await store.close?.();
+      await env.reclaim();
     }
   }
   return results;

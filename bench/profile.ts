@@ -103,6 +103,7 @@ try {
     await raw.clear();
     await store.close?.();
     await raw.close();
+    await env.reclaim();
   }
 } finally {
   session.disconnect();

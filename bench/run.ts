@@ -105,7 +105,7 @@ for (const kind of stores) {
   try {
     if (parts.includes("throughput")) {
       // One unrecorded round first: module loading, JIT and connection set-up are not the store's cost.
-      await measureThroughput(env.spec, 1024 * 1024, 1);
+      await measureThroughput(env, 1024 * 1024, 1);
       for (const bytes of sizes) {
         if (!fits(kind, bytes)) {
           notes.push(
@@ -114,7 +114,7 @@ for (const kind of stores) {
           continue;
         }
         log(`${kind}: throughput of a ${formatSize(bytes)} state, ${runsFor(bytes)} runs`);
-        throughput.push(await measureThroughput(env.spec, bytes, runsFor(bytes), log));
+        throughput.push(await measureThroughput(env, bytes, runsFor(bytes), log));
       }
     }
     if (parts.includes("small"))
@@ -136,7 +136,7 @@ for (const kind of stores) {
           continue;
         }
         log(`${kind}: peak memory, ${formatSize(bytes)} state`);
-        memory.push(...(await measureMemory(env.spec, bytes)));
+        memory.push(...(await measureMemory(env, bytes)));
       }
   } catch (error) {
     // One store failing (e.g. a server that died) must not lose the others' numbers.

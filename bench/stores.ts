@@ -10,13 +10,14 @@
  * A {@link StoreSpec} is plain JSON, so the memory benchmark's child processes reach the same
  * running servers.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { listAllArray, openStore, type Store } from "@ckpt/core";
 
 export type StoreKind = "fs" | "memory" | "s3" | "gcs";
@@ -41,6 +42,11 @@ export interface StoreEnv {
   readonly spec: StoreSpec;
   /** One line for the report, e.g. "radosgw (Ceph 16, memstore) at http://127.0.0.1:4123". */
   readonly description: string;
+  /**
+   * Frees the space of deleted objects now, where the server defers it (radosgw deletes the tails of
+   * multipart objects in a garbage collection pass, by default two hours later; memstore would fill).
+   */
+  reclaim(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,6 +59,7 @@ export interface RawIo {
   close(): Promise<void>;
 }
 
+const run = promisify(execFile);
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Multipart settings of S3Store's defaults, used by the raw S3 baseline too (same parallelism). */
@@ -71,11 +78,17 @@ export async function startStore(kind: StoreKind, log: (line: string) => void): 
       return {
         spec: { kind, dir },
         description: `FsStore on a temporary folder of the local disk (${dir})`,
+        reclaim: async () => {},
         stop: () => rm(dir, { recursive: true, force: true }),
       };
     }
     case "memory":
-      return { spec: { kind }, description: "FsStore over memfs (memory://)", stop: async () => {} };
+      return {
+        spec: { kind },
+        description: "FsStore over memfs (memory://)",
+        reclaim: async () => {},
+        stop: async () => {},
+      };
     case "s3": {
       const { startRadosgw } = await import("../packages/store-s3/test/support/radosgw.js");
       const server = await startRadosgw({ bucket: "ckpt-bench", log: (line) => log(`radosgw: ${line}`) });
@@ -83,6 +96,15 @@ export async function startStore(kind: StoreKind, log: (line: string) => void): 
       return {
         spec: { kind, endpoint, region, bucket, accessKeyId, secretAccessKey },
         description: `Ceph radosgw (beast frontend, memstore OSD, one replica) at ${endpoint}`,
+        reclaim: async () => {
+          await run(
+            "radosgw-admin",
+            ["-c", join(server.dir, "ceph.conf"), "gc", "process", "--include-all"],
+            {
+              timeout: 120_000,
+            },
+          );
+        },
         stop: () => server.stop(),
       };
     }
@@ -114,6 +136,7 @@ async function startGcsServer(log: (line: string) => void): Promise<StoreEnv> {
   return {
     spec: { kind: "gcs", url, bucket },
     description: `the store-gcs Cloud Storage JSON API test server (in-memory, own Node process) at ${url}`,
+    reclaim: async () => {},
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));

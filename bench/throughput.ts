@@ -8,7 +8,14 @@ import { rawRead, rawWrite } from "./raw-baselines.js";
 import { timeRestore } from "./restore.js";
 import { arrayBytes, makeState, stateChecksums } from "./state.js";
 import { collectGarbage } from "./stats.js";
-import { emptyStore, openBenchStore, openRaw, type StoreSpec, uniquePrefix } from "./stores.js";
+import {
+  emptyStore,
+  openBenchStore,
+  openRaw,
+  type StoreEnv,
+  type StoreSpec,
+  uniquePrefix,
+} from "./stores.js";
 
 export interface ThroughputResult {
   readonly store: StoreSpec["kind"];
@@ -22,11 +29,12 @@ export interface ThroughputResult {
 
 /** Measures `runs` runs of commit, raw write, restore and raw read of a `bytes` state. */
 export async function measureThroughput(
-  spec: StoreSpec,
+  env: StoreEnv,
   bytes: number,
   runs: number,
   log: (line: string) => void = () => {},
 ): Promise<ThroughputResult> {
+  const { spec } = env;
   const result: ThroughputResult = {
     store: spec.kind,
     bytes,
@@ -70,6 +78,7 @@ export async function measureThroughput(
       await raw.clear().catch(() => {});
       await store.close?.();
       await raw.close();
+      await env.reclaim();
     }
   }
   state = undefined;
