@@ -14,6 +14,7 @@ interface Measurement {
   afterAlloc: { rss: number; arrayBuffers: number; peakRss: number };
   afterEncode: { rss: number; arrayBuffers: number; peakRss: number };
   growth: { rss: number; arrayBuffers: number; peakRss: number };
+  decode?: { sharesBuffer: boolean; arrayBuffers: number; peakRss: number };
 }
 
 function measure(mode?: "copy"): Measurement {
@@ -36,6 +37,15 @@ describe("encoding a 256 MiB Float32Array", () => {
     expect(result.blobSize).toBeGreaterThan(result.arrayBytes);
     // Only the header (<= 64 KiB) is new memory; a copy would add 256 MiB.
     expect(result.growth.arrayBuffers).toBeLessThan(MiB);
+  });
+
+  it("decodes it back as a view of the bytes read, without a second copy", () => {
+    const result = measure();
+    console.log(
+      `decode 256 MiB .npy: peak RSS +${mib(result.decode!.peakRss)}, arrayBuffers +${result.decode!.arrayBuffers} bytes`,
+    );
+    expect(result.decode!.sharesBuffer).toBe(true);
+    expect(result.decode!.arrayBuffers).toBeLessThan(MiB);
   });
 
   it("would show a copy if there were one (control: concatenating the chunks)", () => {

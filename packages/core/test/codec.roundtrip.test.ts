@@ -6,6 +6,7 @@ import {
   type JsonValue,
   jsonText,
   type TypedArray,
+  VIEW_MIN_BYTES,
 } from "@ckpt/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -301,15 +302,23 @@ describe("value codec specifics", () => {
     expect(blob!.size).toBe(blob!.chunks[0]!.byteLength + array.byteLength);
   });
 
-  it("decodes aligned arrays as views of the blob bytes and copies misaligned ones", () => {
-    const encoded = encodeValue(new Float64Array([1, 2, 3]), "v");
+  it("decodes large aligned arrays as views of the blob bytes, and copies misaligned or small ones", () => {
+    const large = new Float64Array(VIEW_MIN_BYTES / 8).map((_, k) => k);
+    const encoded = encodeValue(large, "v");
     const aligned = blobReader(encoded, 8)(encoded.blobs[0]!.name);
     const viewed = decodeValue(encoded.description, () => aligned, "v") as Float64Array;
     expect(viewed.buffer).toBe(aligned.buffer);
     const misaligned = blobReader(encoded, 3)(encoded.blobs[0]!.name);
     const copied = decodeValue(encoded.description, () => misaligned, "v") as Float64Array;
     expect(copied.buffer).not.toBe(misaligned.buffer);
-    expect([...copied]).toEqual([1, 2, 3]);
+    expect(exactDiff(copied, large)).toBeUndefined();
+    // A small array gets a buffer of its own: no pooled slab kept alive, nothing else behind .buffer.
+    const small = encodeValue(new Float64Array([1, 2, 3]), "v");
+    const smallBytes = blobReader(small, 8)(small.blobs[0]!.name);
+    const own = decodeValue(small.description, () => smallBytes, "v") as Float64Array;
+    expect(own.buffer).not.toBe(smallBytes.buffer);
+    expect(own.byteOffset).toBe(0);
+    expect(own.buffer.byteLength).toBe(own.byteLength);
   });
 
   it("turns one-element arrays into scalars in metadata, like earth2studio's write", () => {

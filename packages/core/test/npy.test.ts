@@ -8,6 +8,7 @@ import {
   type JsonValue,
   npyHeader,
   readNpyHeader,
+  VIEW_MIN_BYTES,
 } from "@ckpt/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -152,13 +153,19 @@ describe(".npy reading refuses inconsistent files", () => {
     expect(decodeError(() => decodeNpy(object)).message).toMatch(/unsupported \.npy dtype "\|O"/);
   });
 
-  it("copies misaligned data and views aligned data", () => {
+  it("views large aligned data, copies misaligned or small data", () => {
     const shifted = new Uint8Array(good.byteLength + 1).subarray(1);
     shifted.set(good);
     const copy = decodeNpy(shifted, { expect: expect23 }).data;
     expect(copy.buffer).not.toBe(shifted.buffer);
     expect(Array.from(copy as Float64Array)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(decodeNpy(good, { expect: expect23 }).data.buffer).toBe(good.buffer);
+    expect(decodeNpy(good, { expect: expect23 }).data.buffer).not.toBe(good.buffer);
+    const n = VIEW_MIN_BYTES / 8;
+    const big = npyFile(
+      `{'descr': '<f8', 'fortran_order': False, 'shape': (${n},), }`,
+      new Uint8Array(VIEW_MIN_BYTES),
+    );
+    expect(decodeNpy(big).data.buffer).toBe(big.buffer);
   });
 });
 

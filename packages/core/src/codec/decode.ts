@@ -176,8 +176,8 @@ export class ValueDecoder {
 
 /**
  * Decodes a description made by `encodeValue`. `readBlob(name)` returns the bytes of a blob the
- * description names (already size/checksum-verified by the caller); the decoded typed arrays are
- * views of those bytes when aligned, so the caller must not reuse them. Nothing is evaluated:
+ * description names (already size/checksum-verified by the caller); decoded arrays of 64 KiB and
+ * more are views of those bytes when aligned, so the caller must not reuse them. Nothing is evaluated:
  * unknown kinds, malformed descriptions and `.npy` headers that disagree with the description are
  * `CheckpointDecodeError`s naming `path`.
  */

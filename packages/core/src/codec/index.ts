@@ -13,4 +13,4 @@ export { encodeMetadataValue, encodeValue, MAX_DEPTH, ValueEncoder } from "./enc
 export type { JsonValue } from "./json.js";
 export { canonicalHash, canonicalJson, jsonBytes, jsonText, parseJsonBytes } from "./json.js";
 export type { NpyArray, NpyHeader } from "./npy.js";
-export { decodeNpy, encodeNpy, MAX_NDIM, npyHeader, readNpyHeader } from "./npy.js";
+export { decodeNpy, encodeNpy, MAX_NDIM, npyHeader, readNpyHeader, VIEW_MIN_BYTES } from "./npy.js";

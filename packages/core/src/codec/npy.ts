@@ -16,6 +16,9 @@ const ALIGN = 64;
 /** NumPy's own limit on the number of dimensions (NPY_MAXDIMS in NumPy 2). */
 export const MAX_NDIM = 64;
 
+/** Data at least this large is decoded as a view of the object's bytes (when aligned), smaller data is copied. */
+export const VIEW_MIN_BYTES = 64 * 1024;
+
 /** A parsed `.npy` header. */
 export interface NpyHeader {
   readonly descr: string;
@@ -237,7 +240,8 @@ export function readNpyHeader(bytes: Uint8Array, path = "array"): NpyHeader {
  * Reads a `.npy` file. `expect` (from a description) must match the header exactly; without it,
  * the dtype picks the natural JavaScript type. Every check runs before any array is built, so a
  * header claiming an absurd shape fails on the byte count instead of allocating. The result is a
- * view of `bytes` when the data is aligned for its type, a copy otherwise.
+ * view of `bytes` when the data is aligned for its type and at least {@link VIEW_MIN_BYTES} long (no
+ * second copy of a big array), a copy with a buffer of its own otherwise.
  */
 export function decodeNpy(
   bytes: Uint8Array,
@@ -283,8 +287,11 @@ export function decodeNpy(
       `.npy shape ${JSON.stringify(header.shape)} of ${header.descr} needs ${count === undefined ? "too many" : count * dtype.itemSize} bytes of data, the object holds ${dataBytes}`,
     );
   const start = bytes.byteOffset + header.dataOffset;
+  // Large aligned data is used in place: restoring a big array costs no second copy. Small arrays
+  // are copied into a buffer of their own, so a decoded array never keeps a pooled Buffer slab
+  // alive or exposes its neighbours' bytes through `.buffer`.
   const data =
-    start % dtype.itemSize === 0
+    start % dtype.itemSize === 0 && dataBytes >= VIEW_MIN_BYTES
       ? dtype.view(bytes.buffer, start, count)
       : dtype.view(bytes.slice(header.dataOffset).buffer, 0, count);
   return { descr: header.descr, shape: [...header.shape], data };
