@@ -29,7 +29,10 @@ describe("FsStore preconditions across processes (real disk)", () => {
 
   /** Sends every worker its command at once and collects the outcomes. */
   async function race(commands: readonly object[]): Promise<Outcome[]> {
-    const outcomes = workers.map((worker) => nextMessage<Outcome>(worker, (message) => message !== "ready"));
+    const outcomes = workers.map(
+      (worker) =>
+        nextMessage<Outcome | "ready">(worker, (message) => message !== "ready") as Promise<Outcome>,
+    );
     workers.forEach((worker, i) => {
       worker.send(commands[i]!);
     });
