@@ -1,7 +1,6 @@
 /**
  * The behaviour of earth2studio's checkpoint module (../../../shared/reference/earth2studio-behaviour.md),
- * item by item, on ckpt's public API and a real store: memfs through @ckpt/store-fs (falling back to
- * core's Map-backed test store while @ckpt/store-fs is not in the workspace; see `backend`).
+ * item by item, on ckpt's public API and a real store: memfs volumes through @ckpt/store-fs.
  *
  * | item | covered by |
  * |------|------------|
@@ -36,13 +35,11 @@ import {
   typedArray,
 } from "../src/index.js";
 import { FaultyStore } from "../src/testing/index.js";
-import { useMemoryStores } from "./support/memory-opener.js";
-
-/** Which store serves memory:// here: memfs through @ckpt/store-fs, else core's Map-backed test store. */
-const backend = await useMemoryStores();
+// Registers the memory:// (memfs) and file:// openers.
+import "@ckpt/store-fs";
 
 let storeCounter = 0;
-/** A fresh, empty in-memory store (see `backend`). */
+/** A fresh, empty memfs store. */
 async function freshStore(): Promise<Store> {
   return openStore(`memory://behaviour-${process.pid}-${storeCounter++}`);
 }
@@ -86,12 +83,6 @@ const rng = () => ({ seed: 1, counter: 0, buffer: new Float64Array([0, 0, 0]) })
 const Counter = checkpointState("demo.Counter", z.object({ count: z.number() }));
 
 const env = {}; // no rank variables: tests pass ranks explicitly where they matter
-
-describe("store", () => {
-  it(`memory:// is served by ${backend}`, () => {
-    expect(["@ckpt/store-fs", "core MemoryStore"]).toContain(backend);
-  });
-});
 
 describe("item 1: Checkpoint(name, options) and its defaults", () => {
   it("defaults to overwrite, flushInterval 1, historySize 1, level 2, rank 0 of 1, device cpu", async () => {

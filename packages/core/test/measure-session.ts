@@ -18,10 +18,7 @@ import {
   typedArray,
 } from "../src/index.js";
 import { FaultyStore } from "../src/testing/index.js";
-import { useMemoryStores } from "./support/memory-opener.js";
-
-const backend = await useMemoryStores();
-console.log(`memory:// served by ${backend}`);
+import "@ckpt/store-fs";
 
 const State = (index: number) =>
   checkpointState(`measure.State${index}`, z.object({ step: z.number(), values: typedArray("float64") }));
@@ -59,12 +56,10 @@ async function timeWrites(store: Store, label: string, writes: number): Promise<
 
 for (const states of [0, 1, 4])
   console.log(`store calls per committing write with ${states} state(s):`, await callsPerWrite(states));
-await timeWrites(await openStore("memory://measure-time"), "memory", 1000);
-if (backend === "@ckpt/store-fs") {
-  const folder = await mkdtemp(join(tmpdir(), "ckpt-measure-"));
-  try {
-    await timeWrites(await openStore(pathToFileURL(folder).href), "disk  ", 1000);
-  } finally {
-    await rm(folder, { recursive: true, force: true });
-  }
-} else console.log("disk: skipped, @ckpt/store-fs is not in the workspace");
+await timeWrites(await openStore("memory://measure-time"), "memfs", 1000);
+const folder = await mkdtemp(join(tmpdir(), "ckpt-measure-"));
+try {
+  await timeWrites(await openStore(pathToFileURL(folder).href), "disk ", 1000);
+} finally {
+  await rm(folder, { recursive: true, force: true });
+}

@@ -2,7 +2,8 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { useMemoryStores } from "./support/memory-opener.js";
+// Registers the memory:// (memfs) opener the example's store URL needs.
+import "@ckpt/store-fs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -39,7 +40,6 @@ describe("packages/core/README.md", () => {
   }
 
   it("the API example runs, and running it again resumes from its last row", async () => {
-    await useMemoryStores();
     const source = (await readmeExample()).replace('"memory://readme"', `"memory://readme-${process.pid}"`);
     const first = await runExample(source);
     expect(first[0]).toBe("4 138"); // commits at writes 6, 12, 18, 24; the last leadTime is 23 * 6
