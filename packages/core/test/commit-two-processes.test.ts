@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { CatalogClient, type CatalogRow } from "../src/commit/index.js";
 import { openStore } from "../src/store/index.js";
+import { DiskTestStore } from "./support/disk-store.js";
 
 // Two separate Node processes commit to one checkpoint on the real disk at the same time
 // (issue 4): the catalog compare-and-swap must lose no row and leave a whole last row.
@@ -54,7 +55,12 @@ function runWriter(args: readonly string[]): Promise<CatalogRow[]> {
   });
 }
 
-describe.skipIf(!fsStore)("two processes committing to one checkpoint on disk (FsStore)", () => {
+const backends = [
+  { name: "FsStore", available: fsStore, url: (folder: string) => pathToFileURL(folder).href },
+  { name: "core's disk test store", available: true, url: (folder: string) => `disk-test:${folder}` },
+];
+
+describe.each(backends)("two processes committing to one checkpoint on disk ($name)", (backend) => {
   const folders: string[] = [];
   afterEach(async () => {
     for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
@@ -62,7 +68,9 @@ describe.skipIf(!fsStore)("two processes committing to one checkpoint on disk (F
 
   async function reader(url: string, mode: "append" | "overwrite", historySize: number | null) {
     return new CatalogClient({
-      store: await openStore(url),
+      store: url.startsWith("disk-test:")
+        ? new DiskTestStore(url.slice("disk-test:".length))
+        : await openStore(url),
       checkpoint: "race",
       root: "race",
       mode,
@@ -73,51 +81,64 @@ describe.skipIf(!fsStore)("two processes committing to one checkpoint on disk (F
     });
   }
 
-  it(`different labels: no row of ${COMMITS} + ${COMMITS} commits is lost`, async () => {
-    const folder = await mkdtemp(join(tmpdir(), "ckpt-race-"));
-    folders.push(folder);
-    const url = pathToFileURL(folder).href;
-    const [a, b] = await Promise.all(
-      ["a", "b"].map((writer) =>
-        runWriter([
-          url,
-          "race",
-          "append",
-          String(COMMITS),
-          JSON.stringify({ writer }),
-          String(COMMITS),
-          writer,
-        ]),
-      ),
-    );
-    const catalog = await reader(url, "append", COMMITS);
-    const rows = await catalog.rows();
-    expect(rows.map((row) => row.commitId).sort()).toEqual([...a!, ...b!].map((row) => row.commitId).sort());
-    expect(rows).toHaveLength(2 * COMMITS);
-    // each writer's rows are in its own commit order
-    for (const writer of ["a", "b"])
-      expect(rows.filter((row) => row.labels.writer === writer).map((row) => row.writeCount)).toEqual(
-        Array.from({ length: COMMITS }, (_, i) => i + 1),
+  it.skipIf(!backend.available)(
+    `different labels: no row of ${COMMITS} + ${COMMITS} commits is lost`,
+    async () => {
+      const folder = await mkdtemp(join(tmpdir(), "ckpt-race-"));
+      folders.push(folder);
+      const url = backend.url(folder);
+      const [a, b] = await Promise.all(
+        ["a", "b"].map((writer) =>
+          runWriter([
+            url,
+            "race",
+            "append",
+            String(COMMITS),
+            JSON.stringify({ writer }),
+            String(COMMITS),
+            writer,
+          ]),
+        ),
       );
-    await catalog.verify(rows.at(-1)!);
-  });
+      const catalog = await reader(url, "append", COMMITS);
+      const rows = await catalog.rows();
+      expect(rows.map((row) => row.commitId).sort()).toEqual(
+        [...a!, ...b!].map((row) => row.commitId).sort(),
+      );
+      expect(rows).toHaveLength(2 * COMMITS);
+      // The writers really ran at the same time: their rows interleave in commit order.
+      const switches = rows.filter(
+        (row, i) => i > 0 && row.labels.writer !== rows[i - 1]!.labels.writer,
+      ).length;
+      expect(switches).toBeGreaterThan(2);
+      // each writer's rows are in its own commit order
+      for (const writer of ["a", "b"])
+        expect(rows.filter((row) => row.labels.writer === writer).map((row) => row.writeCount)).toEqual(
+          Array.from({ length: COMMITS }, (_, i) => i + 1),
+        );
+      await catalog.verify(rows.at(-1)!);
+    },
+  );
 
-  it("same labels, overwrite: the final row is one writer's last commit, whole", async () => {
-    const folder = await mkdtemp(join(tmpdir(), "ckpt-race-"));
-    folders.push(folder);
-    const url = pathToFileURL(folder).href;
-    const [a, b] = await Promise.all(
-      ["a", "b"].map((writer) =>
-        runWriter([url, "race", "overwrite", "null", "{}", String(COMMITS), writer]),
-      ),
-    );
-    const catalog = await reader(url, "overwrite", null);
-    const rows = await catalog.rows();
-    expect(rows).toHaveLength(1);
-    expect([a!.at(-1)!.commitId, b!.at(-1)!.commitId]).toContain(rows[0]!.commitId);
-    await catalog.verify(rows[0]!);
-    const manifest = await catalog.manifest(rows[0]!);
-    const bytes = await catalog.readObject(manifest, "states/demo.State/state.json");
-    expect(new TextDecoder().decode(bytes)).toBe(`${rows[0]!.metadata.writer} write ${COMMITS}`);
-  });
+  it.skipIf(!backend.available)(
+    "same labels, overwrite: the final row is one writer's last commit, whole",
+    async () => {
+      const folder = await mkdtemp(join(tmpdir(), "ckpt-race-"));
+      folders.push(folder);
+      const url = backend.url(folder);
+      const [a, b] = await Promise.all(
+        ["a", "b"].map((writer) =>
+          runWriter([url, "race", "overwrite", "null", "{}", String(COMMITS), writer]),
+        ),
+      );
+      const catalog = await reader(url, "overwrite", null);
+      const rows = await catalog.rows();
+      expect(rows).toHaveLength(1);
+      expect([a!.at(-1)!.commitId, b!.at(-1)!.commitId]).toContain(rows[0]!.commitId);
+      await catalog.verify(rows[0]!);
+      const manifest = await catalog.manifest(rows[0]!);
+      const bytes = await catalog.readObject(manifest, "states/demo.State/state.json");
+      expect(new TextDecoder().decode(bytes)).toBe(`${rows[0]!.metadata.writer} write ${COMMITS}`);
+    },
+  );
 });

@@ -406,7 +406,11 @@ export class CatalogClient {
             `commit ${row.commitId} lost the catalog compare-and-swap ${conflicts} times to other writers; it did not happen`,
             { cause: failure },
           );
-        await sleep(backoffDelay(this.#policy, Math.min(conflicts - 1, 4)), signal);
+        // The fresh read is already in hand, so retry at once: a writer that sleeps after losing
+        // keeps losing to one that commits in a loop (its cache is always current). Back off,
+        // with jitter, only when the contention persists (many writers).
+        if (conflicts > 3) await sleep(backoffDelay(this.#policy, Math.min(conflicts - 4, 4)), signal);
+        else throwIfAborted(signal, this.catalogKey);
       } else {
         if (++uncertain >= this.#policy.attempts) throw failure;
         await sleep(backoffDelay(this.#policy, uncertain - 1), signal);

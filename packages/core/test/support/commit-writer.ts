@@ -6,13 +6,17 @@
  *        <historySize|null> <labels JSON> <count> <writer name>
  */
 import { CatalogClient } from "../../src/commit/index.js";
-import { openStore } from "../../src/store/index.js";
+import { openStore, type Store } from "../../src/store/index.js";
+import { DiskTestStore } from "./disk-store.js";
 
 const [storeUrl, root, mode, history, labelsJson, countText, writer] = process.argv.slice(2);
 if (writer === undefined)
   throw new Error("usage: commit-writer <storeUrl> <root> <mode> <history> <labels> <count> <writer>");
 
-const store = await openStore(storeUrl);
+// disk-test:<folder> is core's own folder store (support/disk-store.ts); anything else goes to openStore.
+const store: Store = storeUrl!.startsWith("disk-test:")
+  ? new DiskTestStore(storeUrl!.slice("disk-test:".length))
+  : await openStore(storeUrl);
 const catalog = new CatalogClient({
   store,
   checkpoint: root!,
