@@ -4,14 +4,19 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   CheckpointDecodeError,
+  checkpointState,
   DTYPES,
   decodeNpy,
   decodeValue,
   dtypeOfDescr,
+  encodeState,
   encodeValue,
+  ndArray,
   type TypedArray,
+  typedArray,
 } from "@ckpt/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { blobBytes } from "./helpers/codec.js";
 import { python, requireNumpy } from "./helpers/python.js";
 
@@ -211,5 +216,49 @@ describe("ckpt reads what numpy writes", () => {
         "value.x",
       ),
     ).toThrow(/value\.x \(o\.npy\): checkpoint array metadata does not match stored data: dtype \|O/);
+  });
+});
+
+describe("a saved state folder is readable with json and numpy alone", () => {
+  it("reads state.json and its .npy files back to the same values", () => {
+    requireNumpy();
+    const Demo = checkpointState(
+      "demo.Interop",
+      z.object({
+        seed: z.bigint(),
+        weights: ndArray("float32", { ndim: 2 }),
+        buffers: z.array(typedArray("int64")),
+        names: z.map(z.string(), z.number()),
+        kind: z.string(),
+      }),
+    );
+    const { stateJson, blobs } = encodeState(Demo, {
+      seed: 2n ** 70n,
+      weights: { data: new Float32Array([0.5, -0, 1.5, 2, 3, 4]), shape: [3, 2] },
+      buffers: [new BigInt64Array([-(2n ** 63n)]), new BigInt64Array([1n, 2n])],
+      names: new Map([["a", 1]]),
+      kind: "not a tag",
+    });
+    const stateFolder = mkdtempSync(join(tmpdir(), "ckpt-state-"));
+    try {
+      writeFileSync(join(stateFolder, "state.json"), stateJson);
+      for (const blob of blobs) writeFileSync(join(stateFolder, blob.name), blobBytes(blob));
+      const read = JSON.parse(python([join(fixtures, "read_state.py"), stateFolder]));
+      expect(read).toEqual({
+        id: "demo.Interop",
+        fields: {
+          seed: (2n ** 70n).toString(),
+          weights: { dtype: "<f4", shape: [3, 2], values: ["0.5", "-0.0", "1.5", "2.0", "3.0", "4.0"] },
+          buffers: [
+            { dtype: "<i8", shape: [1], values: [(-(2n ** 63n)).toString()] },
+            { dtype: "<i8", shape: [2], values: ["1", "2"] },
+          ],
+          names: { a: 1 },
+          kind: "not a tag",
+        },
+      });
+    } finally {
+      rmSync(stateFolder, { recursive: true, force: true });
+    }
   });
 });
