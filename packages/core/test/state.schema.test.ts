@@ -341,6 +341,25 @@ describe("encodeState / restoreState", () => {
     );
   });
 
+  it("refuses values the codec cannot store, naming the field's path (cycles before zod recurses)", () => {
+    type Node = { name: string; next: Node | null };
+    const Node: z.ZodType<Node> = z.object({
+      name: z.string(),
+      get next() {
+        return Node.nullable();
+      },
+    });
+    const Chain = checkpointState("demo.Chain", z.object({ head: Node, extra: z.any() }));
+    const head: Node = { name: "a", next: { name: "b", next: null } };
+    head.next!.next = head;
+    expect(() => encodeState(Chain, { head, extra: 1 })).toThrow(
+      /state\.demo\.Chain\.head\.next\.next: a cycle: this is the same object as its ancestor state\.demo\.Chain\.head/,
+    );
+    expect(() => encodeState(Chain, { head: { name: "a", next: null }, extra: [() => 1] })).toThrow(
+      /state\.demo\.Chain\.extra\[0\]: unsupported checkpoint value: a function/,
+    );
+  });
+
   it("refuses state.json that is not JSON", () => {
     expect(() =>
       restoreState(Demo, demoValue(1), new TextEncoder().encode("{oops"), () => new Uint8Array()),

@@ -44,8 +44,8 @@ function fieldNames(type: CheckpointStateType): string[] {
 }
 
 /**
- * Encodes the live state object: a `state.json` body and its blobs. The value is validated with
- * the schema first (`CheckpointStateSchemaError` with zod's issue paths), so what is saved can be
+ * Encodes the live state object: a `state.json` body and its blobs. The value is also validated
+ * with the schema (`CheckpointStateSchemaError` with zod's issue paths), so what is saved can be
  * restored. Only the schema's fields are saved. Blob chunks are views of the live typed arrays:
  * write them before the state changes again.
  */
@@ -56,6 +56,13 @@ export function encodeState(
   const root = `state.${type.id}`;
   if (typeof value !== "object" || value === null)
     throw new CheckpointSerializationError(root, "a state value must be an object");
+  // Encode first: the codec refuses cycles cleanly, where zod would recurse without end.
+  const encoder = new ValueEncoder();
+  const fields: Record<string, JsonValue> = {};
+  for (const field of fieldNames(type)) {
+    const item = (value as Record<string, unknown>)[field];
+    setOwn(fields, field, encoder.encodeProperty(item, root, field));
+  }
   const checked = type.schema.safeParse(value);
   if (!checked.success) {
     const issues = issuesOf(checked.error);
@@ -67,12 +74,6 @@ export function encodeState(
         cause: checked.error,
       },
     );
-  }
-  const encoder = new ValueEncoder();
-  const fields: Record<string, JsonValue> = {};
-  for (const field of fieldNames(type)) {
-    const item = (value as Record<string, unknown>)[field];
-    setOwn(fields, field, encoder.encodeProperty(item, root, field));
   }
   const stateJson = jsonBytes({
     format: STATE_FORMAT,
