@@ -258,7 +258,15 @@ export async function startRadosgw(
         const output = await readFile(join(dir, "log", `osd.${osdId}.${attempt}.out`), "utf8").catch(
           () => "",
         );
-        log(`ceph-osd attempt ${attempt} failed: ${(error as Error).message} ${output.slice(-400)}`);
+        const osdLog = await readFile(join(dir, "log", `osd.${osdId}.log`), "utf8").catch(() => "");
+        const clues = osdLog
+          .split("\n")
+          .filter((line) => /fsid|fail|error/i.test(line))
+          .slice(-6)
+          .join("\n");
+        log(
+          `ceph-osd attempt ${attempt} failed: ${(error as Error).message} ${output.slice(-400)}\n${clues}`,
+        );
         if (!exited(started)) started.kill("SIGKILL");
         if (attempt >= OSD_ATTEMPTS)
           throw new Error(`ceph-osd did not start after ${OSD_ATTEMPTS} attempts; see ${dir}/log`);
