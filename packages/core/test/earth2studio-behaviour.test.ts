@@ -11,6 +11,10 @@
  * | W1-W2, W4-W10 | this file, `describe("W…")`; W1/W2 under faults in commit-faults.test.ts, W8 in state tests |
  * | W3 fsync | packages/store-fs tests |
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
@@ -998,6 +1002,38 @@ describe("item 40: a forecast loop resumes at its write count", () => {
     };
     await expect(forecast(5)).rejects.toThrow("killed");
     expect(await forecast()).toEqual([5, 6, 7]);
+  });
+});
+
+describe("item 40 on disk: a file:// store opened from its URL", () => {
+  it("resumes a crashed run from a temporary folder", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "ckpt-behaviour-"));
+    try {
+      const url = pathToFileURL(folder).href;
+      const loop = async (crashAt?: number) => {
+        const checkpoint = new Checkpoint("disk", { store: url, flushInterval: 2, env });
+        const steps: number[] = [];
+        try {
+          await checkpoint.run(async (session) => {
+            const state = bindCheckpointState(RngState, rng());
+            for (let step = session.writeCount; step < 6; step++) {
+              if (step === crashAt) throw new Error("killed");
+              state.value.counter += 1;
+              steps.push(step);
+              await session.write({ leadTime: step * 6 });
+            }
+            expect(state.value.counter).toBe(6);
+          });
+        } finally {
+          await checkpoint.close();
+        }
+        return steps;
+      };
+      await expect(loop(3)).rejects.toThrow("killed"); // steps 0-2 ran; writes 1-2 committed, write 3 pending
+      expect(await loop()).toEqual([2, 3, 4, 5]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });
 
