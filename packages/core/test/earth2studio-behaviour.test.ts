@@ -782,6 +782,23 @@ describe("item 30: binding twice", () => {
     });
   });
 
+  it("a reusable pending binding (left by an ended session) is replaced once, outside a session too", async () => {
+    const checkpoint = new Checkpoint("reuse-pending", { store: await freshStore(), warn: () => {}, env });
+    const first = { count: 1 };
+    await checkpoint.run(async (session) => {
+      bindCheckpointState(Counter, first);
+      await session.write();
+    });
+    const second = { count: 2 };
+    const handle = bindCheckpointState(Counter, second); // replaces the reusable one
+    expect(handle.value).toBe(second);
+    expect(() => bindCheckpointState(Counter, { count: 3 })).toThrow(CheckpointStateCollisionError);
+    await checkpoint.run(async (session) => {
+      expect(second.count).toBe(1); // restored from the row the first object committed
+      expect(session.bind(Counter, second)).toBe(handle);
+    });
+  });
+
   it("pending for a checkpoint: a second object is a collision too", async () => {
     new Checkpoint("pending-twice", { store: await freshStore(), env });
     bindCheckpointState(Counter, { count: 1 });
