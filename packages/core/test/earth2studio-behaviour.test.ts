@@ -4,12 +4,15 @@
  *
  * | item | covered by |
  * |------|------------|
- * | 1-16, 21, 28-33, 37-41 | this file, `describe("item N …")` |
- * | 17 commit id, 18 manifest, 19 level 0, 20 .npy per array, 22 row after commit | this file (through the session API); the protocol itself in commit tests |
- * | 23 catalog update, 24 catalog file, 25 clean-up, 26-27 rebuild | this file (through the API) + packages/core/test/commit*.test.ts (CAS, faults, rebuild order) |
- * | 34-36 codec | packages/core/test/codec*.test.ts (round trips, refusals, .npy checks); one metadata check here |
- * | W1-W2, W4-W10 | this file, `describe("W…")`; W1/W2 under faults in commit-faults.test.ts, W8 in state tests |
- * | W3 fsync | packages/store-fs tests |
+ * | 1-16, 21, 28-33, 37-41 | this file: `describe("item N: …")` |
+ * | 17 commit id, 18 manifest, 19 level 0, 20 one .npy per array, 22 session row after a commit | this file (through the session API); the protocol itself in commit-protocol.test.ts |
+ * | 23 catalog update, 24 catalog file, 25 clean-up, 26-27 rebuild | this file (through the API) + commit-protocol.test.ts (CAS re-apply, rebuild order and history) |
+ * | 34-36 codec | codec.roundtrip / codec.refused / codec.fuzz / npy / npy.numpy-interop tests; metadata round trip here |
+ * | W1, W2 | this file + commit-faults.test.ts (every store call failed in turn), commit-two-processes.test.ts |
+ * | W3 fsync | packages/store-fs (fs-store, sigkill tests) |
+ * | W4, W5, W6, W7, W9, W10 | this file: `describe("W…")` |
+ * | W8 schema hash from zod | state.schema.test.ts |
+ * | issue 8 `verify` option | this file: `describe("verify option …")` |
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
