@@ -233,7 +233,8 @@ export class FsStore implements Store {
     let handle: FsFileHandle | undefined;
     let renamed = false;
     try {
-      handle = await this.#createTemp(key, dir, tempPath, signal);
+      const temp = await this.#createTemp(key, dir, tempPath, signal);
+      handle = temp.handle;
       await this.#writeBody(handle, key, body, signal);
       if (this.#options.durable) await handle.sync();
       throwIfAborted(signal, key);
@@ -276,7 +277,14 @@ export class FsStore implements Store {
             throw error;
           }
           renamed = true;
-          if (this.#options.durable) await this.#syncFolder(dir);
+          if (this.#options.durable) {
+            await this.#syncFolder(dir);
+            // Folders made for this put must survive a crash too: sync each one's parent.
+            const top = temp.createdFrom;
+            if (top !== undefined)
+              for (let folder = dir; folder.length >= top.length; folder = dirname(folder))
+                await this.#syncFolder(dirname(folder));
+          }
           return infoOf(key, stats);
         },
       );
@@ -289,16 +297,20 @@ export class FsStore implements Store {
     }
   }
 
+  /** Makes the folder and an exclusive temp file in it; `createdFrom` is the first folder made. */
   async #createTemp(
     key: string,
     dir: string,
     tempPath: string,
     signal: AbortSignal | undefined,
-  ): Promise<FsFileHandle> {
+  ): Promise<{ handle: FsFileHandle; createdFrom: string | undefined }> {
+    let createdFrom: string | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        await retryFileLimits(() => this.#fs.mkdir(dir, { recursive: true }), signal, key);
-        return await retryFileLimits(() => this.#fs.open(tempPath, "wx", 0o666), signal, key);
+        const made = await retryFileLimits(() => this.#fs.mkdir(dir, { recursive: true }), signal, key);
+        if (typeof made === "string") createdFrom ??= made;
+        const handle = await retryFileLimits(() => this.#fs.open(tempPath, "wx", 0o666), signal, key);
+        return { handle, createdFrom };
       } catch (error) {
         const code = errorCode(error);
         // A concurrent delete may prune the folder between mkdir and open: make it again.
