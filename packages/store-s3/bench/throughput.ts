@@ -20,7 +20,7 @@ import { startRadosgw } from "../test/support/radosgw.js";
 const MiB = 1024 * 1024;
 const sizesMiB = process.argv.slice(2).map(Number);
 const SIZES = (sizesMiB.length ? sizesMiB : [1, 64, 512]).map((size) => size * MiB);
-const repetitions = (size: number) => (size <= MiB ? 20 : size <= 64 * MiB ? 3 : 2);
+const repetitions = (size: number) => (size <= MiB ? 30 : size <= 64 * MiB ? 5 : 3);
 
 function body(size: number): Uint8Array {
   const out = new Uint8Array(size);
