@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { throwIfAborted } from "@ckpt/core";
 import type { FsApi } from "./fs-api.js";
 import { errorCode, retryFileLimits, sleep } from "./io.js";
 
@@ -155,7 +156,7 @@ export async function withKeyLock<T>(options: KeyLockOptions, critical: () => Pr
   const record: LockRecord = { pid: process.pid, host: hostname(), created: 0, key, token };
   let delay = 1;
   for (;;) {
-    if (signal?.aborted) await sleep(0, signal, key);
+    throwIfAborted(signal, key);
     try {
       await retryFileLimits(
         () => writeExclusive(fs, lockPath, JSON.stringify({ ...record, created: Date.now() })),
