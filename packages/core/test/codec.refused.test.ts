@@ -151,7 +151,8 @@ describe("values the codec refuses, each naming the path", () => {
 
   it("lone surrogates in strings, keys and Map keys", () => {
     expectRefused({ s: "a\ud800b" }, "state.demo.RngState.s", /lone surrogate/);
-    expectRefused({ ["\udc00"]: 1 }, "state.demo.RngState", /key with a lone surrogate/);
+    const loneKey = String.fromCharCode(0xdc00);
+    expectRefused({ [loneKey]: 1 }, "state.demo.RngState", /key with a lone surrogate/);
     expectRefused(new Map([["\ud83d", 1]]), "state.demo.RngState", /Map key with a lone surrogate/);
     const surrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
     fc.assert(
