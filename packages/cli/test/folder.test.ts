@@ -50,3 +50,31 @@ describe.skipIf(!storeFsPresent)("ckpt on a folder, by plain path (needs @ckpt/s
     expect(await readdir(commits)).toEqual([kept]);
   });
 });
+
+describe.skipIf(!storeFsPresent)("ckpt on a ranked checkpoint (needs @ckpt/store-fs)", () => {
+  it("lists, shows, verifies and copies every rank", async () => {
+    const url = pathToFileURL(join(root, "ranked")).href;
+    await writeRows(url, "multi", 2, { rank: 0, worldSize: 2 });
+    await writeRows(url, "multi", 1, { rank: 1, worldSize: 2 });
+    const listing = await runCli(["ls", url]);
+    expect(listing.code, listing.stderr).toBe(0);
+    expect(listing.stdout).toMatch(/^multi\s+2\s+3\s/m);
+    const tables = await runCli(["ls", url, "multi"]);
+    expect(tables.code, tables.stderr).toBe(0);
+    expect(tables.stdout).toContain(`location: ${url}/multi/rank_000000`);
+    expect(tables.stdout).toContain("rank: 1/2");
+    const show = await runCli(["show", url, "multi", "--rank", "1"]);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain("multi/rank_000001");
+    const verify = await runCli(["verify", url, "multi", "--all"]);
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(verify.stdout).toContain("verified 3 row(s)");
+    const copy = pathToFileURL(join(root, "ranked-copy")).href;
+    const cp = await runCli(["cp", url, copy]);
+    expect(cp.code, cp.stderr).toBe(0);
+    expect(cp.stdout).toContain("copied multi/rank_000000: 2 row(s)");
+    expect(cp.stdout).toContain("copied multi/rank_000001: 1 row(s)");
+    expect((await runCli(["verify", copy, "multi", "--all"])).code).toBe(0);
+    expect((await runCli(["show", url, "multi", "--rank", "5"])).code).toBe(4);
+  });
+});

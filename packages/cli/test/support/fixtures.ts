@@ -28,10 +28,16 @@ export async function writeRows(
   url: string,
   name: string,
   rows: number,
-  options: { size?: number } = {},
+  options: { size?: number; rank?: number; worldSize?: number } = {},
 ): Promise<void> {
   const store: Store = await openStoreUrl(url);
-  const checkpoint = new Checkpoint(name, { store, mode: "append", historySize: null, env: {} });
+  const checkpoint = new Checkpoint(name, {
+    store,
+    mode: "append",
+    historySize: null,
+    env: {},
+    ...(options.rank === undefined ? {} : { rank: options.rank, worldSize: options.worldSize }),
+  });
   await checkpoint.run(async (session) => {
     const state = bindCheckpointState(TestState, {
       s: Uint32Array.of(1, 2, 3, 4),
