@@ -1,7 +1,8 @@
+import { HeadBucketCommand } from "@aws-sdk/client-s3";
 import { openStore, StoreConfigError } from "@ckpt/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseS3Url, S3Store } from "../src/index.js";
-import { emptyStore, radosgw, uniquePrefix } from "./support/stores.js";
+import { emptyStore, radosgw, radosgwClient, uniquePrefix } from "./support/stores.js";
 
 function configError(call: () => unknown): StoreConfigError {
   try {
@@ -111,6 +112,26 @@ describe("openStore on radosgw, credentials from the SDK's default chain", () =>
       await emptyStore(store as S3Store);
     } finally {
       await store.close?.();
+    }
+  });
+
+  it("close() destroys only a client the store created, never one it was given", async () => {
+    const client = radosgwClient();
+    const given = vi.spyOn(client, "destroy");
+    const owned = new S3Store({ bucket: radosgw().bucket, clientConfig: { region: "us-east-1" } });
+    const ownedDestroy = vi.spyOn(owned.client, "destroy");
+    try {
+      const store = new S3Store({ client, bucket: radosgw().bucket, prefix: uniquePrefix("given-client") });
+      await store.put("k", new TextEncoder().encode("x"));
+      await store.delete(["k"]);
+      await store.close();
+      expect(given).not.toHaveBeenCalled();
+      const answer = await client.send(new HeadBucketCommand({ Bucket: radosgw().bucket }));
+      expect(answer.$metadata.httpStatusCode).toBe(200);
+      await owned.close();
+      expect(ownedDestroy).toHaveBeenCalledOnce();
+    } finally {
+      client.destroy();
     }
   });
 });
