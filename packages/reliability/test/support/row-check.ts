@@ -1,0 +1,44 @@
+/**
+ * What every crash and race test checks of a checkpoint after the fact: the catalog reads, every
+ * row verifies (each object read back through its checksum) and restores whole (every element of
+ * the restored arrays equals the row's write count), and after `gc({ olderThan: 0 })` nothing is
+ * left under `commits/` that no row references.
+ */
+import { type Checkpoint, type CheckpointEntry, listAllArray, type Store } from "@ckpt/core";
+import { Field, fieldProblem, initialField } from "./workload.js";
+
+/** Verifies and restores every row (all labels); throws naming the row on the first problem. */
+export async function checkEveryRow(
+  checkpoint: Checkpoint,
+  expectedWrite: (entry: CheckpointEntry) => number = (entry) => entry.writeCount,
+): Promise<readonly CheckpointEntry[]> {
+  const rows = await checkpoint.catalog();
+  for (const [index, entry] of rows.entries()) {
+    await checkpoint.verify(entry);
+    const session = await checkpoint.select(index);
+    if (session.commitId !== entry.commitId)
+      throw new Error(`select(${index}) gave ${session.commitId}, expected ${entry.commitId}`);
+    const field = session.bind(Field, initialField());
+    const problem = fieldProblem(field.value, expectedWrite(entry));
+    if (problem !== undefined) throw new Error(`row ${entry.commitId} restored wrong: ${problem}`);
+  }
+  return rows;
+}
+
+/**
+ * Runs `gc({ olderThan: 0 })` and returns the number of folders it removed, after checking that
+ * every object left under `<root>/commits/` belongs to a row of the catalog.
+ */
+export async function gcLeavesOnlyReferenced(checkpoint: Checkpoint, store: Store): Promise<number> {
+  const { removed } = await checkpoint.gc({ olderThan: 0 });
+  const referenced = new Set((await checkpoint.catalog()).map((entry) => entry.commitId));
+  const prefix = `${checkpoint.root}/commits/`;
+  for (const info of await listAllArray(store, prefix)) {
+    const commitId = info.key.slice(prefix.length).split("/")[0]!;
+    if (!referenced.has(commitId)) throw new Error(`unreferenced object left after gc: ${info.key}`);
+  }
+  for (const info of await listAllArray(store, `${checkpoint.root}/`))
+    if (!info.key.startsWith(prefix) && info.key !== `${checkpoint.root}/catalog.json`)
+      throw new Error(`unexpected object beside the catalog: ${info.key}`);
+  return removed.length;
+}

@@ -1,0 +1,58 @@
+/**
+ * The state the crash and race tests commit: several typed arrays of about 1 MiB each, all filled
+ * from the write count, so a restored row proves it is whole (every element of every array, and
+ * the counter, equal the row's write count).
+ */
+import { checkpointState, typedArray } from "@ckpt/core";
+import { z } from "zod";
+
+/** Elements per array: 1 MiB of float64, 1 MiB of float32, 1 MiB of int32, 0.5 MiB of uint16. */
+export const SIZES = { a: 131_072, b: 262_144, c: 262_144, d: 262_144 } as const;
+
+export const Field = checkpointState(
+  "reliability.Field",
+  z.object({
+    counter: z.number(),
+    writer: z.string(),
+    a: typedArray("float64"),
+    b: typedArray("float32"),
+    c: typedArray("int32"),
+    d: typedArray("uint16"),
+  }),
+);
+
+export type FieldValue = z.infer<typeof Field.schema>;
+
+/** A fresh value (all zeros). */
+export function initialField(writer = ""): FieldValue {
+  return {
+    counter: 0,
+    writer,
+    a: new Float64Array(SIZES.a),
+    b: new Float32Array(SIZES.b),
+    c: new Int32Array(SIZES.c),
+    d: new Uint16Array(SIZES.d),
+  };
+}
+
+/** Sets every element from `n` (uint16 wraps, like the stored value will). */
+export function fillField(value: FieldValue, n: number): void {
+  value.counter = n;
+  value.a.fill(n);
+  value.b.fill(n);
+  value.c.fill(n);
+  value.d.fill(n);
+}
+
+/** Why `value` is not the whole state of write `n`, or undefined when it is. */
+export function fieldProblem(value: FieldValue, n: number): string | undefined {
+  if (value.counter !== n) return `counter ${value.counter}, expected ${n}`;
+  for (const name of ["a", "b", "c", "d"] as const) {
+    const array = value[name];
+    if (array.length !== SIZES[name]) return `${name}: length ${array.length}, expected ${SIZES[name]}`;
+    const expected = name === "d" ? n & 0xffff : n;
+    for (let i = 0; i < array.length; i++)
+      if (array[i] !== expected) return `${name}[${i}] = ${array[i]}, expected ${expected}`;
+  }
+  return undefined;
+}
