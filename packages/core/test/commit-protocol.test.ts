@@ -307,15 +307,20 @@ describe("CatalogClient gc", () => {
 
 describe("CatalogClient unknown outcomes", () => {
   /** Fails the n-th put matching `match` after it took effect, as a lost response would. */
-  function losingStore(inner: Store, match: (key: string) => boolean, when: "before" | "after"): Store {
+  /** Fails the first put matching `match`, before or after it took effect, with `error`. */
+  function losingStore(
+    inner: Store,
+    match: (key: string) => boolean,
+    when: "before" | "after",
+    error: (key: string) => Error = (key) => new TransientStoreError(key, "injected"),
+  ): Store {
     let armed = true;
     return overriding(inner, {
       put: async (...args: Parameters<Store["put"]>) => {
         if (armed && match(args[0])) {
           armed = false;
-          if (when === "before") throw new TransientStoreError(args[0], "injected");
-          await inner.put(...args);
-          throw new TransientStoreError(args[0], "injected after the put");
+          if (when === "after") await inner.put(...args);
+          throw error(args[0]);
         }
         return inner.put(...args);
       },
@@ -349,17 +354,33 @@ describe("CatalogClient unknown outcomes", () => {
     expect((await client(inner).rows()).map((row) => row.commitId)).toEqual([...fromB, fromA.commitId]);
   });
 
-  for (const when of ["before", "after"] as const)
-    it(`a catalog put failing ${when} it took effect is resolved by reading back: exactly one row`, async () => {
-      const inner = new MemoryStore();
-      const catalog = client(
-        losingStore(inner, (key) => key.endsWith("catalog.json"), when),
-        {
-          mode: "append",
-        },
-      );
-      await catalog.rows();
-      const row = await catalog.commit(request(1));
-      expect((await client(inner).rows()).map((r) => r.commitId)).toEqual([row.commitId]);
-    });
+  const failures: Record<string, (key: string) => Error> = {
+    TransientStoreError: (key) => new TransientStoreError(key, "injected"),
+    "an SDK's AbortError (request timeout)": () =>
+      Object.assign(new Error("timed out"), { name: "AbortError" }),
+    "a raw 503": () =>
+      Object.assign(new Error("Service Unavailable"), { $metadata: { httpStatusCode: 503 } }),
+  };
+  for (const [what, error] of Object.entries(failures))
+    for (const when of ["before", "after"] as const) {
+      it(`a catalog put failing ${when} it took effect (${what}) is resolved by reading back`, async () => {
+        const inner = new MemoryStore();
+        const catalog = client(
+          losingStore(inner, (key) => key.endsWith("catalog.json"), when, error),
+          { mode: "append" },
+        );
+        await catalog.rows();
+        const row = await catalog.commit(request(1));
+        expect((await client(inner).rows()).map((r) => r.commitId)).toEqual([row.commitId]);
+      });
+      it(`a manifest put failing ${when} it took effect (${what}) is resolved by reading back`, async () => {
+        const inner = new MemoryStore();
+        const catalog = client(
+          losingStore(inner, (key) => key.endsWith("manifest.json"), when, error),
+          { mode: "append" },
+        );
+        const row = await catalog.commit(request(1));
+        await client(inner).verify(row);
+      });
+    }
 });

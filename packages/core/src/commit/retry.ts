@@ -33,10 +33,12 @@ export function retryPolicy(options: RetryOptions | undefined): RetryPolicy {
   };
 }
 
-/** Whether the failure came from the caller's signal (or an SDK's own abort). */
-export function isAbort(error: unknown, signal?: AbortSignal): boolean {
-  if (signal?.aborted) return true;
-  return error instanceof StoreAbortedError || (error instanceof Error && error.name === "AbortError");
+/**
+ * Whether the failure is the caller's own cancellation: only when the caller's signal aborted.
+ * An abort error without it (an SDK's request timeout) is an accident whose outcome is unknown.
+ */
+export function isAbort(_error: unknown, signal?: AbortSignal): boolean {
+  return signal?.aborted === true;
 }
 
 /**
