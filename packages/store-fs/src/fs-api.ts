@@ -5,6 +5,7 @@
 export interface FsApi {
   open(path: string, flags: string, mode?: number): Promise<FsFileHandle>;
   rename(oldPath: string, newPath: string): Promise<void>;
+  link(existingPath: string, newPath: string): Promise<void>;
   unlink(path: string): Promise<void>;
   mkdir(path: string, options: { recursive: true }): Promise<unknown>;
   rmdir(path: string): Promise<void>;

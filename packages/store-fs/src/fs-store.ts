@@ -26,7 +26,7 @@ import {
 } from "@ckpt/core";
 import { z } from "zod";
 import type { FsApi, FsBigIntStats, FsFileHandle } from "./fs-api.js";
-import { errorCode, ioError, raceAbort, retryFileLimits, sleep } from "./io.js";
+import { errorCode, ioError, raceAbort, retryingFileLimits, sleep } from "./io.js";
 import { RESERVED_PREFIX, withKeyLock } from "./lock.js";
 import { resolveFsUrl } from "./url.js";
 import { walkKeys } from "./walk.js";
@@ -48,10 +48,10 @@ const optionsSchema = z
         (value) =>
           typeof value === "object" &&
           value !== null &&
-          ["open", "rename", "unlink", "mkdir", "readdir", "stat", "readFile", "rmdir"].every(
+          ["open", "rename", "link", "unlink", "mkdir", "readdir", "stat", "readFile", "rmdir"].every(
             (name) => typeof (value as Record<string, unknown>)[name] === "function",
           ),
-        "must be an object with the fs.promises API (open, rename, unlink, mkdir, rmdir, readdir, stat, readFile)",
+        "must be an object with the fs.promises API (open, rename, link, unlink, mkdir, rmdir, readdir, stat, readFile)",
       )
       .optional(),
     url: z.string().min(1).optional(),
@@ -178,7 +178,7 @@ function decodeCursor(cursor: string): string {
  * - put: the body is written to a temp file (`.ckpt-tmp-*`, never listed) in the target folder
  *   and fsynced; then, under the key's lock, preconditions are checked, the mtime is set (see
  *   {@link versionOf}), and the temp file is renamed over the target and the folder fsynced.
- * - preconditions hold across processes on one host: the lock is an O_EXCL lock file (see
+ * - preconditions hold across processes on one host: the lock is a lock file created exclusively (see
  *   `lock.ts` for how stale locks of killed writers are recognised).
  *
  * @example
@@ -194,7 +194,7 @@ export class FsStore implements Store {
   constructor(options: FsStoreOptions) {
     this.#options = parseOptions(options);
     this.root = resolve(this.#options.root);
-    this.#fs = this.#options.fs ?? (nodeFs as unknown as FsApi);
+    this.#fs = retryingFileLimits(this.#options.fs ?? (nodeFs as unknown as FsApi));
     this.url = this.#options.url ?? pathToFileURL(this.root).href;
   }
 
@@ -233,7 +233,7 @@ export class FsStore implements Store {
     let handle: FsFileHandle | undefined;
     let renamed = false;
     try {
-      const temp = await this.#createTemp(key, dir, tempPath, signal);
+      const temp = await this.#createTemp(key, dir, tempPath);
       handle = temp.handle;
       await this.#writeBody(handle, key, body, signal);
       if (this.#options.durable) await handle.sync();
@@ -302,14 +302,13 @@ export class FsStore implements Store {
     key: string,
     dir: string,
     tempPath: string,
-    signal: AbortSignal | undefined,
   ): Promise<{ handle: FsFileHandle; createdFrom: string | undefined }> {
     let createdFrom: string | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        const made = await retryFileLimits(() => this.#fs.mkdir(dir, { recursive: true }), signal, key);
+        const made = await this.#fs.mkdir(dir, { recursive: true });
         if (typeof made === "string") createdFrom ??= made;
-        const handle = await retryFileLimits(() => this.#fs.open(tempPath, "wx", 0o666), signal, key);
+        const handle = await this.#fs.open(tempPath, "wx", 0o666);
         return { handle, createdFrom };
       } catch (error) {
         const code = errorCode(error);
@@ -365,7 +364,7 @@ export class FsStore implements Store {
     throwIfAborted(options?.signal, key);
     let handle: FsFileHandle;
     try {
-      handle = await retryFileLimits(() => this.#fs.open(path, "r"), options?.signal, key);
+      handle = await this.#fs.open(path, "r");
     } catch (error) {
       const code = errorCode(error);
       if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR")

@@ -66,3 +66,18 @@ export function ioError(action: string, key: string | undefined, where: string, 
   const target = key === undefined ? where : `"${key}" in ${where}`;
   return new StoreError("E_IO", `Cannot ${action} ${target}${code ? ` (${code})` : ""}`, { key, cause });
 }
+
+/**
+ * The same fs API with every call retried on `EMFILE`/`ENFILE` (see {@link retryFileLimits}),
+ * so no code path of the store can surface them. File handles are returned as they are: their
+ * methods do not open descriptors.
+ */
+export function retryingFileLimits<F extends object>(fs: F): F {
+  return new Proxy(fs, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => retryFileLimits(() => value.apply(target, args), undefined);
+    },
+  });
+}

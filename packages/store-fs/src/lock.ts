@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { throwIfAborted } from "@ckpt/core";
 import type { FsApi } from "./fs-api.js";
-import { errorCode, retryFileLimits, sleep } from "./io.js";
+import { errorCode, sleep } from "./io.js";
 
 /** File names starting with this are the store's own (temp files, locks) and never keys. */
 export const RESERVED_PREFIX = ".ckpt-";
@@ -101,12 +101,24 @@ async function readLock(fs: FsApi, path: string): Promise<FoundLock | undefined>
   }
 }
 
-async function writeExclusive(fs: FsApi, path: string, content: string): Promise<void> {
-  const handle = await fs.open(path, "wx");
+/**
+ * Creates `path` holding `content`, failing with `EEXIST` if it exists. The content is staged in
+ * a temp file and hard-linked into place, so the file appears complete or not at all: a process
+ * killed at any point never leaves an empty lock that only the age bound could clear (a killed
+ * process may leave a `.ckpt-stage-*` file, which nothing reads and `list` never returns).
+ */
+async function createExclusive(fs: FsApi, path: string, content: string): Promise<void> {
+  const stage = join(dirname(path), `${RESERVED_PREFIX}stage-${randomBytes(8).toString("hex")}`);
+  const handle = await fs.open(stage, "wx");
   try {
     await handle.write(Buffer.from(content));
   } finally {
     await handle.close();
+  }
+  try {
+    await fs.link(stage, path);
+  } finally {
+    await unlinkQuietly(fs, stage);
   }
 }
 
@@ -115,7 +127,7 @@ async function unlinkQuietly(fs: FsApi, path: string): Promise<void> {
 }
 
 /**
- * Removes a stale lock without racing other breakers. A breaker first creates, with O_EXCL, a
+ * Removes a stale lock without racing other breakers. A breaker first creates, exclusively, a
  * break file named after the stale lock's identity: only one process can break a given lock
  * instance, so no breaker can delete a fresh lock taken after the stale one went away. The lock
  * is re-read under the break file and removed only if it is still the same instance. A break
@@ -125,7 +137,7 @@ async function breakStaleLock(options: KeyLockOptions, lockPath: string, stale: 
   const { fs, staleMs } = options;
   const breakPath = `${lockPath}.break-${stale.identity}`;
   try {
-    await writeExclusive(
+    await createExclusive(
       fs,
       breakPath,
       JSON.stringify({ pid: process.pid, host: hostname(), created: Date.now() }),
@@ -145,7 +157,8 @@ async function breakStaleLock(options: KeyLockOptions, lockPath: string, stale: 
 }
 
 /**
- * Runs `critical` holding the per-key lock: an O_EXCL lock file beside the object, which works
+ * Runs `critical` holding the per-key lock: a lock file beside the object, created exclusively
+ * (hard link of a staged file, atomic like O_EXCL but never seen half-written), which works
  * across processes on one host (and on memfs within the process). Waits with jittered backoff
  * while a live holder has it, breaks it when stale (see {@link isStale}), and releases it after.
  */
@@ -158,11 +171,7 @@ export async function withKeyLock<T>(options: KeyLockOptions, critical: () => Pr
   for (;;) {
     throwIfAborted(signal, key);
     try {
-      await retryFileLimits(
-        () => writeExclusive(fs, lockPath, JSON.stringify({ ...record, created: Date.now() })),
-        signal,
-        key,
-      );
+      await createExclusive(fs, lockPath, JSON.stringify({ ...record, created: Date.now() }));
       break;
     } catch (error) {
       const code = errorCode(error);

@@ -26,6 +26,7 @@ describe("FsStore survives a writer killed with SIGKILL mid-put (real disk)", ()
 
   it(`no partial object, no wedged key, no temp file listed (${ROUNDS} kills)`, async () => {
     const leftoverFiles = new Set<string>();
+    let locksLeft = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const writer = spawnWorker("./writer.ts", [root]);
       // Kill during the 1st..3rd big put, at a varying point of it.
@@ -36,10 +37,12 @@ describe("FsStore survives a writer killed with SIGKILL mid-put (real disk)", ()
       await exited(writer);
       expect(writer.signalCode).toBe("SIGKILL");
 
-      const store = new FsStore({ root });
+      // Locks never go stale by age here: a lock the killed writer held must be recognised by its pid.
+      const store = new FsStore({ root, lockStaleMs: 3_600_000 });
       const listed = (await listAllArray(store, "")).map((info) => info.key);
       for (const key of listed) expect(KEYS, `listed key ${key}`).toContain(key);
       for (const file of await leftovers(root)) leftoverFiles.add(file);
+      locksLeft += (await leftovers(root)).filter((file) => /\.ckpt-lock-[0-9a-f]+$/.test(file)).length;
 
       for (const key of KEYS.filter((k) => k.startsWith("big/") && listed.includes(k))) {
         const { bytes } = await store.get(key);
@@ -62,6 +65,23 @@ describe("FsStore survives a writer killed with SIGKILL mid-put (real disk)", ()
       }
     }
     // Informational: how many temp or lock files the kills left on disk (never listed).
-    console.log(`SIGKILL test: ${leftoverFiles.size} temp/lock files left behind over ${ROUNDS} kills`);
+    console.log(
+      `SIGKILL test: ${leftoverFiles.size} temp/stage/lock files left behind over ${ROUNDS} kills, ` +
+        `${locksLeft} of them locks held by the killed writer`,
+    );
+  });
+
+  it("a lock held by a writer killed inside its critical section does not wedge the key", async () => {
+    const store = new FsStore({ root, lockStaleMs: 3_600_000 });
+    const before = await store.put("held/key", new TextEncoder().encode("before"));
+    const holder = spawnWorker("./lock-holder.ts", [root, "held/key"]);
+    await nextMessage(holder, (message) => message === "locked");
+    expect((await leftovers(root)).some((file) => file.startsWith("held/.ckpt-lock-"))).toBe(true);
+    holder.kill("SIGKILL");
+    await exited(holder);
+    // Only the dead pid can free the key: the age bound is an hour.
+    const after = await store.put("held/key", new TextEncoder().encode("after"), { ifMatch: before.version });
+    expect(after.version).not.toBe(before.version);
+    expect(await leftovers(root)).not.toContainEqual(expect.stringMatching(/^held\/\.ckpt-lock-/));
   });
 });
