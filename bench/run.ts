@@ -9,7 +9,7 @@
  *   --runs N                         runs per size (default 5, 3 from 1 GiB up; --quick: 2)
  *   --memory-sizes 64MiB,1GiB        state sizes of the memory cases
  *   --small-commits N                commits per small-commit case (default 100)
- *   --only throughput,small,memory   parts to run (default: all)
+ *   --only checksum,throughput,small,memory   parts to run (default: all)
  *   --quick                          1KiB,1MiB,64MiB; 2 runs; 20 small commits; memory at 64 MiB only
  * Only a run with the default stores, sizes and parts (not --quick) rewrites BENCHMARKS.md.
  */
@@ -17,6 +17,7 @@ import { loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { type ChecksumResult, measureChecksums } from "./checksum.js";
 import { type MemoryResult, measureMemory } from "./memory.js";
 import { METHOD_NOTES } from "./method.js";
 import { type BenchResults, describeMachine, renderConsole, writeReports } from "./report.js";
@@ -37,7 +38,7 @@ setFlagsFromString("--expose-gc");
 (globalThis as { gc?: unknown }).gc ??= runInNewContext("gc");
 
 const DEFAULT_SIZES = "1KiB,1MiB,64MiB,1GiB";
-const PARTS = ["throughput", "small", "memory"] as const;
+const PARTS = ["checksum", "throughput", "small", "memory"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -89,6 +90,11 @@ const throughput: ThroughputResult[] = [];
 const small: (SmallCommitResult & { store: StoreKind })[] = [];
 const memory: MemoryResult[] = [];
 const described: Partial<Record<StoreKind, string>> = {};
+let checksums: ChecksumResult[] = [];
+if (parts.includes("checksum")) {
+  log("checksum throughput over 256 MiB");
+  checksums = await measureChecksums();
+}
 
 for (const kind of stores) {
   log(`\n== ${kind}: starting`);
@@ -156,6 +162,7 @@ const results: BenchResults = {
   machine: describeMachine(loadAtStart),
   stores: described,
   notes,
+  checksums,
   throughput,
   smallCommits: small,
   memory,
