@@ -387,7 +387,9 @@ export class FsStore implements Store {
   async get(key: string, options?: GetOptions): Promise<GetResult> {
     const { handle, info } = await this.#openObject(key, options);
     try {
-      const bytes = new Uint8Array(info.size);
+      // Not zero-filled (every byte is read over) and not pooled (the caller owns the buffer).
+      const buffer = Buffer.allocUnsafeSlow(info.size);
+      const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
       let offset = 0;
       while (offset < bytes.byteLength) {
         throwIfAborted(options?.signal, key);
