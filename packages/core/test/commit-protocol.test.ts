@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { resolveOutcome } from "../src/commit/catalog-client.js";
 import { CatalogClient, type CatalogOptions, type CommitRequest } from "../src/commit/index.js";
 import {
   CheckpointCatalogError,
@@ -138,6 +139,21 @@ describe("CatalogClient commit (DESIGN §4)", () => {
     // objects, manifest, failed swap, re-read, swap
     expect(store.calls.map((call) => call.op)).toEqual(["put", "put", "put?", "put?", "get", "put?"]);
     expect((await b.rows()).map((row) => row.commitId)).toEqual([fromB.commitId, fromA.commitId]);
+  });
+
+  it("a writer 40 updates behind (beyond the update log) still resolves its conflict and loses nothing", async () => {
+    const store = new MemoryStore();
+    const a = client(store, { mode: "append" });
+    const b = client(store, { mode: "append" });
+    const first = await a.commit(request(1, { labels: { w: "a" } }));
+    const fromB: string[] = [];
+    for (let i = 1; i <= 40; i++) fromB.push((await b.commit(request(i, { labels: { w: "b" } }))).commitId);
+    const late = await a.commit(request(2, { labels: { w: "a" } }));
+    expect((await client(store).rows()).map((row) => row.commitId)).toEqual([
+      first.commitId,
+      ...fromB,
+      late.commitId,
+    ]);
   });
 
   it("an abort before the commit point leaves the catalog unchanged and the objects removed", async () => {
@@ -383,4 +399,35 @@ describe("CatalogClient unknown outcomes", () => {
         await client(inner).verify(row);
       });
     }
+});
+
+describe("resolveOutcome", () => {
+  const file = (seq: number, updates: string[], commitIds: string[] = []) => ({
+    format: "ckpt.catalog" as const,
+    version: 1 as const,
+    checkpoint: "run",
+    seq,
+    updates,
+    rows: commitIds.map((commitId) => ({
+      commitId,
+      labels: {},
+      metadata: {},
+      metadataKeys: [],
+      writeCount: 1,
+      savedAt: "2026-01-01T00:00:00.000Z",
+      rank: 0,
+      worldSize: 1,
+      stateIds: [],
+    })),
+  });
+  const mine = "commit_00000001_aaaaaaaaaaaa";
+
+  it("tells landed, not landed and unknown apart from the update log", () => {
+    expect(resolveOutcome(undefined, "u", 1, mine)).toBe("not-landed");
+    expect(resolveOutcome(file(3, ["x", "u", "y"]), "u", 2, mine)).toBe("landed");
+    expect(resolveOutcome(file(3, ["x", "z", "y"], [mine]), "u", 2, mine)).toBe("landed");
+    expect(resolveOutcome(file(1, ["y"]), "u", 2, mine)).toBe("not-landed");
+    expect(resolveOutcome(file(3, ["x", "z", "y"]), "u", 2, mine)).toBe("not-landed");
+    expect(resolveOutcome(file(40, ["x", "z"]), "u", 2, mine)).toBe("unknown");
+  });
 });
