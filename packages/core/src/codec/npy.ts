@@ -293,6 +293,7 @@ export function decodeNpy(
   const data =
     start % dtype.itemSize === 0 && dataBytes >= VIEW_MIN_BYTES
       ? dtype.view(bytes.buffer, start, count)
-      : dtype.view(bytes.slice(header.dataOffset).buffer, 0, count);
+      : // Not `bytes.slice()`: on a Node Buffer (what HTTP clients return) that is a view, not a copy.
+        dtype.view(new Uint8Array(bytes.subarray(header.dataOffset)).buffer, 0, count);
   return { descr: header.descr, shape: [...header.shape], data };
 }
