@@ -22,6 +22,8 @@ const fsStore = await import(fsPackage).then(
 const repoRoot = resolve(fileURLToPath(import.meta.url), "../../../..");
 const writerScript = fileURLToPath(new URL("./support/commit-writer.ts", import.meta.url));
 const COMMITS = 200;
+// 400 durable commits with contention take ~15 s here, several times that on a loaded CI machine.
+const TIMEOUT = 300_000;
 
 function runWriter(args: readonly string[]): Promise<CatalogRow[]> {
   return new Promise((done, fail) => {
@@ -118,6 +120,7 @@ describe.each(backends)("two processes committing to one checkpoint on disk ($na
         );
       await catalog.verify(rows.at(-1)!);
     },
+    TIMEOUT,
   );
 
   it.skipIf(!backend.available)(
@@ -140,5 +143,6 @@ describe.each(backends)("two processes committing to one checkpoint on disk ($na
       const bytes = await catalog.readObject(manifest, "states/demo.State/state.json");
       expect(new TextDecoder().decode(bytes)).toBe(`${rows[0]!.metadata.writer} write ${COMMITS}`);
     },
+    TIMEOUT,
   );
 });
