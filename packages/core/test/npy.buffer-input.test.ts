@@ -17,7 +17,7 @@ describe("decodeNpy of a Buffer slice of a larger pooled buffer", () => {
     const values = new Float32Array([1, 2, 3, 4, -0.5]);
     const bytes = pooledSlice(encodeNpy(values).chunks, 100);
     const { data } = decodeNpy(bytes);
-    expect(Array.from(data)).toEqual(Array.from(values));
+    expect(Array.from(data as typeof values)).toEqual(Array.from(values));
     expect(data.buffer).not.toBe(bytes.buffer);
     expect(data.byteOffset).toBe(0);
   });
@@ -27,7 +27,7 @@ describe("decodeNpy of a Buffer slice of a larger pooled buffer", () => {
     for (const at of [64, 3]) {
       const { data } = decodeNpy(pooledSlice(encodeNpy(values).chunks, at));
       expect(data).toBeInstanceOf(Float64Array);
-      expect(Array.from(data)).toEqual(Array.from(values));
+      expect(Array.from(data as typeof values)).toEqual(Array.from(values));
     }
   });
 });
