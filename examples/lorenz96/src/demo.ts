@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { Checkpoint, defaultStoreUrl, parseStoreUrl, redactUrl, type Store } from "@ckpt/core";
+import { Checkpoint, CkptError, defaultStoreUrl, parseStoreUrl, redactUrl, type Store } from "@ckpt/core";
 import { DEFAULT_CONFIG, type JobConfig, type JobEvents, runJob } from "./job.js";
 import { compareOutputs } from "./output.js";
 import { KILL_POINT_TEXT, KILL_POINTS, type PausePlan, parsePausePlan } from "./pause.js";
@@ -133,7 +133,8 @@ function childRunner(storeUrl: string, config: JobConfig, counter: Counter): Run
             resolve(outcome as RunOutcome);
           else
             reject(
-              new Error(
+              new CkptError(
+                "E_DEMO",
                 `${label}: the job exited unexpectedly (${signal ?? `exit code ${code}`})${plan ? " before reaching its kill point" : ""}`,
               ),
             );
@@ -164,7 +165,8 @@ function inProcessRunner(store: Store, config: JobConfig, counter: Counter): Run
         };
         runJob({ name, store, outDir, config, pause: plan, events }).then(() => {
           counter.done(label);
-          if (plan) reject(new Error(`${label}: the job finished without reaching its kill point`));
+          if (plan)
+            reject(new CkptError("E_DEMO", `${label}: the job finished without reaching its kill point`));
           else resolve(outcome as RunOutcome);
         }, reject);
       });
@@ -195,8 +197,9 @@ async function main(): Promise<number> {
   const plan: PausePlan =
     values.kill === undefined
       ? { write: randomInt(2, total), point: KILL_POINTS[randomInt(KILL_POINTS.length)]! }
-      : parsePausePlan(values.kill);
-  if (plan.write > total) throw new Error(`--kill write ${plan.write} is past the last write (${total})`);
+      : parsePausePlan(values.kill, "--kill");
+  if (plan.write > total)
+    throw new CkptError("E_USAGE", `--kill write ${plan.write} is past the last write (${total})`);
 
   const storeUrl = defaultStoreUrl();
   const inProcess = parseStoreUrl(storeUrl).protocol === "memory:";
@@ -288,7 +291,9 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    // A usage mistake needs its message, anything else its stack.
+    const usage = error instanceof CkptError && error.code === "E_USAGE";
+    console.error(error instanceof Error ? (usage ? error.message : (error.stack ?? error.message)) : error);
     process.exitCode = 1;
   },
 );

@@ -11,7 +11,15 @@
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { bindCheckpointState, Checkpoint, checkpointState, defaultStoreUrl, type Store } from "@ckpt/core";
+import {
+  bindCheckpointState,
+  Checkpoint,
+  CheckpointSessionError,
+  CkptError,
+  checkpointState,
+  defaultStoreUrl,
+  type Store,
+} from "@ckpt/core";
 import { z } from "zod";
 import { DT, FORCING, HOURS_PER_STEP, initialCondition, Rk4Scratch, rk4Step, VARIABLES } from "./model.js";
 import { writeOutput } from "./output.js";
@@ -100,8 +108,9 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     const completedMembers: number[] =
       resumedFrom > 0 ? [...(session.metadataValue("completedMembers") as number[])] : [];
     if (completedMembers.length !== Math.floor(resumedFrom / config.steps))
-      throw new Error(
-        `checkpoint "${options.name}": row ${resumedCommitId} lists members [${completedMembers.join(", ")}] as complete, but its write count ${resumedFrom} says ${Math.floor(resumedFrom / config.steps)}`,
+      throw new CheckpointSessionError(
+        options.name,
+        `row ${resumedCommitId} lists members [${completedMembers.join(", ")}] as complete, but its write count ${resumedFrom} says ${Math.floor(resumedFrom / config.steps)}`,
       );
 
     for (let write = resumedFrom + 1; write <= total; write++) {
@@ -131,6 +140,9 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     }
     result = { resumedFrom, resumedCommitId, writes: total - resumedFrom };
   });
+  // Let background clean-up of retired commits finish; close the store only if we opened it.
+  await checkpoint.close();
+  if (typeof options.store !== "object") await inner.close?.();
   return result!;
 }
 
@@ -147,7 +159,8 @@ async function cli(): Promise<void> {
     },
   });
   if (values.name === undefined || values.out === undefined)
-    throw new Error(
+    throw new CkptError(
+      "E_USAGE",
       "usage: job.ts --name <checkpoint> --out <folder> [--store URL] [--members N] [--steps N] [--seed N]",
     );
   const send = (message: object) => {

@@ -10,6 +10,7 @@ import type {
   PutOptions,
   Store,
 } from "@ckpt/core";
+import { CkptError } from "@ckpt/core";
 
 /**
  * Where the demo stops the job. The commit protocol puts every object of a commit, then its
@@ -42,11 +43,14 @@ export interface PausePlan {
 }
 
 /** Parses `"17:mid-commit"`. */
-export function parsePausePlan(text: string): PausePlan {
+export function parsePausePlan(text: string, option = "--pause"): PausePlan {
   const [writeText, point] = text.split(":");
   const write = Number(writeText);
   if (!Number.isInteger(write) || write < 1 || !KILL_POINTS.includes(point as KillPoint))
-    throw new Error(`--pause must be <write>:<${KILL_POINTS.join("|")}>, not ${JSON.stringify(text)}`);
+    throw new CkptError(
+      "E_USAGE",
+      `${option} must be <write>:<${KILL_POINTS.join("|")}>, not ${JSON.stringify(text)}`,
+    );
   return { write, point: point as KillPoint };
 }
 
