@@ -14,6 +14,8 @@ export interface CommitFaultOptions {
   create(): Promise<Store>;
   /** Optional clean-up of each store. */
   destroy?(store: Store): Promise<void>;
+  /** Per-test timeout in ms (each test runs a commit once per store call). Default 300,000. */
+  timeout?: number;
 }
 
 const KINDS: readonly FaultKind[] = ["before", "after", "lose-response"];
@@ -95,16 +97,20 @@ export function describeCommitProtocolFaults(options: CommitFaultOptions): void 
   describe(`commit protocol under faults: ${options.name}`, () => {
     for (const scenario of scenarios)
       for (const kind of KINDS)
-        it(`${scenario.title}: every call failing "${kind}"`, async () => {
-          let reached = 0;
-          for (let at = 1; at <= MAX_CALLS; at++) {
-            const fired = await runOnce(options, scenario, kind, at);
-            if (!fired) break;
-            reached = at;
-          }
-          // Each scenario makes several store calls; a fault must have fired on each of them.
-          expect(reached).toBeGreaterThanOrEqual(scenario.request.objects.length + 2);
-        });
+        it(
+          `${scenario.title}: every call failing "${kind}"`,
+          async () => {
+            let reached = 0;
+            for (let at = 1; at <= MAX_CALLS; at++) {
+              const fired = await runOnce(options, scenario, kind, at);
+              if (!fired) break;
+              reached = at;
+            }
+            // Each scenario makes several store calls; a fault must have fired on each of them.
+            expect(reached).toBeGreaterThanOrEqual(scenario.request.objects.length + 2);
+          },
+          options.timeout ?? 300_000,
+        );
   });
 }
 
