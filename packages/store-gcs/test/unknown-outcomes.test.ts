@@ -1,6 +1,6 @@
 // Writes whose outcome the client cannot know, and transient failures, through the real
 // @google-cloud/storage client against the fake Cloud Storage (TEST FIXTURE) with faults injected.
-import { PreconditionFailedError, TransientStoreError } from "@ckpt/core";
+import { CatalogClient, PreconditionFailedError, TransientStoreError } from "@ckpt/core";
 import { IdempotencyStrategy, Storage } from "@google-cloud/storage";
 import { afterEach, describe, expect, it } from "vitest";
 import { GcsStore } from "../src/index.js";
@@ -180,5 +180,52 @@ describe("transient failures (503)", () => {
       ),
     );
     expect(store.storage.retryOptions.autoRetry).toBe(true);
+  });
+});
+
+describe("a commit over HTTP faults", () => {
+  it("lost responses of the manifest and catalog puts and a 503 storm still commit exactly one row", async () => {
+    const store = await fixtureStore();
+    const f = fixture();
+    const filter = (objectPrefix: string) => ({
+      bucket: store.bucketName,
+      objectPrefix: `prefix/${objectPrefix}`,
+    });
+    await f.injectFault({ filter: filter("ck/catalog.json"), action: "drop-response" });
+    await f.injectFault({ filter: filter("ck/commits/"), action: "drop-response", times: 2 });
+    await f.injectFault({ filter: filter("ck/"), action: { status: 503 }, times: 3 });
+    const catalog = new CatalogClient({
+      store,
+      checkpoint: "ck",
+      root: "ck",
+      mode: "append",
+      historySize: null,
+      rank: 0,
+      worldSize: 1,
+      level: 2,
+    });
+    const body = text("state");
+    const row = await catalog.commit({
+      writeCount: 1,
+      labels: {},
+      metadata: {},
+      states: { "demo.State": { path: "states/demo.State", schemaHash: "h" } },
+      objects: [{ key: "states/demo.State/state.json", chunks: [body], size: body.byteLength }],
+    });
+    const fresh = new CatalogClient({
+      store,
+      checkpoint: "ck",
+      root: "ck",
+      mode: "append",
+      historySize: null,
+      rank: 0,
+      worldSize: 1,
+      level: 2,
+    });
+    expect((await fresh.rows()).map((r) => r.commitId)).toEqual([row.commitId]);
+    await fresh.verify(row);
+    expect(
+      (await f.firedFaults()).filter((x) => x.bucket === store.bucketName).length,
+    ).toBeGreaterThanOrEqual(4);
   });
 });
