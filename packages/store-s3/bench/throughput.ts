@@ -29,8 +29,9 @@ function body(size: number): Uint8Array {
   return out;
 }
 
-/** Best and median MiB/s of `runs` timed calls. */
+/** Best and median MiB/s of `runs` timed calls, after one untimed warm-up call. */
 async function measure(size: number, runs: number, call: (run: number) => Promise<unknown>) {
+  await call(-1);
   const rates: number[] = [];
   for (let run = 0; run < runs; run++) {
     const started = performance.now();
