@@ -11,8 +11,11 @@
  *   --small-commits N                commits per small-commit case (default 100)
  *   --only checksum,throughput,small,memory   parts to run (default: all)
  *   --quick                          1KiB,1MiB,64MiB; 2 runs; 20 small commits; memory at 64 MiB only
+ *   --rewrite                        measure nothing: render bench/results/latest.json again (and
+ *                                    BENCHMARKS.md when it holds a full run)
  * Only a run with the default stores, sizes and parts (not --quick) rewrites BENCHMARKS.md.
  */
+import { readFile } from "node:fs/promises";
 import { loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
@@ -50,6 +53,7 @@ const { values } = parseArgs({
     "small-commits": { type: "string" },
     only: { type: "string" },
     quick: { type: "boolean", default: false },
+    rewrite: { type: "boolean", default: false },
   },
 });
 
@@ -78,6 +82,14 @@ const full =
   values.only === undefined;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+if (values.rewrite === true) {
+  const saved = JSON.parse(
+    await readFile(new URL("./results/latest.json", import.meta.url), "utf8"),
+  ) as BenchResults;
+  console.log(renderConsole(saved));
+  for (const path of await writeReports(saved, METHOD_NOTES)) log(`wrote ${path}`);
+  process.exit(0);
+}
 const notes: string[] = [];
 // radosgw's memstore and the GCS test server keep every object in RAM, next to the benchmark's own
 // copies of the state (original, restored, raw read): hold 1 GiB cases back on small machines.
