@@ -5,7 +5,12 @@ import type { CatalogClient, CommitObject, Labels, Manifest } from "./commit/ind
 import { mapBounded } from "./commit/pool.js";
 import { activeSessions, runInSession } from "./context.js";
 import { CheckpointEntry } from "./entry.js";
-import { CheckpointIntegrityError, CheckpointSessionError, CheckpointStateCollisionError } from "./errors.js";
+import {
+  CheckpointDecodeError,
+  CheckpointIntegrityError,
+  CheckpointSessionError,
+  CheckpointStateCollisionError,
+} from "./errors.js";
 import {
   addPendingBinding,
   attachBinding,
@@ -207,15 +212,24 @@ export class CheckpointSession {
       throw new CheckpointStateCollisionError(id, this.checkpoint.name);
     const saved = this.checkpoint.level > 0 ? this.#loaded.get(id) : undefined;
     if (saved !== undefined)
-      restoreState(binding.type, binding.value, saved.stateJson, (name) => {
-        const blob = saved.blobs.get(name);
-        if (blob === undefined)
-          throw new CheckpointIntegrityError(
-            `${saved.folder}/${name}`,
-            `state ${id} names a blob that its commit does not hold`,
-          );
-        return blob;
-      });
+      try {
+        restoreState(binding.type, binding.value, saved.stateJson, (name) => {
+          const blob = saved.blobs.get(name);
+          if (blob === undefined)
+            throw new CheckpointIntegrityError(
+              `${saved.folder}/${name}`,
+              `state ${id} names a blob that its commit does not hold`,
+            );
+          return blob;
+        });
+      } catch (error) {
+        // The codec names the value and the file; the reader also needs to know where it is stored.
+        if (!(error instanceof CheckpointDecodeError)) throw error;
+        const detail = error.message.slice(error.path.length + 2);
+        throw new CheckpointDecodeError(error.path, `${detail} (stored under "${saved.folder}/")`, {
+          cause: error,
+        });
+      }
     this.#reusable.delete(id);
     binding.attach(this.checkpoint, this, saved !== undefined);
     this.#bound.set(id, binding);
