@@ -53,6 +53,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopFig
     historySize: 4,
     warn: (message) => warnings.push(message),
   });
+  const verified = new Set<string>();
   let lastAcked: { n: number; commitId: string } | undefined;
   let latestSeen = 0;
   let rowsChecked = 0;
@@ -99,7 +100,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopFig
     );
 
     const checkedAt = performance.now();
-    const rows = await checkEveryRow(checker);
+    const rows = await checkEveryRow(checker, verified);
     rowsChecked += rows.length;
     const counts = rows.map((row) => row.writeCount);
     expect(rows.length, where).toBeLessThanOrEqual(4);
