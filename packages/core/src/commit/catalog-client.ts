@@ -243,14 +243,23 @@ export class CatalogClient {
   }
 
   /** The row's manifest, verified: schema, commit id, keys confined to the commit folder. */
-  async manifest(row: Pick<CatalogRow, "commitId">, options?: ReadOptions): Promise<Manifest> {
-    const cached = this.#manifests.get(row.commitId);
-    if (cached !== undefined) return cached;
-    const manifest = await readManifest(this.store, this.commitFolder(row.commitId), row.commitId, {
-      policy: this.#policy,
-      signal: options?.signal,
-    });
-    this.#remember(this.#manifests, row.commitId, manifest, MANIFEST_CACHE_SIZE);
+  async manifest(
+    row: Pick<CatalogRow, "commitId"> & Partial<Pick<CatalogRow, "writeCount">>,
+    options?: ReadOptions,
+  ): Promise<Manifest> {
+    let manifest = this.#manifests.get(row.commitId);
+    if (manifest === undefined) {
+      manifest = await readManifest(this.store, this.commitFolder(row.commitId), row.commitId, {
+        policy: this.#policy,
+        signal: options?.signal,
+      });
+      this.#remember(this.#manifests, row.commitId, manifest, MANIFEST_CACHE_SIZE);
+    }
+    if (row.writeCount !== undefined && row.writeCount !== manifest.writeCount)
+      throw new CheckpointIntegrityError(
+        `${this.commitFolder(row.commitId)}/${MANIFEST_NAME}`,
+        `the manifest records writeCount ${manifest.writeCount}, the catalog row ${row.writeCount}`,
+      );
     return manifest;
   }
 
