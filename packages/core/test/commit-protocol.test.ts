@@ -247,6 +247,7 @@ describe("CatalogClient reading", () => {
       { ...manifest, objects: [{ key: "/etc/passwd", size: 1, checksum: "crc32:00000000" }] },
       { ...manifest, commitId: "commit_00000001_000000000000" },
       { ...manifest, objects: "nope" },
+      { ...manifest, writeCount: 99 },
     ]) {
       store.objects.get(key)!.bytes = text(JSON.stringify(bad));
       await expect(client(store).manifest(row)).rejects.toBeInstanceOf(CheckpointIntegrityError);
