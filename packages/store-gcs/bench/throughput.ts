@@ -51,7 +51,7 @@ for (const sizeMiB of sizesMiB) {
   for (let offset = 0; offset < size; offset += 64 * MiB)
     randomFillSync(body, offset, Math.min(64 * MiB, size - offset));
   const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const repeats = sizeMiB <= 1 ? 15 : sizeMiB <= 64 ? 3 : 1;
+  const repeats = sizeMiB <= 1 ? 15 : sizeMiB <= 64 ? 3 : 2;
   const result = {
     storePut: [] as number[],
     storeGet: [] as number[],
