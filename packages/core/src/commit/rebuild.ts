@@ -1,11 +1,11 @@
-import { listAll } from "../store/list.js";
+import { listAllArray } from "../store/list.js";
 import type { Store } from "../store/types.js";
 import type { CatalogRow } from "./catalog-format.js";
 import { isCommitId } from "./commit-id.js";
 import { readManifest, rowOfManifest } from "./manifest.js";
 import { MANIFEST_NAME } from "./objects.js";
 import { mapBounded } from "./pool.js";
-import { isAbort, type RetryPolicy } from "./retry.js";
+import { isAbort, type RetryPolicy, withRetry } from "./retry.js";
 import { type RowPolicy, rowsFromManifests } from "./row-change.js";
 
 /**
@@ -26,7 +26,12 @@ export async function rebuildRows(
 ): Promise<CatalogRow[]> {
   const prefix = `${root}/commits/`;
   const commitIds: string[] = [];
-  for await (const info of listAll(store, prefix, { signal: options.signal })) {
+  // A rebuild often runs right after a failed catalog put, when the store is most likely to fail
+  // again: a throttled listing is retried like every other read, from its first page.
+  const listed = await withRetry(options.policy, options.signal, () =>
+    listAllArray(store, prefix, { signal: options.signal }),
+  );
+  for (const info of listed) {
     const [commitId, name, ...rest] = info.key.slice(prefix.length).split("/");
     if (commitId !== undefined && name === MANIFEST_NAME && rest.length === 0 && isCommitId(commitId))
       commitIds.push(commitId);
