@@ -12,3 +12,7 @@ export const sharedConfig = defineConfig({
     hookTimeout: 180_000,
   },
 });
+
+// Each project sets its own `sequence.groupOrder`: vitest then runs the projects one after another
+// (core, store-fs, store-gcs, store-s3, cli, lorenz96, reliability), each with its own worker
+// count, instead of crowding every child-process test onto the two cores at once.

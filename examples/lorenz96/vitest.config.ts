@@ -6,6 +6,7 @@ export default mergeConfig(
   defineProject({
     test: {
       name: "lorenz96",
+      sequence: { groupOrder: 5 },
       // Each demo run is three child processes with a few hundred commits.
       testTimeout: 240_000,
       // The S3 test server (Ceph radosgw) of store-s3 and the Cloud Storage test fixture of

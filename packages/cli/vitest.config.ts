@@ -6,6 +6,7 @@ export default mergeConfig(
   defineProject({
     test: {
       name: "cli",
+      sequence: { groupOrder: 4 },
       // Every test runs the real bin in child processes; on a loaded 2-core CI machine that is slow.
       testTimeout: 240_000,
       // The S3 test server (Ceph radosgw) of store-s3, for test/s3.test.ts. (The same suite ran on

@@ -6,6 +6,7 @@ export default mergeConfig(
   defineProject({
     test: {
       name: "reliability",
+      sequence: { groupOrder: 6 },
       // Both test servers of the store packages, reused as they are: one radosgw (S3) and one
       // fake Cloud Storage (a test fixture) for every test file of this package.
       globalSetup: ["../store-s3/test/support/global-setup.ts", "../store-gcs/test/support/global-setup.ts"],

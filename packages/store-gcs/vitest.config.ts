@@ -6,6 +6,7 @@ export default mergeConfig(
   defineProject({
     test: {
       name: "store-gcs",
+      sequence: { groupOrder: 2 },
       // One in-memory fake Cloud Storage (a test fixture) for every test file of the package.
       globalSetup: ["./test/support/global-setup.ts"],
     },

@@ -6,6 +6,7 @@ export default mergeConfig(
   defineProject({
     test: {
       name: "store-s3",
+      sequence: { groupOrder: 3 },
       // One Ceph RADOS Gateway for the whole run (installed with apt-get first when missing and root).
       globalSetup: ["./test/support/global-setup.ts"],
       // The files mostly wait on the gateway, so they overlap well even on 2 cores.
