@@ -48,4 +48,9 @@ describe("packages/core/README.md", () => {
     const second = await runExample(source);
     expect(second[0]).toBe("4 138"); // resumed at writeCount 24: nothing left to do, nothing committed
   });
+
+  it("the root README shows the same example", async () => {
+    const root = await readFile(join(here, "../../../README.md"), "utf8");
+    expect(root).toContain(await readmeExample());
+  });
 });
