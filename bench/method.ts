@@ -21,7 +21,62 @@ export const METHOD_NOTES = `## How it measures
   resolved are counted as left in the background.
 - **Memory**: one fresh Node process per case (\`node --import tsx\`), peak = VmHWM from
   /proc/self/status, reset through /proc/self/clear_refs right before the phase. A restore from
-  memfs first commits in the same process, so its peak includes memfs's copy of the data.
+  memfs first commits in the same process, so its peak includes memfs's copy of the data, and its
+  "RSS before" also the committed state (the finished checkpoint, still the current one, keeps its
+  bound state for a next session); "peak − before" is the phase's own growth.
 - The S3 and GCS servers run on the same 2-core machine as the benchmark, so they compete with it
   for CPU; the baselines pay the same price.
+`;
+
+/**
+ * What stands between ckpt and the targets, with the evidence (written from the runs and profiles
+ * of 2026-11-26; `bench/profile.ts` and `bench/checksum-overlap.ts` reproduce them).
+ */
+export const FINDINGS = `## Targets and what stands in the way
+
+Measured on a shared 2-core VM whose load average stayed between 4 and 29 (other test suites
+running): single runs vary by 2-5x, so read medians and ratios, and re-run on a quiet machine.
+
+**Commit and restore ≥ 0.9 × raw from 64 MiB up.** Met on GCS (commit and restore) and memfs
+(commit; restore at 1 GiB); missed on disk (commit ≈ 0.45, restore ≈ 0.65-0.72), S3 (commit ≈ 0.75,
+restore 0.76 at 64 MiB) and memfs restore at 64 MiB (0.77). What the profiles show:
+- *CRC-32 on the main thread.* Every byte is summed once on commit (before its put) and once on
+  restore (after its read) with \`zlib.crc32\`, which runs at 0.6-3.5 GB/s here, about the speed of
+  the page cache and memfs, so on fast media it nearly doubles the time. \`bench/checksum-overlap.ts\`
+  (4 × 16 MiB puts to FsStore, 10 runs): raw 37 ms, FsStore without checksum 41 ms, checksum before
+  each put 60 ms, checksum beside the put in 4 MiB slices 56 ms; at 1 GiB (best of 6) raw 554 ms,
+  FsStore 497 ms, before 841 ms, beside 643 ms. \`@node-rs/crc32\` (SIMD, same values) summed
+  256 MiB at 10.4 GB/s against zlib's 3.5 GB/s (medians of 7). Proposed (core, checksum.ts and
+  commit/objects.ts): a faster CRC-32 and/or summing beside the I/O.
+- *FsStore's durability steps* cost little on large objects (FsStore alone ≈ raw above) but two
+  fsyncs per file plus a folder fsync and a lock file make each small put ≈ 6 ms here, so the
+  manifest and catalog puts add ≈ 12 ms to every commit (87 metadata-only commits/s in append mode).
+- *S3: copies of every body.* A 64 MiB commit profile shows \`concatChunks\` (40-44 ms self time):
+  S3Store joins a \`.npy\` body's two chunks (header + array) for every single PutObject up to
+  32 MiB, and above that hands lib-storage a Readable of pieces, whose chunker \`Buffer.concat\`s
+  every part. The restore profile shows \`readAll\` (117-151 ms) and \`crc32\` (87-96 ms) per 64 MiB.
+- *GCS*: GcsStore commits faster than the raw \`file.save(buffer)\` baseline (ratios above 1); the
+  two take different SDK upload paths (a Buffer against GcsStore's function source of ≤ 16 MiB
+  views), not examined further.
+
+**3 sequential round trips per commit.** Met in append mode and with \`cleanup: "background"\`, for
+5 and for 40 state objects (objects in parallel, manifest, catalog); a metadata-only commit takes 2.
+Missed by one in the default configuration (overwrite mode, \`cleanup: "await"\`): the deletion of
+the retired commit is a 4th sequential step before \`write\`/\`flush\` resolve. Proposed (core,
+options.ts): make \`"background"\` the default (\`close()\` already waits for it).
+
+**Peak RSS of a 1 GiB commit ≤ state + 128 MiB.** Met on disk (+101 MiB, of which ~100 MiB is
+Node, tsx and the modules: ckpt's own commit adds ~1 MiB, the arrays go out as views) and memfs
+(+105 MiB beside memfs's own copy). Missed on GCS by ~7 MiB (+135 MiB: 113 MiB process, ~21 MiB
+of SDK upload buffers) and on S3 by ~470 MiB (+596 MiB: lib-storage copies every 16 MiB part, up to
+4 parts × 4 objects in flight plus read-ahead). Proposed (store-s3): cut multipart parts from the
+chunk list as views (CreateMultipartUpload / UploadPart / Complete driven by S3Store, copying only
+the one part that spans the header/array boundary), and send single puts of a chunk list without
+joining them. Restore (not a target): GcsStore.get gathers the chunks and then joins them, so a
+1 GiB restore peaks ~800 MiB above the restored state; preallocating the known size (as S3Store's
+\`readAll\` does) removes that copy (store-gcs).
+
+**Found on the way.** The benchmark's check of restored arrays caught a codec regression: arrays
+under 64 KiB restored from GCS (whose SDK returns pooled Buffer slices) were decoded from the wrong
+bytes, because \`Buffer#slice\` is a view; fixed in core (\`decodeNpy\`) with a test.
 `;

@@ -22,7 +22,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { type ChecksumResult, measureChecksums } from "./checksum.js";
 import { type MemoryResult, measureMemory } from "./memory.js";
-import { METHOD_NOTES } from "./method.js";
+import { FINDINGS, METHOD_NOTES } from "./method.js";
 import { type BenchResults, describeMachine, renderConsole, writeReports } from "./report.js";
 import { SMALL_COMMIT_CASES, type SmallCommitResult, smallCommits } from "./small-commits.js";
 import { formatSize, GiB, parseSize } from "./stats.js";
@@ -87,7 +87,7 @@ if (values.rewrite === true) {
     await readFile(new URL("./results/latest.json", import.meta.url), "utf8"),
   ) as BenchResults;
   console.log(renderConsole(saved));
-  for (const path of await writeReports(saved, METHOD_NOTES)) log(`wrote ${path}`);
+  for (const path of await writeReports(saved, `${FINDINGS}\n${METHOD_NOTES}`)) log(`wrote ${path}`);
   process.exit(0);
 }
 const notes: string[] = [];
@@ -180,4 +180,4 @@ const results: BenchResults = {
   memory,
 };
 console.log(renderConsole(results));
-for (const path of await writeReports(results, METHOD_NOTES)) log(`wrote ${path}`);
+for (const path of await writeReports(results, `${FINDINGS}\n${METHOD_NOTES}`)) log(`wrote ${path}`);
