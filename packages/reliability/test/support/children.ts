@@ -5,6 +5,7 @@
  * busy 2-core machine `--import tsx` took 1.3-2 s before the first line of the script ran.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -14,6 +15,10 @@ const packageRoot = fileURLToPath(new URL("../../", import.meta.url));
 const bundleDir = `${packageRoot}node_modules/.cache/ckpt-reliability`;
 
 const bundles = new Map<string, Promise<string>>();
+const made: string[] = [];
+process.once("exit", () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 /**
  * Bundles `test/children/<name>.ts` (once per process) and resolves to the bundle's path. The
@@ -25,6 +30,7 @@ export function bundleChild(name: string): Promise<string> {
     bundled = (async () => {
       await mkdir(bundleDir, { recursive: true });
       const outdir = `${bundleDir}/${name}-${process.pid}`;
+      made.push(outdir);
       await build({
         entryPoints: [`${packageRoot}test/children/${name}.ts`],
         outdir,
