@@ -5,7 +5,12 @@ const path = process.argv[2];
 try {
   const report = JSON.parse(readFileSync(path, "utf8"));
   const passed = report.numPassedTests ?? 0;
-  const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+  // A file that failed to load has no failing test of its own: count it once.
+  const brokenFiles = (report.testResults ?? []).filter(
+    (file) =>
+      file.status === "failed" && !(file.assertionResults ?? []).some((test) => test.status === "failed"),
+  ).length;
+  const failed = (report.numFailedTests ?? 0) + brokenFiles;
   const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 } catch (error) {
