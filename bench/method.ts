@@ -34,30 +34,34 @@ export const METHOD_NOTES = `## How it measures
  */
 export const FINDINGS = `## Targets and what stands in the way
 
-Measured on a shared 2-core VM whose load average stayed between 4 and 29 (other test suites
-running): single runs vary by 2-5x, so read medians and ratios, and re-run on a quiet machine.
+Measured on a shared 2-core VM with other test suites running (load average 5.5-6.6 during this
+run; earlier runs at load 15-29 varied 2-5x between runs), so read medians and ratios, and re-run on
+a quiet machine.
 
-**Commit and restore ≥ 0.9 × raw from 64 MiB up.** Met on GCS (commit and restore) and memfs
-(commit; restore at 1 GiB); missed on disk (commit ≈ 0.45, restore ≈ 0.65-0.72), S3 (commit ≈ 0.75,
-restore 0.76 at 64 MiB) and memfs restore at 64 MiB (0.77). What the profiles show:
+**Commit and restore ≥ 0.9 × raw from 64 MiB up.** Met: GCS commit (1.27, 1.39) and restore at
+64 MiB (0.90), S3 restore (0.91, 0.91), memfs commit (1.17, 1.20). Missed: disk commit (0.58 at
+64 MiB, 0.78 at 1 GiB) and restore (0.74, 0.76), S3 commit (0.77, 0.74), memfs restore (0.67, 0.88),
+GCS restore at 1 GiB (0.76). What the profiles show:
 - *CRC-32 on the main thread.* Every byte is summed once on commit (before its put) and once on
-  restore (after its read) with \`zlib.crc32\`, which runs at 0.6-3.5 GB/s here, about the speed of
-  the page cache and memfs, so on fast media it nearly doubles the time. \`bench/checksum-overlap.ts\`
-  (4 × 16 MiB puts to FsStore, 10 runs): raw 37 ms, FsStore without checksum 41 ms, checksum before
-  each put 60 ms, checksum beside the put in 4 MiB slices 56 ms; at 1 GiB (best of 6) raw 554 ms,
-  FsStore 497 ms, before 841 ms, beside 643 ms. \`@node-rs/crc32\` (SIMD, same values) summed
-  256 MiB at 10.4 GB/s against zlib's 3.5 GB/s (medians of 7). Proposed (core, checksum.ts and
-  commit/objects.ts): a faster CRC-32 and/or summing beside the I/O.
+  restore (after its read) with \`zlib.crc32\`: 4,275 MiB/s in this run (560-3,500 MiB/s under the earlier
+  load), against 1,858 MiB/s raw disk writes, so on fast media it is a large share of the time.
+  \`bench/checksum-overlap.ts\` (4 × 16 MiB puts to FsStore, 10 runs, load ~17): raw 37 ms, FsStore
+  without checksum 41 ms, checksum before each put 60 ms, checksum beside the put in 4 MiB slices
+  56 ms; at 1 GiB (best of 6) raw 554 ms, FsStore 497 ms, before 841 ms, beside 643 ms.
+  \`@node-rs/crc32\` (SIMD, the same values) summed 256 MiB at 10,422 MiB/s against zlib's 3,501 MiB/s
+  (medians of 7, same moment). Proposed (core, checksum.ts and commit/objects.ts): a faster CRC-32
+  and/or summing beside the I/O.
 - *FsStore's durability steps* cost little on large objects (FsStore alone ≈ raw above) but two
-  fsyncs per file plus a folder fsync and a lock file make each small put ≈ 6 ms here, so the
-  manifest and catalog puts add ≈ 12 ms to every commit (87 metadata-only commits/s in append mode).
+  fsyncs per file plus a folder fsync and a lock file make each small put a few ms, so the manifest
+  and catalog puts add ~7 ms to every commit (147 metadata-only commits/s in append mode).
 - *S3: copies of every body.* A 64 MiB commit profile shows \`concatChunks\` (40-44 ms self time):
   S3Store joins a \`.npy\` body's two chunks (header + array) for every single PutObject up to
   32 MiB, and above that hands lib-storage a Readable of pieces, whose chunker \`Buffer.concat\`s
-  every part. The restore profile shows \`readAll\` (117-151 ms) and \`crc32\` (87-96 ms) per 64 MiB.
-- *GCS*: GcsStore commits faster than the raw \`file.save(buffer)\` baseline (ratios above 1); the
-  two take different SDK upload paths (a Buffer against GcsStore's function source of ≤ 16 MiB
-  views), not examined further.
+  every part. The 64 MiB restore profile shows \`readAll\` (117-151 ms) and \`crc32\` (87-96 ms).
+- *GCS restore*: GcsStore.get gathers the chunks and then joins them (one more copy of every
+  object, and twice the memory: see below). GcsStore commits faster than the raw
+  \`file.save(buffer)\` baseline (ratios above 1); the two take different SDK upload paths (a Buffer
+  against GcsStore's function source of ≤ 16 MiB views), not examined further.
 
 **3 sequential round trips per commit.** Met in append mode and with \`cleanup: "background"\`, for
 5 and for 40 state objects (objects in parallel, manifest, catalog); a metadata-only commit takes 2.
@@ -67,14 +71,14 @@ options.ts): make \`"background"\` the default (\`close()\` already waits for it
 
 **Peak RSS of a 1 GiB commit ≤ state + 128 MiB.** Met on disk (+101 MiB, of which ~100 MiB is
 Node, tsx and the modules: ckpt's own commit adds ~1 MiB, the arrays go out as views) and memfs
-(+105 MiB beside memfs's own copy). Missed on GCS by ~7 MiB (+135 MiB: 113 MiB process, ~21 MiB
-of SDK upload buffers) and on S3 by ~470 MiB (+596 MiB: lib-storage copies every 16 MiB part, up to
+(+105 MiB beside memfs's own copy). Missed on GCS by 11 MiB (+139 MiB: 117 MiB process, 22 MiB of
+SDK upload buffers) and on S3 by 478 MiB (+606 MiB: lib-storage copies every 16 MiB part, up to
 4 parts × 4 objects in flight plus read-ahead). Proposed (store-s3): cut multipart parts from the
 chunk list as views (CreateMultipartUpload / UploadPart / Complete driven by S3Store, copying only
 the one part that spans the header/array boundary), and send single puts of a chunk list without
-joining them. Restore (not a target): GcsStore.get gathers the chunks and then joins them, so a
-1 GiB restore peaks ~800 MiB above the restored state; preallocating the known size (as S3Store's
-\`readAll\` does) removes that copy (store-gcs).
+joining them. Restore (not a target): a 1 GiB GCS restore peaks ~1 GiB above the restored state;
+preallocating the known size in GcsStore.get (as S3Store's \`readAll\` does) removes that copy
+(store-gcs).
 
 **Found on the way.** The benchmark's check of restored arrays caught a codec regression: arrays
 under 64 KiB restored from GCS (whose SDK returns pooled Buffer slices) were decoded from the wrong
