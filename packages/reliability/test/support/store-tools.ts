@@ -34,6 +34,8 @@ export class MeteredStore implements Store {
   /** The largest `maxBytes` a reader asked for (0 when every read was unbounded). */
   largestBound = 0;
   unboundedReads: string[] = [];
+  /** The `maxBytes` of the last read of each key. */
+  readonly bounds = new Map<string, number>();
   constructor(readonly inner: Store) {}
 
   get url(): string {
@@ -41,7 +43,10 @@ export class MeteredStore implements Store {
   }
   #note(key: string, options: GetOptions | undefined): void {
     if (options?.maxBytes === undefined) this.unboundedReads.push(key);
-    else this.largestBound = Math.max(this.largestBound, options.maxBytes);
+    else {
+      this.largestBound = Math.max(this.largestBound, options.maxBytes);
+      this.bounds.set(key, options.maxBytes);
+    }
   }
   put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
     return this.inner.put(key, body, options);
