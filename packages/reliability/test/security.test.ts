@@ -19,7 +19,7 @@ import {
 import { FaultyStore } from "@ckpt/core/testing";
 import { GcsStore } from "@ckpt/store-gcs";
 import { S3Store } from "@ckpt/store-s3";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { fixture, fixtureStorageOptions, freshBucket } from "../../store-gcs/test/support/stores.js";
 import { startFaultProxy } from "../../store-s3/test/support/fault-proxy.js";
