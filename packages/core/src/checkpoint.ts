@@ -10,7 +10,13 @@ import {
   CheckpointStateCollisionError,
 } from "./errors.js";
 import { formatCatalog } from "./format.js";
-import { addPendingBinding, catalogClient, emitWarning, takePendingBindings } from "./internal.js";
+import {
+  addPendingBinding,
+  catalogClient,
+  emitWarning,
+  settleCleanup,
+  takePendingBindings,
+} from "./internal.js";
 import {
   type CheckpointLevel,
   type CheckpointMode,
@@ -201,6 +207,11 @@ export class Checkpoint {
       });
     }
     return this.#client;
+  }
+
+  /** @internal */
+  async [settleCleanup](): Promise<void> {
+    if (this.#client !== undefined) await (await this.#client).settle();
   }
 
   /** @internal */
@@ -398,7 +409,7 @@ export class Checkpoint {
    * opened it from a URL (a `Store` passed in is left open for its owner).
    */
   async close(): Promise<void> {
-    if (this.#client !== undefined) await (await this.#client).settle();
+    await this[settleCleanup]();
     const option = this.#options.store;
     if (this.#store === undefined || (option !== undefined && typeof option !== "string")) return;
     const store = await this.#store;

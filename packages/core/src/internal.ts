@@ -11,3 +11,5 @@ export const takePendingBindings: unique symbol = Symbol("ckpt.takePendingBindin
 export const catalogClient: unique symbol = Symbol("ckpt.catalogClient");
 /** `Checkpoint[emitWarning](message)`: the checkpoint's warning sink. */
 export const emitWarning: unique symbol = Symbol("ckpt.emitWarning");
+/** `Checkpoint[settleCleanup]()`: waits for background deletions of retired commits (never rejects). */
+export const settleCleanup: unique symbol = Symbol("ckpt.settleCleanup");

@@ -33,8 +33,9 @@ export interface CheckpointOptions {
   /** Retries of store calls whose failure may pass (attempts, backoff); default: the commit protocol's. */
   readonly retry?: RetryOptions | undefined;
   /**
-   * When a commit deletes the commits it retired: `"await"` (default) before `write`/`flush`
-   * resolve, or `"background"` overlapping the job's next work (`close()` waits for them).
+   * When a commit deletes the commits it retired: `"background"` (default) overlapping the job's
+   * next work, so a commit costs three sequential store round trips (`run` and `close()` wait for
+   * the deletions before they resolve), or `"await"` before `write`/`flush` resolve.
    */
   readonly cleanup?: "await" | "background" | undefined;
   /** Receives warnings (late restore, damaged rows skipped); default `process.emitWarning`. */

@@ -16,6 +16,7 @@ import {
   attachBinding,
   catalogClient,
   emitWarning,
+  settleCleanup,
   takePendingBindings,
 } from "./internal.js";
 import { encodeMetadata, type MetadataInput, metadataRecord } from "./metadata.js";
@@ -303,6 +304,8 @@ export class CheckpointSession {
     }
     try {
       await this.flush();
+      // Retired commits are deleted in the background; a run that returned leaves none behind.
+      await this.checkpoint[settleCleanup]();
     } finally {
       this.#leave();
     }

@@ -6,18 +6,12 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { CatalogClient, type CatalogRow } from "../src/commit/index.js";
 import { openStore } from "../src/store/index.js";
-import { DiskTestStore } from "./support/disk-store.js";
 
 // Two separate Node processes commit to one checkpoint on the real disk at the same time
 // (issue 4): the catalog compare-and-swap must lose no row and leave a whole last row.
 
-// FsStore (@ckpt/store-fs, a devDependency of core) serves file: URLs; until it lands the tests
-// show as skipped.
-const fsPackage = "@ckpt/store-fs";
-const fsStore = await import(fsPackage).then(
-  () => true,
-  () => false,
-);
+// FsStore (@ckpt/store-fs, a devDependency of core) serves the file: URLs.
+import "@ckpt/store-fs";
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), "../../../..");
 const writerScript = fileURLToPath(new URL("./support/commit-writer.ts", import.meta.url));
@@ -25,26 +19,41 @@ const COMMITS = 200;
 // 400 durable commits with contention take ~15 s here, several times that on a loaded CI machine.
 const TIMEOUT = 300_000;
 
-function runWriter(args: readonly string[]): Promise<CatalogRow[]> {
-  return new Promise((done, fail) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "--conditions=@ckpt/source", writerScript, ...args],
-      {
-        cwd: repoRoot,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      err += chunk.toString();
-    });
+interface Writer {
+  /** Resolves once the writer has read the catalog and waits for the go. */
+  readonly ready: Promise<void>;
+  /** Lets the writer start committing. */
+  go(): void;
+  /** Every row the writer committed, in order. */
+  readonly rows: Promise<CatalogRow[]>;
+}
+
+function startWriter(args: readonly string[]): Writer {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--conditions=@ckpt/source", writerScript, ...args],
+    {
+      cwd: repoRoot,
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
+  let out = "";
+  let err = "";
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((done) => {
+    markReady = done;
+  });
+  child.stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    err += chunk.toString();
+    if (err.includes("ready\n")) markReady();
+  });
+  const rows = new Promise<CatalogRow[]>((done, fail) => {
     child.on("error", fail);
     child.on("close", (code) => {
+      markReady();
       if (code !== 0) fail(new Error(`writer ${args.at(-1)} exited with ${code}: ${err}`));
       else
         done(
@@ -55,14 +64,18 @@ function runWriter(args: readonly string[]): Promise<CatalogRow[]> {
         );
     });
   });
+  return { ready, rows, go: () => child.stdin.end("go\n") };
 }
 
-const backends = [
-  { name: "FsStore", available: fsStore, url: (folder: string) => pathToFileURL(folder).href },
-  { name: "core's disk test store", available: true, url: (folder: string) => `disk-test:${folder}` },
-];
+/** Starts the writers, lets them go together once all are ready, and returns their rows. */
+async function runWriters(argsOfEach: readonly (readonly string[])[]): Promise<CatalogRow[][]> {
+  const writers = argsOfEach.map(startWriter);
+  await Promise.all(writers.map((writer) => writer.ready));
+  for (const writer of writers) writer.go();
+  return Promise.all(writers.map((writer) => writer.rows));
+}
 
-describe.each(backends)("two processes committing to one checkpoint on disk ($name)", (backend) => {
+describe("two processes committing to one checkpoint on disk (FsStore)", () => {
   const folders: string[] = [];
   afterEach(async () => {
     for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
@@ -70,9 +83,7 @@ describe.each(backends)("two processes committing to one checkpoint on disk ($na
 
   async function reader(url: string, mode: "append" | "overwrite", historySize: number | null) {
     return new CatalogClient({
-      store: url.startsWith("disk-test:")
-        ? new DiskTestStore(url.slice("disk-test:".length))
-        : await openStore(url),
+      store: await openStore(url),
       checkpoint: "race",
       root: "race",
       mode,
@@ -83,24 +94,22 @@ describe.each(backends)("two processes committing to one checkpoint on disk ($na
     });
   }
 
-  it.skipIf(!backend.available)(
+  it(
     `different labels: no row of ${COMMITS} + ${COMMITS} commits is lost`,
     async () => {
       const folder = await mkdtemp(join(tmpdir(), "ckpt-race-"));
       folders.push(folder);
-      const url = backend.url(folder);
-      const [a, b] = await Promise.all(
-        ["a", "b"].map((writer) =>
-          runWriter([
-            url,
-            "race",
-            "append",
-            String(COMMITS),
-            JSON.stringify({ writer }),
-            String(COMMITS),
-            writer,
-          ]),
-        ),
+      const url = pathToFileURL(folder).href;
+      const [a, b] = await runWriters(
+        ["a", "b"].map((writer) => [
+          url,
+          "race",
+          "append",
+          String(COMMITS),
+          JSON.stringify({ writer }),
+          String(COMMITS),
+          writer,
+        ]),
       );
       const catalog = await reader(url, "append", COMMITS);
       const rows = await catalog.rows();
@@ -123,16 +132,14 @@ describe.each(backends)("two processes committing to one checkpoint on disk ($na
     TIMEOUT,
   );
 
-  it.skipIf(!backend.available)(
+  it(
     "same labels, overwrite: the final row is one writer's last commit, whole",
     async () => {
       const folder = await mkdtemp(join(tmpdir(), "ckpt-race-"));
       folders.push(folder);
-      const url = backend.url(folder);
-      const [a, b] = await Promise.all(
-        ["a", "b"].map((writer) =>
-          runWriter([url, "race", "overwrite", "null", "{}", String(COMMITS), writer]),
-        ),
+      const url = pathToFileURL(folder).href;
+      const [a, b] = await runWriters(
+        ["a", "b"].map((writer) => [url, "race", "overwrite", "null", "{}", String(COMMITS), writer]),
       );
       const catalog = await reader(url, "overwrite", null);
       const rows = await catalog.rows();

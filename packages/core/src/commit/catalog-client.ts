@@ -76,8 +76,8 @@ export interface CatalogOptions {
   readonly retry?: RetryOptions | undefined;
   /**
    * When to delete the commits an update retired (overwrite mode retires one per commit):
-   * `"await"` (default) before `commit` resolves; `"background"` after it resolves, overlapping
-   * the caller's next work, so a commit costs three sequential round trips in every mode.
+   * `"background"` (default) after `commit` resolves, overlapping the caller's next work, so a
+   * commit costs three sequential round trips in every mode; `"await"` before it resolves.
    * {@link CatalogClient.settle} waits for background deletions; `gc` does so first.
    */
   readonly cleanup?: "await" | "background" | undefined;
@@ -233,7 +233,7 @@ export class CatalogClient {
     const dropped = await this.#swap(row, signal);
     // #dropCommits never rejects: a failed deletion only warns, and gc finishes it.
     this.#cleanup = this.#cleanup.then(() => this.#dropCommits(dropped));
-    if (this.#options.cleanup !== "background") await this.#cleanup;
+    if (this.#options.cleanup === "await") await this.#cleanup;
     return row;
   }
 

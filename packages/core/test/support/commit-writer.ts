@@ -6,17 +6,14 @@
  *        <historySize|null> <labels JSON> <count> <writer name>
  */
 import { CatalogClient } from "../../src/commit/index.js";
-import { openStore, type Store } from "../../src/store/index.js";
-import { DiskTestStore } from "./disk-store.js";
+import "@ckpt/store-fs";
+import { openStore } from "../../src/store/index.js";
 
 const [storeUrl, root, mode, history, labelsJson, countText, writer] = process.argv.slice(2);
 if (writer === undefined)
   throw new Error("usage: commit-writer <storeUrl> <root> <mode> <history> <labels> <count> <writer>");
 
-// disk-test:<folder> is core's own folder store (support/disk-store.ts); anything else goes to openStore.
-const store: Store = storeUrl!.startsWith("disk-test:")
-  ? new DiskTestStore(storeUrl!.slice("disk-test:".length))
-  : await openStore(storeUrl);
+const store = await openStore(storeUrl);
 const catalog = new CatalogClient({
   store,
   checkpoint: root!,
@@ -29,6 +26,11 @@ const catalog = new CatalogClient({
   warn: (message) => process.stderr.write(`warning: ${message}\n`),
 });
 await catalog.rows();
+// Start barrier: say "ready" and wait for the parent's go, so both writers really overlap however
+// long each took to start on a loaded machine.
+process.stderr.write("ready\n");
+await new Promise<void>((go) => process.stdin.once("data", () => go()));
+process.stdin.destroy();
 const labels = JSON.parse(labelsJson!) as Record<string, string>;
 for (let i = 1; i <= Number(countText); i++) {
   const body = new TextEncoder().encode(`${writer} write ${i}`);
