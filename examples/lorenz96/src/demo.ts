@@ -21,11 +21,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { Checkpoint, CkptError, defaultStoreUrl, parseStoreUrl, redactUrl, type Store } from "@ckpt/core";
+import {
+  Checkpoint,
+  CkptError,
+  defaultStoreUrl,
+  openStore,
+  parseStoreUrl,
+  redactUrl,
+  type Store,
+} from "@ckpt/core";
 import { DEFAULT_CONFIG, type JobConfig, type JobEvents, runJob } from "./job.js";
 import { compareOutputs } from "./output.js";
 import { KILL_POINT_TEXT, KILL_POINTS, type PausePlan, parsePausePlan } from "./pause.js";
-import { openStoreUrl } from "./stores.js";
 
 const jobScript = fileURLToPath(new URL("./job.ts", import.meta.url));
 
@@ -213,7 +220,7 @@ async function main(): Promise<number> {
   await mkdir(referenceOut, { recursive: true });
 
   const counter = new Counter();
-  const store = inProcess ? await openStoreUrl(storeUrl) : undefined;
+  const store = inProcess ? await openStore(storeUrl) : undefined;
   const runner = store ? inProcessRunner(store, config, counter) : childRunner(storeUrl, config, counter);
   const started = Date.now();
 
@@ -261,7 +268,7 @@ async function main(): Promise<number> {
   }
 
   // Opened through this package's own store dependencies, so every scheme resolves.
-  const readStore = store ?? (await openStoreUrl(storeUrl));
+  const readStore = store ?? (await openStore(storeUrl));
   const checkpoint = new Checkpoint(name, { store: readStore });
   // What the kill left behind: a commit no catalog row references is garbage by definition; gc
   // removes it once it is older than its grace period. A dry run only looks.

@@ -18,6 +18,7 @@ import {
   CkptError,
   checkpointState,
   defaultStoreUrl,
+  openStore,
   type Store,
 } from "@ckpt/core";
 import { z } from "zod";
@@ -25,7 +26,6 @@ import { DT, FORCING, HOURS_PER_STEP, initialCondition, Rk4Scratch, rk4Step, VAR
 import { writeOutput } from "./output.js";
 import { type PausePlan, PausingStore, parsePausePlan } from "./pause.js";
 import { seedRngState, Xoshiro128 } from "./rng.js";
-import { openStoreUrl } from "./stores.js";
 
 /** The generator's whole state: xoshiro128**'s four words. */
 export const RngState = checkpointState("lorenz96.RngState", z.object({ s: z.instanceof(Uint32Array) }));
@@ -86,9 +86,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
   const config = { ...DEFAULT_CONFIG, ...options.config };
   const total = config.members * config.steps;
   const inner =
-    typeof options.store === "object"
-      ? options.store
-      : await openStoreUrl(options.store ?? defaultStoreUrl());
+    typeof options.store === "object" ? options.store : await openStore(options.store ?? defaultStoreUrl());
   const store = new PausingStore(inner, options.pause, (plan) => options.events?.paused?.(plan));
   const checkpoint = new Checkpoint(options.name, { store, mode: "overwrite", flushInterval: 1, level: 2 });
   const base = initialCondition();

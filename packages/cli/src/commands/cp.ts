@@ -4,6 +4,7 @@ import {
   CheckpointCatalogError,
   CheckpointSelectionError,
   NotFoundError,
+  openStore,
   PreconditionFailedError,
   type Store,
 } from "@ckpt/core";
@@ -11,7 +12,6 @@ import { formatBytes } from "../bytes.js";
 import { type CheckpointRoot, findCheckpoints, readerFor, rootsOf } from "../checkpoints.js";
 import { type CliIo, writeJson } from "../io.js";
 import { ByteProgress } from "../progress.js";
-import { openStoreUrl } from "../stores.js";
 
 /** Objects copied at once. */
 const CONCURRENCY = 4;
@@ -176,8 +176,8 @@ export async function copyCommand(
   name: string | undefined,
   options: { json: boolean },
 ): Promise<void> {
-  const src = await openStoreUrl(srcUrl);
-  const dst = await openStoreUrl(dstUrl);
+  const src = await openStore(srcUrl);
+  const dst = await openStore(dstUrl);
   try {
     const names = name === undefined ? (await findCheckpoints(src)).map((found) => found.name) : [name];
     if (names.length === 0) throw new CheckpointSelectionError("*", `no checkpoints in ${src.url}`);

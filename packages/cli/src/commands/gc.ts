@@ -1,8 +1,8 @@
+import { openStore } from "@ckpt/core";
 import { formatBytes } from "../bytes.js";
 import { readerFor, rootsOf } from "../checkpoints.js";
 import { formatDuration } from "../duration.js";
 import { type CliIo, writeJson } from "../io.js";
-import { openStoreUrl } from "../stores.js";
 
 /**
  * `ckpt gc <url> <name>`: removes the commit folders of every rank that no catalog row references
@@ -14,7 +14,7 @@ export async function gcCommand(
   name: string,
   options: { olderThan: number; dryRun: boolean; json: boolean; rank: number | undefined },
 ): Promise<void> {
-  const store = await openStoreUrl(url);
+  const store = await openStore(url);
   const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
   try {
     const results = [];

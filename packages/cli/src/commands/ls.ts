@@ -1,8 +1,7 @@
-import { Checkpoint } from "@ckpt/core";
+import { Checkpoint, openStore } from "@ckpt/core";
 import { formatBytes } from "../bytes.js";
 import { findCheckpoints, readerFor, rootsOf } from "../checkpoints.js";
 import { type CliIo, table, writeJson } from "../io.js";
-import { openStoreUrl } from "../stores.js";
 
 /** `ckpt ls <url> [name]`: the checkpoints under a store, or one checkpoint's catalog table(s). */
 export async function lsCommand(
@@ -11,7 +10,7 @@ export async function lsCommand(
   name: string | undefined,
   options: { json: boolean },
 ): Promise<void> {
-  const store = await openStoreUrl(url);
+  const store = await openStore(url);
   const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
   try {
     if (name === undefined) {

@@ -1,8 +1,7 @@
-import { decodeMetadataValue, displayValue, dtypeOfDescr, type Manifest } from "@ckpt/core";
+import { decodeMetadataValue, displayValue, dtypeOfDescr, type Manifest, openStore } from "@ckpt/core";
 import { formatBytes } from "../bytes.js";
 import { pickRow, readerFor, rootsOf } from "../checkpoints.js";
 import { type CliIo, table, writeJson } from "../io.js";
-import { openStoreUrl } from "../stores.js";
 
 type JsonValue = Manifest["metadata"][string];
 
@@ -55,7 +54,7 @@ export async function showCommand(
   which: string,
   options: { json: boolean; rank: number | undefined },
 ): Promise<void> {
-  const store = await openStoreUrl(url);
+  const store = await openStore(url);
   const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
   try {
     const [root] = await rootsOf(store, name, options.rank);

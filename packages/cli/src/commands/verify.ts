@@ -1,8 +1,7 @@
-import { type CatalogRow, CheckpointIntegrityError } from "@ckpt/core";
+import { type CatalogRow, CheckpointIntegrityError, openStore } from "@ckpt/core";
 import { readerFor, rootsOf } from "../checkpoints.js";
 import { ExitCode } from "../exit-codes.js";
 import { type CliIo, writeJson } from "../io.js";
-import { openStoreUrl } from "../stores.js";
 
 /** One verified row. */
 interface VerifyOutcome {
@@ -26,7 +25,7 @@ export async function verifyCommand(
   name: string,
   options: { all: boolean; json: boolean; rank: number | undefined },
 ): Promise<number> {
-  const store = await openStoreUrl(url);
+  const store = await openStore(url);
   const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
   try {
     const outcomes: VerifyOutcome[] = [];

@@ -2,9 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { bindCheckpointState, Checkpoint, checkpointState, type Store } from "@ckpt/core";
+import { bindCheckpointState, Checkpoint, checkpointState, openStore, type Store } from "@ckpt/core";
 import { z } from "zod";
-import { openStoreUrl } from "../../src/stores.js";
 
 /** A state with a typed array and a plain number, like a job's RNG and progress. */
 export const TestState = checkpointState(
@@ -30,7 +29,7 @@ export async function writeRows(
   rows: number,
   options: { size?: number; rank?: number; worldSize?: number } = {},
 ): Promise<void> {
-  const store: Store = await openStoreUrl(url);
+  const store: Store = await openStore(url);
   const checkpoint = new Checkpoint(name, {
     store,
     mode: "append",

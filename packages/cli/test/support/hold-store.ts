@@ -3,14 +3,13 @@
 // answers again, so the test can SIGKILL the process at exactly that point of a copy.
 // URL: hold:?after=5&inner=<url-encoded store URL>
 import type { Body, ObjectInfo, PutOptions, Store } from "@ckpt/core";
-import { registerStoreOpener } from "@ckpt/core";
-import { openStoreUrl } from "../../src/stores.js";
+import { openStore, registerStoreOpener } from "@ckpt/core";
 
 const never = new Promise<never>(() => {});
 
 registerStoreOpener("hold:", async (url) => {
   const after = Number(url.searchParams.get("after"));
-  const inner = await openStoreUrl(url.searchParams.get("inner")!);
+  const inner = await openStore(url.searchParams.get("inner")!);
   let puts = 0;
   const held: Store = {
     get url() {

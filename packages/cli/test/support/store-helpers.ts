@@ -1,9 +1,8 @@
-import { listAllArray, type Store } from "@ckpt/core";
-import { openStoreUrl } from "../../src/stores.js";
+import { listAllArray, openStore, type Store } from "@ckpt/core";
 
 /** Opens `url`, runs `fn`, closes the store. */
 export async function withStore<T>(url: string, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStoreUrl(url);
+  const store = await openStore(url);
   try {
     return await fn(store);
   } finally {
