@@ -18,7 +18,7 @@ describe("SIGKILL loop on the Cloud Storage test fixture", () => {
       store,
       name: "crash-gcs",
       kills: KILLS,
-      maxDelayMs: 400,
+      maxDelayMs: 700,
     });
     console.log(`[reliability] sigkill gcs ${JSON.stringify(figures)}`);
     expect(figures.acknowledged).toBeGreaterThan(0);

@@ -29,7 +29,7 @@ describe("SIGKILL loop on the S3 test server (radosgw)", () => {
         env,
         name: "crash-s3",
         kills: KILLS,
-        maxDelayMs: 400,
+        maxDelayMs: 900,
       });
       console.log(`[reliability] sigkill s3 ${JSON.stringify(figures)}`);
       expect(figures.acknowledged).toBeGreaterThan(0);

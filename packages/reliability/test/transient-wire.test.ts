@@ -95,7 +95,6 @@ describe("transient faults on the wire", () => {
     });
     const checkpoint = await commitAll(store);
     const fired = (await fixture().firedFaults()).filter((fault) => fault.bucket === bucket).length;
-    await fixture().clearFaults();
     console.log(`[reliability] wire gcs: ${COMMITS} commits through ${fired} injected faults`);
     expect(fired).toBeGreaterThanOrEqual(10);
     expect((await checkEveryRow(checkpoint)).map((row) => row.writeCount)).toEqual([3, 4, 5, 6]);
