@@ -1,6 +1,10 @@
 import { createHash } from "node:crypto";
-import type { Readable } from "node:stream";
 import {
+  AbortMultipartUploadCommand,
+  ChecksumAlgorithm,
+  type CompletedPart,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
@@ -9,8 +13,8 @@ import {
   PutObjectCommand,
   type PutObjectCommandInput,
   S3Client,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
 import {
   type Body,
   type CallOptions,
@@ -38,6 +42,7 @@ import {
   resolveOptions,
   type S3StoreOptions,
 } from "./options.js";
+import { cutParts } from "./parts.js";
 import { discard, guardedBody, type ResponseBody, readAll } from "./read.js";
 import { parseS3Url } from "./url.js";
 
@@ -90,8 +95,9 @@ function sendOnce(command: PutObjectCommand): PutObjectCommand {
  *
  * - Conditional puts use `If-None-Match: *` and `If-Match`, are sent exactly once (no SDK retry)
  *   and report an unknown outcome (5xx, timeout, dropped connection) as `TransientStoreError`.
- * - Bodies above `multipartThreshold` go as multipart uploads (`@aws-sdk/lib-storage`) with
- *   `partConcurrency` parts in flight, cut from the caller's arrays by views; a precondition on
+ * - Bodies above `multipartThreshold` go as multipart uploads with `partConcurrency` parts in
+ *   flight, cut from the caller's arrays by views (only a part spanning two chunks is copied),
+ *   aborted on failure or abort; a precondition on
  *   such a body is refused (`E_PRECONDITION_UNSUPPORTED`), since only small JSON objects need one.
  * - An ETag is a content hash: a put of identical bytes keeps the version.
  *
@@ -174,7 +180,6 @@ export class S3Store implements Store {
     const conditional = ifMatch !== undefined || ifNoneMatch !== undefined;
     const prepared = await prepareBody(body, {
       threshold: this.options.multipartThreshold,
-      partSize: this.options.partSize,
       size: options.size,
       signal,
       key,
@@ -182,14 +187,14 @@ export class S3Store implements Store {
     throwIfAborted(signal, key);
     if (prepared.kind === "multipart") {
       if (conditional) {
-        prepared.source instanceof Uint8Array || prepared.source.destroy();
+        prepared.release();
         throw new StoreError(
           "E_PRECONDITION_UNSUPPORTED",
           `put of "${key}" in ${this.url}: a precondition (ifMatch/ifNoneMatch) is only supported on bodies up to the multipart threshold of ${this.options.multipartThreshold} bytes; this body is larger`,
           { key },
         );
       }
-      return await this.putMultipart(key, prepared.source, prepared.size, signal);
+      return await this.putMultipart(key, prepared, signal);
     }
     if (ifMatch === undefined) return await this.putSingle(key, prepared.bytes, { ifNoneMatch, signal });
     if (this.ifMatchQuoting === "unquoted")
@@ -271,43 +276,154 @@ export class S3Store implements Store {
     }
   }
 
+  /**
+   * Sends a body as CreateMultipartUpload, UploadPart (at most `partConcurrency` in flight) and
+   * CompleteMultipartUpload, aborting the upload on any failure or abort. A body that turns out
+   * to fit in one part goes as one PutObject instead. Parts are views of the caller's chunks
+   * except where a part spans two of them, so at most a part per chunk boundary is copied.
+   */
   private async putMultipart(
     key: string,
-    source: Uint8Array | Readable,
-    size: number | undefined,
+    prepared: {
+      readonly chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+      readonly size: number | undefined;
+      readonly release: () => void;
+    },
     signal: AbortSignal | undefined,
   ): Promise<ObjectInfo> {
+    const { size } = prepared;
+    const partSize = Math.max(this.options.partSize, size === undefined ? 0 : Math.ceil(size / MAX_PARTS));
+    const target = { Bucket: this.bucket, Key: this.s3Key(key) };
+    // One signal for every request of the upload: the caller's abort, or the first failed part.
     const controller = new AbortController();
     const onAbort = () => controller.abort();
     signal?.addEventListener("abort", onAbort, { once: true });
-    const partSize = Math.max(this.options.partSize, size === undefined ? 0 : Math.ceil(size / MAX_PARTS));
-    const upload = new Upload({
-      client: this.client,
-      params: {
-        Bucket: this.bucket,
-        Key: this.s3Key(key),
-        Body: source,
-        ...(size === undefined ? {} : { ContentLength: size }),
-      },
-      partSize,
-      queueSize: this.options.partConcurrency,
-      abortController: controller,
-    });
-    let etag: string | undefined;
+    const parts = cutParts(prepared.chunks, partSize);
+    let uploadId: string | undefined;
+    const inFlight = new Set<Promise<void>>();
+    const completed: CompletedPart[] = [];
+    let failure: { error: unknown } | undefined;
+    let total = 0;
     try {
-      const output = await upload.done();
+      // Holding one part back tells whether the first part is also the last.
+      let pending = await parts.next();
       throwIfAborted(signal, key);
-      etag = output.ETag;
+      if (pending.done) {
+        this.checkSize(key, size, 0);
+        return await this.putSingle(key, new Uint8Array(0), { signal });
+      }
+      let next = await parts.next();
+      throwIfAborted(signal, key);
+      if (next.done) {
+        this.checkSize(key, size, pending.value.byteLength);
+        return await this.putSingle(key, pending.value, { signal });
+      }
+      const create: { Bucket: string; Key: string; ChecksumAlgorithm?: ChecksumAlgorithm } = { ...target };
+      // As lib-storage does: with checksums on by default the SDK sums each part (CRC-32), which
+      // the upload must announce up front and the completion must list.
+      if ((await this.client.config.requestChecksumCalculation()) === "WHEN_SUPPORTED")
+        create.ChecksumAlgorithm = ChecksumAlgorithm.CRC32;
+      uploadId = (
+        await this.client.send(new CreateMultipartUploadCommand(create), sendOptions(controller.signal))
+      ).UploadId;
+      if (!uploadId)
+        throw new StoreError(
+          "E_S3",
+          `put of "${key}" in ${this.url}: CreateMultipartUpload returned no UploadId`,
+          {
+            key,
+          },
+        );
+      for (let partNumber = 1; ; partNumber++) {
+        if (partNumber > MAX_PARTS)
+          throw new StoreError(
+            "E_TOO_LARGE",
+            `put of "${key}" in ${this.url}: more than ${MAX_PARTS} parts of ${partSize} bytes; give the body's size`,
+            { key },
+          );
+        const bytes = pending.value as Uint8Array;
+        total += bytes.byteLength;
+        const sent = this.client
+          .send(
+            new UploadPartCommand({
+              ...target,
+              UploadId: uploadId,
+              PartNumber: partNumber,
+              Body: bytes,
+              ContentLength: bytes.byteLength,
+            }),
+            sendOptions(controller.signal),
+          )
+          .then((output) => {
+            if (!output.ETag)
+              throw new StoreError("E_S3", `put of "${key}": part ${partNumber} has no ETag`, { key });
+            completed.push({
+              PartNumber: partNumber,
+              ETag: output.ETag,
+              ...(output.ChecksumCRC32 && { ChecksumCRC32: output.ChecksumCRC32 }),
+              ...(output.ChecksumCRC32C && { ChecksumCRC32C: output.ChecksumCRC32C }),
+              ...(output.ChecksumCRC64NVME && { ChecksumCRC64NVME: output.ChecksumCRC64NVME }),
+              ...(output.ChecksumSHA1 && { ChecksumSHA1: output.ChecksumSHA1 }),
+              ...(output.ChecksumSHA256 && { ChecksumSHA256: output.ChecksumSHA256 }),
+            });
+          })
+          .catch((error: unknown) => {
+            failure ??= { error };
+            controller.abort();
+          })
+          .finally(() => inFlight.delete(sent));
+        inFlight.add(sent);
+        if (next.done) break;
+        pending = next;
+        while (inFlight.size >= this.options.partConcurrency) await Promise.race(inFlight);
+        if (failure !== undefined) break;
+        throwIfAborted(signal, key);
+        next = await parts.next();
+        throwIfAborted(signal, key);
+      }
+      await Promise.all(inFlight);
+      if (failure !== undefined) throw failure.error;
+      throwIfAborted(signal, key);
+      this.checkSize(key, size, total);
+      completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+      const output = await this.client.send(
+        new CompleteMultipartUploadCommand({
+          ...target,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: completed },
+        }),
+        sendOptions(controller.signal),
+      );
+      uploadId = undefined;
+      // radosgw answers CompleteMultipartUpload with an empty ETag; HeadObject has the real one.
+      if (output.ETag) return this.info(key, total, output.ETag, new Date());
     } catch (error) {
-      if (signal?.aborted || controller.signal.aborted) throwIfAborted(signal, key);
+      controller.abort();
+      prepared.release();
+      await Promise.allSettled(inFlight);
+      if (uploadId !== undefined) {
+        // Without a signal: the upload must go even when the caller aborted.
+        await this.client
+          .send(new AbortMultipartUploadCommand({ ...target, UploadId: uploadId }))
+          .catch(() => {});
+      }
+      if (signal?.aborted) throwIfAborted(signal, key);
       if (error instanceof StoreError) throw error;
       throw toStoreError(error, this.context("put", key, signal));
     } finally {
       signal?.removeEventListener("abort", onAbort);
     }
-    // radosgw answers CompleteMultipartUpload with an empty ETag; HeadObject has the real one.
-    if (etag && size !== undefined) return this.info(key, size, etag, new Date());
     return await this.infoAfterWrite(key, signal);
+  }
+
+  /** Refuses a body whose length differs from the size the caller declared for it. */
+  private checkSize(key: string, declared: number | undefined, actual: number): void {
+    if (declared !== undefined && declared !== actual)
+      throw new StoreError(
+        "E_INVALID_ARGUMENT",
+        `put of "${key}" in ${this.url}: the body has ${actual} bytes but its declared size is ${declared}`,
+        { key },
+      );
   }
 
   /** The object's info right after a write whose response lacked it. */

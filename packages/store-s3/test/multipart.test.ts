@@ -61,6 +61,58 @@ describe("multipart uploads on radosgw", () => {
     expect(same((await store.get("chunks.bin")).bytes, body)).toBe(true);
   });
 
+  it("an npy-like [header, typed-array view] body round-trips byte-exactly with the boundary inside the first part", async () => {
+    // The array is a view at an offset into a larger buffer, as a sliced state tensor would be.
+    const backing = new Float64Array(2 * MiB);
+    for (let i = 0; i < backing.length; i++) backing[i] = i * 1.5 - 7;
+    const data = backing.subarray(3, 3 + (11 * MiB + 40) / 8);
+    const header = new TextEncoder().encode(`\x93NUMPY${" ".repeat(120)}\n`);
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const put = await store.put("npy.bin", [header, bytes]);
+    const expected = new Uint8Array(header.byteLength + bytes.byteLength);
+    expected.set(header);
+    expected.set(bytes, header.byteLength);
+    expect(put.size).toBe(expected.byteLength);
+    expect(put.version).toMatch(/-3"?$/); // 5 MiB + 5 MiB + the rest
+    const got = await store.get("npy.bin");
+    expect(got.info.version).toBe(put.version);
+    expect(same(got.bytes, expected)).toBe(true);
+    // The caller's arrays are left as they were.
+    expect(backing[3]).toBe(3 * 1.5 - 7);
+  });
+
+  it("a single array above the threshold round-trips, and one that fits in one part goes as one PutObject", async () => {
+    const body = pattern(10 * MiB + 1, 3);
+    const put = await store.put("array.bin", body);
+    expect(put.version).toMatch(/-3"?$/);
+    expect(same((await store.get("array.bin")).bytes, body)).toBe(true);
+    const wide = new S3Store({
+      client,
+      bucket: store.bucket,
+      prefix: store.prefix,
+      multipartThreshold: 5 * MiB,
+      partSize: 8 * MiB,
+    });
+    const small = pattern(6 * MiB, 4);
+    const one = await wide.put("one-part.bin", [small.subarray(0, 100), small.subarray(100)]);
+    expect(one.version).not.toMatch(/-\d+"?$/);
+    expect(same((await store.get("one-part.bin")).bytes, small)).toBe(true);
+  });
+
+  it("a streamed body shorter than its declared size is refused and leaves no upload or object", async () => {
+    async function* produce(): AsyncIterable<Uint8Array> {
+      for (let i = 0; i < 4; i++) yield pattern(3 * MiB, i);
+    }
+    const error = (await failure(() => store.put("short.bin", produce(), { size: 13 * MiB }))) as StoreError;
+    expect(error.code).toBe("E_INVALID_ARGUMENT");
+    expect(error.key).toBe("short.bin");
+    expect(await store.head("short.bin")).toBeUndefined();
+    const uploads = await client.send(
+      new ListMultipartUploadsCommand({ Bucket: store.bucket, Prefix: `${store.prefix}/short.bin` }),
+    );
+    expect(uploads.Uploads ?? []).toEqual([]);
+  });
+
   it("an async iterable of unknown size that passes the threshold streams as multipart", async () => {
     const body = pattern(11 * MiB + 7, 2);
     async function* produce(): AsyncIterable<Uint8Array> {
@@ -105,7 +157,7 @@ describe("multipart uploads on radosgw", () => {
     const after = await store.get("aborted.bin");
     expect(new TextDecoder().decode(after.bytes)).toBe("old");
     expect(after.info.version).toBe(old.version);
-    // lib-storage aborts the multipart upload once its in-flight parts settle.
+    // The store aborts the multipart upload once its in-flight parts settle.
     const key = `${store.prefix}/aborted.bin`;
     let open = 1;
     for (let attempt = 0; attempt < 100 && open > 0; attempt++) {
