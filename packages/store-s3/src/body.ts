@@ -1,8 +1,13 @@
-import { type Body, concatChunks, throwIfAborted } from "@ckpt/core";
+import { type Body, throwIfAborted } from "@ckpt/core";
 
 /** A body ready to send: one array for a `PutObject`, or chunks for a multipart upload. */
 export type PreparedBody =
-  | { readonly kind: "single"; readonly bytes: Uint8Array }
+  | {
+      readonly kind: "single";
+      /** The non-empty chunks as given (not joined); none for an empty body. */
+      readonly chunks: readonly Uint8Array[];
+      readonly size: number;
+    }
   | {
       readonly kind: "multipart";
       /** The body's chunks as given (views of the caller's arrays), cut into parts by `cutParts`. */
@@ -30,7 +35,7 @@ async function* chain(
 
 /**
  * Turns a store body into what the SDK sends, copying as little as possible:
- * - up to `threshold` bytes: one array (a single chunk as it is, several joined once);
+ * - up to `threshold` bytes: the chunks, for one `PutObject` (not joined);
  * - larger: the chunks themselves, for the multipart upload to cut into parts (views, not copies).
  * An async iterable is read until it passes `threshold` (or its declared `size` says so), then
  * the rest streams.
@@ -48,13 +53,12 @@ export async function prepareBody(
   const none = () => {};
   if (body instanceof Uint8Array)
     return body.byteLength <= threshold
-      ? { kind: "single", bytes: body }
+      ? { kind: "single", chunks: body.byteLength ? [body] : [], size: body.byteLength }
       : { kind: "multipart", chunks: [body], size: body.byteLength, release: none };
   if (Array.isArray(body)) {
     const chunks = (body as readonly Uint8Array[]).filter((chunk) => chunk.byteLength > 0);
     const size = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
-    if (size <= threshold)
-      return { kind: "single", bytes: concatChunks(chunks.length ? chunks : [new Uint8Array(0)], size) };
+    if (size <= threshold) return { kind: "single", chunks, size };
     return { kind: "multipart", chunks, size, release: none };
   }
   const iterator = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
@@ -66,7 +70,7 @@ export async function prepareBody(
       const next = await iterator.next();
       if (next.done) {
         throwIfAborted(signal, key);
-        return { kind: "single", bytes: concatChunks(head.length ? head : [new Uint8Array(0)], read) };
+        return { kind: "single", chunks: head, size: read };
       }
       if (next.value.byteLength === 0) continue;
       head.push(next.value);

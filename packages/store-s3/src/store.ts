@@ -35,6 +35,7 @@ import {
   validatePrefix,
 } from "@ckpt/core";
 import { prepareBody } from "./body.js";
+import { sendChunks, sumChunks } from "./chunked-body.js";
 import { type FailureContext, NoRetryWrapper, toStoreError } from "./errors.js";
 import {
   type IfMatchQuoting,
@@ -196,11 +197,11 @@ export class S3Store implements Store {
       }
       return await this.putMultipart(key, prepared, signal);
     }
-    if (ifMatch === undefined) return await this.putSingle(key, prepared.bytes, { ifNoneMatch, signal });
+    if (ifMatch === undefined) return await this.putSingle(key, prepared.chunks, { ifNoneMatch, signal });
     if (this.ifMatchQuoting === "unquoted")
-      return await this.putSingle(key, prepared.bytes, { ifMatch: bareEtag(ifMatch), signal });
+      return await this.putSingle(key, prepared.chunks, { ifMatch: bareEtag(ifMatch), signal });
     try {
-      return await this.putSingle(key, prepared.bytes, { ifMatch, signal });
+      return await this.putSingle(key, prepared.chunks, { ifMatch, signal });
     } catch (error) {
       if (
         !(error instanceof PreconditionFailedError) ||
@@ -212,7 +213,7 @@ export class S3Store implements Store {
       // when the object really has the ETag we sent does the server compare without quotes.
       const current = await this.head(key, { signal });
       if (current === undefined || bareEtag(current.version) !== bareEtag(ifMatch)) throw error;
-      const result = await this.putSingle(key, prepared.bytes, { ifMatch: bareEtag(ifMatch), signal });
+      const result = await this.putSingle(key, prepared.chunks, { ifMatch: bareEtag(ifMatch), signal });
       this.ifMatchQuoting = "unquoted";
       return result;
     }
@@ -220,7 +221,7 @@ export class S3Store implements Store {
 
   private async putSingle(
     key: string,
-    bytes: Uint8Array,
+    chunks: readonly Uint8Array[],
     condition: {
       ifMatch?: string | undefined;
       ifNoneMatch?: "*" | undefined;
@@ -228,19 +229,30 @@ export class S3Store implements Store {
     },
   ): Promise<ObjectInfo> {
     const { ifMatch, ifNoneMatch, signal } = condition;
+    const size = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+    // Several chunks (an .npy header and its array) go as a stream over them, not joined; one
+    // array goes as it is.
+    const several = chunks.length > 1;
+    const sums = several ? sumChunks(chunks) : undefined;
+    const checksums =
+      sums !== undefined && (await this.client.config.requestChecksumCalculation()) === "WHEN_SUPPORTED";
     const input: PutObjectCommandInput = {
       Bucket: this.bucket,
       Key: this.s3Key(key),
-      Body: bytes,
-      ContentLength: bytes.byteLength,
+      // With several chunks this is a placeholder: `sendChunks` streams them inside the retry loop,
+      // and the retry strategy must not see a stream (it does not retry streamed bodies).
+      Body: chunks[0] ?? new Uint8Array(0),
+      ContentLength: size,
+      ...(checksums ? { ChecksumCRC32: sums.crc32 } : {}),
       ...(ifMatch === undefined ? {} : { IfMatch: ifMatch }),
       ...(ifNoneMatch === undefined ? {} : { IfNoneMatch: ifNoneMatch }),
     };
     const conditional = ifMatch !== undefined || ifNoneMatch !== undefined;
     const command = new PutObjectCommand(input);
+    if (sums !== undefined) sendChunks(command, chunks, sums.sha256);
     try {
       const output = await this.client.send(conditional ? sendOnce(command) : command, sendOptions(signal));
-      if (output.ETag) return this.info(key, bytes.byteLength, output.ETag, new Date());
+      if (output.ETag) return this.info(key, size, output.ETag, new Date());
     } catch (error) {
       const mapped = toStoreError(error, {
         ...this.context("put", key, signal),
@@ -248,7 +260,7 @@ export class S3Store implements Store {
         conditional,
       });
       if (conditional && mapped instanceof TransientStoreError) {
-        const landed = await this.readBack(key, bytes, signal);
+        const landed = await this.readBack(key, chunks, size, signal);
         if (landed !== undefined) return landed;
       }
       throw mapped;
@@ -263,25 +275,21 @@ export class S3Store implements Store {
    */
   private async readBack(
     key: string,
-    bytes: Uint8Array,
+    chunks: readonly Uint8Array[],
+    size: number,
     signal: AbortSignal | undefined,
   ): Promise<ObjectInfo | undefined> {
     try {
       const current = await this.head(key, { signal });
-      if (current === undefined || current.size !== bytes.byteLength) return undefined;
-      const md5 = createHash("md5").update(bytes).digest("hex");
-      return bareEtag(current.version) === md5 ? current : undefined;
+      if (current === undefined || current.size !== size) return undefined;
+      const md5 = createHash("md5");
+      for (const chunk of chunks) md5.update(chunk);
+      return bareEtag(current.version) === md5.digest("hex") ? current : undefined;
     } catch {
       return undefined;
     }
   }
 
-  /**
-   * Sends a body as CreateMultipartUpload, UploadPart (at most `partConcurrency` in flight) and
-   * CompleteMultipartUpload, aborting the upload on any failure or abort. A body that turns out
-   * to fit in one part goes as one PutObject instead. Parts are views of the caller's chunks
-   * except where a part spans two of them, so at most a part per chunk boundary is copied.
-   */
   private async putMultipart(
     key: string,
     prepared: {
@@ -310,13 +318,13 @@ export class S3Store implements Store {
       throwIfAborted(signal, key);
       if (pending.done) {
         this.checkSize(key, size, 0);
-        return await this.putSingle(key, new Uint8Array(0), { signal });
+        return await this.putSingle(key, [], { signal });
       }
       let next = await parts.next();
       throwIfAborted(signal, key);
       if (next.done) {
         this.checkSize(key, size, pending.value.byteLength);
-        return await this.putSingle(key, pending.value, { signal });
+        return await this.putSingle(key, [pending.value], { signal });
       }
       const create: { Bucket: string; Key: string; ChecksumAlgorithm?: ChecksumAlgorithm } = { ...target };
       // As lib-storage does: with checksums on by default the SDK sums each part (CRC-32), which
