@@ -166,7 +166,7 @@ describe("no secret in errors, warnings, logs or stored objects", () => {
     // SDK did not retry (clearing them would clear other test files' faults too).
     expect((await storedText(store)).includes(GCS_TOKEN)).toBe(false);
     const table = await checkpoint.format();
-    await fixture().injectFault({ filter: { bucket }, action: { status: 503 }, times: 4 });
+    await fixture().injectFault({ filter: { bucket }, action: { status: 503 }, times: 100 });
     errors.push(await failure(store.get("secret/catalog.json")));
     await fixture().injectFault({ filter: { bucket }, action: "drop-request", times: 12 });
     // (the put's read-back meets the same dropped requests: the outcome stays unknown, an error)

@@ -4,7 +4,6 @@ import {
   type Body,
   bodyChunks,
   type CallOptions,
-  concatChunks,
   type GetOptions,
   type GetResult,
   type GetStreamResult,
@@ -46,7 +45,9 @@ import { parseGcsUrl } from "./url.js";
 export const WRITE_ID_METADATA_KEY = "ckpt-write-id";
 
 /** Attempts of get/getStream when the object is replaced between its metadata read and its download. */
-const READ_ATTEMPTS = 5;
+// A read pins the generation its metadata read saw; a writer replacing the key in a tight loop can
+// retire that generation before the download starts, so the read looks again, this many times.
+const READ_ATTEMPTS = 30;
 
 /**
  * A {@link Store} over Google Cloud Storage through `@google-cloud/storage` 7.x.
@@ -162,20 +163,25 @@ export class GcsStore implements Store {
 
   async get(key: string, options: GetOptions = {}): Promise<GetResult> {
     const { info, stream } = await this.getStream(key, options);
-    const chunks: Uint8Array[] = [];
+    // Filled as chunks arrive (the size is known from the pinned metadata), so a large object is
+    // held once, not once as chunks and again joined.
+    const bytes = new Uint8Array(info.size);
     let size = 0;
     for await (const chunk of stream) {
+      if (size + chunk.byteLength > info.size)
+        throw new TransientStoreError(
+          key,
+          `download from ${this.url} sent more than the ${info.size} bytes announced`,
+        );
+      bytes.set(chunk, size);
       size += chunk.byteLength;
-      if (options.maxBytes !== undefined && size > options.maxBytes)
-        throw tooLargeError(key, options.maxBytes);
-      chunks.push(chunk);
     }
     if (size !== info.size)
       throw new TransientStoreError(
         key,
         `download from ${this.url} ended after ${size} of ${info.size} bytes`,
       );
-    return { info, bytes: chunks.length === 0 ? new Uint8Array(0) : concatChunks(chunks, size) };
+    return { info, bytes };
   }
 
   async getStream(key: string, options: GetOptions = {}): Promise<GetStreamResult> {
@@ -196,8 +202,12 @@ export class GcsStore implements Store {
       readable.on("error", () => undefined);
       readable.destroy();
       // 404 on the pinned generation: replaced or deleted since the metadata read; look again.
-      if (status !== 404 || attempt >= READ_ATTEMPTS)
-        throw toStoreError({ code: status }, key, "get", this.url);
+      if (status !== 404) throw toStoreError({ code: status }, key, "get", this.url);
+      if (attempt >= READ_ATTEMPTS)
+        throw new TransientStoreError(
+          key,
+          `get from ${this.url}: the object was replaced ${READ_ATTEMPTS} times while being read`,
+        );
     }
   }
 
