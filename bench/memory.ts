@@ -1,10 +1,12 @@
 /**
  * Peak memory of committing and restoring a state, each case in a fresh child process (see
- * memory-child.ts), so one case's heap and freed-but-kept memory cannot inflate the next.
+ * memory-child.ts, run as compiled JavaScript with no TypeScript loader: see compiled-child.ts), so
+ * one case's heap and freed-but-kept memory cannot inflate the next.
  */
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { compiledMemoryChild } from "./compiled-child.js";
 import type { MemoryCaseInput, MemoryCaseOutput } from "./memory-child.js";
 import { MiB } from "./stats.js";
 import { emptyStore, openBenchStore, type StoreEnv, type StoreSpec, uniquePrefix } from "./stores.js";
@@ -27,20 +29,14 @@ export interface MemoryResult {
   readonly ms: number;
 }
 
-function runChild(input: MemoryCaseInput): Promise<MemoryCaseOutput> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        "--expose-gc",
-        "--import",
-        "tsx",
-        "--conditions=@ckpt/source",
-        join(repoRoot, "bench", "memory-child.ts"),
-        JSON.stringify(input),
-      ],
-      { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
-    );
+async function runChild(input: MemoryCaseInput): Promise<MemoryCaseOutput> {
+  // Compiled JavaScript with no loader, as a production job runs (see compiled-child.ts).
+  const script = await compiledMemoryChild();
+  return await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--expose-gc", script, JSON.stringify(input)], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (chunk: Buffer) => {

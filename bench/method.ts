@@ -19,8 +19,14 @@ export const METHOD_NOTES = `## How it measures
   wrapper that records each call's start and end on one clock; steps are the maximal groups of
   overlapping calls among those the \`write\` waited for; calls still running when \`write\`
   resolved are counted as left in the background.
-- **Memory**: one fresh Node process per case (\`node --import tsx\`), peak = VmHWM from
-  /proc/self/status, reset through /proc/self/clear_refs right before the phase. A restore from
+- **Memory**: one fresh Node process per case, running compiled JavaScript with no loader, as a
+  production job does: before the first case esbuild bundles \`bench/memory-child.ts\` with the
+  workspace's TypeScript sources (about 0.1 s; npm packages stay imports, loaded from node_modules)
+  and each case runs \`node --expose-gc\` on that bundle. (Under \`node --import tsx\`, as until
+  2026-11-26, the loader alone added ~33 MiB to every figure.) The "process" column is the RSS with
+  Node, the modules and the store client loaded, before any state: the baseline any Node program
+  using that SDK pays. Peak = VmHWM from /proc/self/status, reset through /proc/self/clear_refs
+  right before the phase. A restore from
   memfs first commits in the same process, so its peak includes memfs's copy of the data, and its
   "RSS before" also the committed state (the finished checkpoint, still the current one, keeps its
   bound state for a next session); "peak − before" is the phase's own growth.

@@ -47,6 +47,8 @@ export interface BenchResults {
   readonly throughput: readonly ThroughputResult[];
   readonly smallCommits: readonly (SmallCommitResult & { store: StoreKind })[];
   readonly memory: readonly MemoryResult[];
+  /** How the memory cases' child process ran; absent in results from before it ran compiled code. */
+  readonly memoryRuntime?: string | undefined;
 }
 
 /** What the benchmark ran on. */
@@ -234,7 +236,7 @@ function renderRest(results: BenchResults, out: string[]): string {
     out.push("### Peak memory (VmHWM of a fresh process per case, reset right before the phase)");
     out.push("");
     out.push(
-      `"process" is the RSS with Node, tsx, the modules and the store client loaded, before any state. The state's arrays are resident before a commit and part of its peak. memfs keeps the stored objects in the process: "store data" is that copy (the memory store only), left out of "extra". Target: peak RSS of a commit ≤ state + ${formatSize(COMMIT_HEADROOM)} (+ store data).`,
+      `Each case's process runs ${results.memoryRuntime ?? "TypeScript under tsx (`node --import tsx`; the loader adds about 30 MiB of RSS)"}. "process" is the RSS with Node, the modules and the store client loaded, before any state: the Node and SDK baseline a user's job pays too. The state's arrays are resident before a commit and part of its peak. memfs keeps the stored objects in the process: "store data" is that copy (the memory store only), left out of "extra". Target: peak RSS of a commit ≤ state + ${formatSize(COMMIT_HEADROOM)} (+ store data).`,
     );
     out.push("");
     out.push(

@@ -21,6 +21,7 @@ import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { type ChecksumResult, measureChecksums } from "./checksum.js";
+import { MEMORY_CHILD_RUNTIME } from "./compiled-child.js";
 import { type MemoryResult, measureMemory } from "./memory.js";
 import { FINDINGS, METHOD_NOTES } from "./method.js";
 import { type BenchResults, describeMachine, renderConsole, writeReports } from "./report.js";
@@ -178,6 +179,7 @@ const results: BenchResults = {
   throughput,
   smallCommits: small,
   memory,
+  memoryRuntime: parts.includes("memory") ? MEMORY_CHILD_RUNTIME : undefined,
 };
 console.log(renderConsole(results));
 for (const path of await writeReports(results, `${FINDINGS}\n${METHOD_NOTES}`)) log(`wrote ${path}`);

@@ -147,12 +147,24 @@ async function startGcsServer(log: (line: string) => void): Promise<StoreEnv> {
   };
 }
 
+/**
+ * Loads @ckpt/store-fs, which registers the file: and memory: schemes. openStore would load it by a
+ * computed name, which a bundle (the compiled memory child, see compiled-child.ts) cannot follow: it
+ * would load the package's dist/ with a second copy of @ckpt/core that the bundle's openStore never
+ * asks. A literal import is bundled with the rest.
+ */
+async function registerFsStore(): Promise<void> {
+  await import("@ckpt/store-fs");
+}
+
 /** A ckpt store under `prefix` of a running environment. */
 export async function openBenchStore(spec: StoreSpec, prefix: string): Promise<Store> {
   switch (spec.kind) {
     case "fs":
+      await registerFsStore();
       return await openStore(pathToFileURL(join(spec.dir, prefix)).href);
     case "memory":
+      await registerFsStore();
       return await openStore(`memory://bench-${prefix.replaceAll("/", "-")}`);
     case "s3": {
       const { S3Store } = await import("@ckpt/store-s3");
