@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { crc32 } from "node:zlib";
-import type { PutObjectCommand } from "@aws-sdk/client-s3";
+import type { PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 
-/** What a `PutObject` of several chunks needs besides the chunks: their checksums. */
+/** What a `PutObject` or `UploadPart` of several chunks needs besides the chunks: their checksums. */
 export interface ChunkSums {
   /** Base64 of the big-endian CRC-32, for `ChecksumCRC32` (the SDK's default checksum). */
   readonly crc32: string;
@@ -28,14 +28,17 @@ export function sumChunks(chunks: readonly Uint8Array[]): ChunkSums {
   return { crc32: crcBytes.toString("base64"), sha256: sha.digest("hex") };
 }
 
+/** A command whose body {@link sendChunks} can replace: a single put or one part of an upload. */
+export type ChunkedBodyCommand = PutObjectCommand | UploadPartCommand;
+
 /**
  * Makes `command` send `chunks` one after another as its body, with the given SHA-256 signed in
  * place of the SDK's own. The command's own `Body` must be a placeholder array (e.g. the first
  * chunk) with `ContentLength` the total: the SDK's retry strategy never retries a request whose
  * body is a stream, so the stream replaces it only inside the retry loop, afresh for every
- * attempt (a retried put re-sends the whole body, not a drained stream).
+ * attempt (a retried put or part re-sends the whole body, not a drained stream).
  */
-export function sendChunks(command: PutObjectCommand, chunks: readonly Uint8Array[], sha256: string): void {
+export function sendChunks(command: ChunkedBodyCommand, chunks: readonly Uint8Array[], sha256: string): void {
   type Handler = (args: { request: unknown }) => Promise<unknown>;
   type Middleware = (next: Handler) => Handler;
   // The SDK's overloads tie middleware types to each step; these two only touch the request.
@@ -61,4 +64,47 @@ export function sendChunks(command: PutObjectCommand, chunks: readonly Uint8Arra
     },
     { step: "finalizeRequest", priority: "low", name: "ckptFreshChunkedBody", override: true },
   );
+}
+
+/** The body fields of a `PutObject` or `UploadPart` input made by {@link chunkedBody}. */
+export interface ChunkedBodyInput {
+  /** The one chunk, or with several a placeholder that {@link ChunkedBody.attach} replaces. */
+  readonly Body: Uint8Array;
+  readonly ContentLength: number;
+  /** Given with several chunks when the client sums bodies (it cannot sum the placeholder). */
+  readonly ChecksumCRC32?: string;
+}
+
+/** What sends a chunk list as a command's body: the input fields, then `attach` on the command. */
+export interface ChunkedBody {
+  readonly input: ChunkedBodyInput;
+  /** Total bytes. */
+  readonly size: number;
+  /** Must be called on the command made from `input` (does nothing for one chunk). */
+  readonly attach: (command: ChunkedBodyCommand) => void;
+}
+
+/**
+ * Prepares `chunks` as the body of a `PutObject` or `UploadPart` without joining them. One chunk
+ * (or none) goes as a plain array and the SDK sums it as usual; several go as a stream made inside
+ * the retry loop, with the CRC-32 (`withCrc32`: the client's `requestChecksumCalculation` is
+ * `WHEN_SUPPORTED`) and the signed SHA-256 computed here over the chunks.
+ *
+ * @example
+ * const body = chunkedBody([header, data], true);
+ * const command = new UploadPartCommand({ ...target, PartNumber: 1, ...body.input });
+ * body.attach(command);
+ */
+export function chunkedBody(chunks: readonly Uint8Array[], withCrc32: boolean): ChunkedBody {
+  let size = 0;
+  for (const chunk of chunks) size += chunk.byteLength;
+  const first = chunks[0] ?? new Uint8Array(0);
+  if (chunks.length <= 1) return { input: { Body: first, ContentLength: size }, size, attach: () => {} };
+  const sums = sumChunks(chunks);
+  return {
+    // `first` is a placeholder: the retry strategy must not see a stream (it never retries one).
+    input: { Body: first, ContentLength: size, ...(withCrc32 ? { ChecksumCRC32: sums.crc32 } : {}) },
+    size,
+    attach: (command) => sendChunks(command, chunks, sums.sha256),
+  };
 }

@@ -35,7 +35,7 @@ import {
   validatePrefix,
 } from "@ckpt/core";
 import { prepareBody } from "./body.js";
-import { sendChunks, sumChunks } from "./chunked-body.js";
+import { chunkedBody } from "./chunked-body.js";
 import { type FailureContext, NoRetryWrapper, toStoreError } from "./errors.js";
 import {
   type IfMatchQuoting,
@@ -43,7 +43,7 @@ import {
   resolveOptions,
   type S3StoreOptions,
 } from "./options.js";
-import { cutParts } from "./parts.js";
+import { byteLengthOf, cutParts } from "./parts.js";
 import { discard, guardedBody, type ResponseBody, readAll } from "./read.js";
 import { parseS3Url } from "./url.js";
 
@@ -97,9 +97,9 @@ function sendOnce(command: PutObjectCommand): PutObjectCommand {
  * - Conditional puts use `If-None-Match: *` and `If-Match`, are sent exactly once (no SDK retry)
  *   and report an unknown outcome (5xx, timeout, dropped connection) as `TransientStoreError`.
  * - Bodies above `multipartThreshold` go as multipart uploads with `partConcurrency` parts in
- *   flight, cut from the caller's arrays by views (only a part spanning two chunks is copied),
- *   aborted on failure or abort; a precondition on
- *   such a body is refused (`E_PRECONDITION_UNSUPPORTED`), since only small JSON objects need one.
+ *   flight, cut from the caller's arrays by views (a part spanning several chunks is streamed
+ *   from its views, never joined), aborted on failure or abort; a precondition on such a body is
+ *   refused (`E_PRECONDITION_UNSUPPORTED`), since only small JSON objects need one.
  * - An ETag is a content hash: a put of identical bytes keeps the version.
  *
  * @example
@@ -141,6 +141,11 @@ export class S3Store implements Store {
     const clientConfig =
       overrides.client === undefined ? (overrides.clientConfig ?? parsed.clientConfig) : undefined;
     return new S3Store({ ...parsed.options, ...overrides, clientConfig });
+  }
+
+  /** Whether the client sums request bodies (CRC-32) where S3 supports it: the SDK's default. */
+  private async sumsBodies(): Promise<boolean> {
+    return (await this.client.config.requestChecksumCalculation()) === "WHEN_SUPPORTED";
   }
 
   private s3Key(key: string): string {
@@ -229,27 +234,20 @@ export class S3Store implements Store {
     },
   ): Promise<ObjectInfo> {
     const { ifMatch, ifNoneMatch, signal } = condition;
-    const size = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
     // Several chunks (an .npy header and its array) go as a stream over them, not joined; one
     // array goes as it is.
-    const several = chunks.length > 1;
-    const sums = several ? sumChunks(chunks) : undefined;
-    const checksums =
-      sums !== undefined && (await this.client.config.requestChecksumCalculation()) === "WHEN_SUPPORTED";
+    const body = chunkedBody(chunks, chunks.length > 1 && (await this.sumsBodies()));
+    const { size } = body;
     const input: PutObjectCommandInput = {
       Bucket: this.bucket,
       Key: this.s3Key(key),
-      // With several chunks this is a placeholder: `sendChunks` streams them inside the retry loop,
-      // and the retry strategy must not see a stream (it does not retry streamed bodies).
-      Body: chunks[0] ?? new Uint8Array(0),
-      ContentLength: size,
-      ...(checksums ? { ChecksumCRC32: sums.crc32 } : {}),
+      ...body.input,
       ...(ifMatch === undefined ? {} : { IfMatch: ifMatch }),
       ...(ifNoneMatch === undefined ? {} : { IfNoneMatch: ifNoneMatch }),
     };
     const conditional = ifMatch !== undefined || ifNoneMatch !== undefined;
     const command = new PutObjectCommand(input);
-    if (sums !== undefined) sendChunks(command, chunks, sums.sha256);
+    body.attach(command);
     try {
       const output = await this.client.send(conditional ? sendOnce(command) : command, sendOptions(signal));
       if (output.ETag) return this.info(key, size, output.ETag, new Date());
@@ -323,14 +321,15 @@ export class S3Store implements Store {
       let next = await parts.next();
       throwIfAborted(signal, key);
       if (next.done) {
-        this.checkSize(key, size, pending.value.byteLength);
-        return await this.putSingle(key, [pending.value], { signal });
+        this.checkSize(key, size, byteLengthOf(pending.value));
+        return await this.putSingle(key, pending.value, { signal });
       }
       const create: { Bucket: string; Key: string; ChecksumAlgorithm?: ChecksumAlgorithm } = { ...target };
-      // As lib-storage does: with checksums on by default the SDK sums each part (CRC-32), which
-      // the upload must announce up front and the completion must list.
-      if ((await this.client.config.requestChecksumCalculation()) === "WHEN_SUPPORTED")
-        create.ChecksumAlgorithm = ChecksumAlgorithm.CRC32;
+      // As lib-storage does: with checksums on by default each part carries its CRC-32 (summed by
+      // the SDK, or by `chunkedBody` for a part of several views), which the upload must announce
+      // up front and the completion must list.
+      const withCrc32 = await this.sumsBodies();
+      if (withCrc32) create.ChecksumAlgorithm = ChecksumAlgorithm.CRC32;
       uploadId = (
         await this.client.send(new CreateMultipartUploadCommand(create), sendOptions(controller.signal))
       ).UploadId;
@@ -349,19 +348,18 @@ export class S3Store implements Store {
             `put of "${key}" in ${this.url}: more than ${MAX_PARTS} parts of ${partSize} bytes; give the body's size`,
             { key },
           );
-        const bytes = pending.value as Uint8Array;
-        total += bytes.byteLength;
+        // A part spanning chunks (e.g. an .npy header and its array) streams its views, unjoined.
+        const body = chunkedBody(pending.value as Uint8Array[], withCrc32);
+        total += body.size;
+        const command = new UploadPartCommand({
+          ...target,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          ...body.input,
+        });
+        body.attach(command);
         const sent = this.client
-          .send(
-            new UploadPartCommand({
-              ...target,
-              UploadId: uploadId,
-              PartNumber: partNumber,
-              Body: bytes,
-              ContentLength: bytes.byteLength,
-            }),
-            sendOptions(controller.signal),
-          )
+          .send(command, sendOptions(controller.signal))
           .then((output) => {
             if (!output.ETag)
               throw new StoreError("E_S3", `put of "${key}": part ${partNumber} has no ETag`, { key });

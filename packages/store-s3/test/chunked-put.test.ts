@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { crc32 } from "node:zlib";
 import { PreconditionFailedError } from "@ckpt/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { S3Store } from "../src/index.js";
@@ -103,5 +104,107 @@ describe("single puts of chunk lists, through a fault-injecting proxy", () => {
     expect(puts()).toHaveLength(1);
     expect(bare(put.version)).toBe(md5(joined));
     expect(put.version).toBe((await store.head("lost"))?.version);
+  });
+});
+
+/** A body of three chunks (header, array view, tail) and its parts' bytes for 5 MiB parts. */
+function spanningBody(seed: number): { chunks: Uint8Array[]; joined: Uint8Array; parts: Uint8Array[] } {
+  const header = new Uint8Array(128).fill(0x30 + seed);
+  const backing = new Float64Array((7 * MiB) / 8 + 16);
+  for (let i = 0; i < backing.length; i++) backing[i] = i * 0.5 - seed;
+  const data = new Uint8Array(backing.buffer, 8 * 5, 7 * MiB);
+  const tail = new Uint8Array(4 * MiB + 99);
+  for (let i = 0; i < tail.length; i++) tail[i] = (i * 7 + seed) & 0xff;
+  const chunks = [header, data, tail];
+  const joined = new Uint8Array(Buffer.concat(chunks));
+  const parts = [0, 1, 2].map((index) => joined.subarray(index * 5 * MiB, (index + 1) * 5 * MiB));
+  return { chunks, joined, parts };
+}
+
+const crc32Base64 = (bytes: Uint8Array) => {
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(crc32(bytes) >>> 0);
+  return out.toString("base64");
+};
+
+/** The ETag S3 and radosgw give a multipart object: MD5 of the parts' MD5s, then "-" and the count. */
+const multipartEtag = (parts: readonly Uint8Array[]) =>
+  `${createHash("md5")
+    .update(Buffer.concat(parts.map((part) => createHash("md5").update(part).digest())))
+    .digest("hex")}-${parts.length}`;
+
+// Parts that span chunks (5 MiB parts of [128 B header, 7 MiB array view, 4 MiB tail]: part 1 is
+// header + array, part 2 array + tail) stream their views instead of being joined.
+describe("multipart puts whose parts span chunks, through a fault-injecting proxy", () => {
+  let proxy: FaultProxy;
+  const stores: S3Store[] = [];
+  const storeWith = (requestChecksumCalculation: "WHEN_SUPPORTED" | "WHEN_REQUIRED") => {
+    const store = new S3Store({
+      bucket: radosgw().bucket,
+      prefix: uniquePrefix("chunked-parts"),
+      clientConfig: radosgwClientConfig({ endpoint: proxy.endpoint, requestChecksumCalculation }),
+      multipartThreshold: 5 * MiB,
+      partSize: 5 * MiB,
+      partConcurrency: 2,
+    });
+    stores.push(store);
+    return store;
+  };
+  beforeAll(async () => {
+    proxy = await startFaultProxy(radosgw().endpoint);
+  });
+  beforeEach(() => proxy.reset());
+  afterAll(async () => {
+    proxy.reset();
+    for (const store of stores) {
+      await emptyStore(store);
+      await store.close();
+    }
+    await proxy.close();
+  });
+
+  const partPuts = (number: number) =>
+    proxy.requests.filter(
+      (request) => request.method === "PUT" && request.path.includes(`partNumber=${number}&`),
+    );
+  const partPut = (number: number) => partPuts(number).find((request) => request.fault === undefined);
+
+  it("each part carries its own length, signed SHA-256 and CRC-32; a part retried after a 503 is re-sent whole", async () => {
+    const store = storeWith("WHEN_SUPPORTED");
+    const { chunks, joined, parts } = spanningBody(1);
+    proxy.arm({
+      match: (request) => request.method === "PUT" && request.path.includes("partNumber=2&"),
+      action: { kind: "status-before", status: 503, code: "SlowDown" },
+    });
+    const put = await store.put("spanning.bin", chunks);
+    expect(put.size).toBe(joined.byteLength);
+    expect(bare(put.version)).toBe(multipartEtag(parts));
+    expect(partPuts(2)).toHaveLength(2);
+    parts.forEach((part, index) => {
+      const sent = partPut(index + 1);
+      expect(sent?.headers["content-length"]).toBe(String(part.byteLength));
+      expect(sent?.headers["x-amz-content-sha256"]).toBe(createHash("sha256").update(part).digest("hex"));
+      expect(sent?.headers["x-amz-checksum-crc32"]).toBe(crc32Base64(part));
+      expect(sent?.headers["content-encoding"]).toBeUndefined();
+    });
+    const got = await store.get("spanning.bin");
+    expect(got.info.version).toBe(put.version);
+    expect(Buffer.from(got.bytes).equals(Buffer.from(joined))).toBe(true);
+  });
+
+  it("with checksums only when required, the spanning parts go without CRC-32 and still round-trip", async () => {
+    const store = storeWith("WHEN_REQUIRED");
+    const { chunks, joined, parts } = spanningBody(2);
+    const put = await store.put("spanning.bin", chunks);
+    expect(bare(put.version)).toBe(multipartEtag(parts));
+    for (const number of [1, 2, 3]) {
+      expect(partPut(number)?.headers["x-amz-checksum-crc32"]).toBeUndefined();
+      expect(partPut(number)?.headers["x-amz-content-sha256"]).toBe(
+        createHash("sha256")
+          .update(parts[number - 1] ?? new Uint8Array(0))
+          .digest("hex"),
+      );
+    }
+    expect(Buffer.from((await store.get("spanning.bin")).bytes).equals(Buffer.from(joined))).toBe(true);
   });
 });
