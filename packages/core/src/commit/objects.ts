@@ -1,6 +1,7 @@
-import { Checksum, checksumOf } from "../checksum.js";
+import { Checksum, ChecksumOfPieces, checksumBeside, checksumOf } from "../checksum.js";
 import { CheckpointIntegrityError, InvalidKeyError, NotFoundError, StoreError } from "../errors.js";
 import { validateKey } from "../store/keys.js";
+import { throwIfAborted } from "../store/signal.js";
 import type { Store } from "../store/types.js";
 import type { ManifestObject } from "./catalog-format.js";
 import { mapBounded } from "./pool.js";
@@ -35,8 +36,9 @@ export function validateObjectKeys(keys: readonly string[]): void {
 
 /**
  * Puts every object under `folder`, at most `concurrency` at once, retrying uncertain failures
- * (a put of a fresh key with the same bytes is safe to repeat). Checksums are computed over the
- * chunks as they are, before each put.
+ * (a put of a fresh key with the same bytes is safe to repeat). Each object's checksum is summed
+ * while its put is in flight (it is needed only for the manifest, written after every object), so
+ * on fast media the sum hides behind the write instead of adding to it.
  *
  * @returns each object's manifest entry, in the order given.
  */
@@ -48,7 +50,6 @@ export async function putObjects(
 ): Promise<ManifestObject[]> {
   return mapBounded(objects, options.concurrency, options.signal, async (object, signal) => {
     const key = `${folder}/${object.key}`;
-    const checksum = checksumOf(object.chunks);
     let size = 0;
     for (const chunk of object.chunks) size += chunk.byteLength;
     if (size !== object.size)
@@ -56,8 +57,15 @@ export async function putObjects(
         key,
         `the commit object declares ${object.size} bytes but its chunks hold ${size} bytes`,
       );
-    await withRetry(options.policy, signal, () => store.put(key, object.chunks, { signal, size }));
-    return { key: object.key, size, checksum };
+    let failed = false;
+    const put = withRetry(options.policy, signal, () => store.put(key, object.chunks, { signal, size }));
+    put.catch(() => {
+      failed = true;
+    });
+    const checksum = await checksumBeside(object.chunks, () => failed || signal.aborted);
+    await put;
+    if (checksum === undefined) throwIfAborted(signal, key);
+    return { key: object.key, size, checksum: checksum ?? checksumOf(object.chunks) };
   });
 }
 
@@ -72,15 +80,21 @@ export async function readVerified(
   options: { policy: RetryPolicy; signal: AbortSignal | undefined },
 ): Promise<Uint8Array> {
   let bytes: Uint8Array;
+  // Summed piece by piece while later pieces are still being read, when the store offers them.
+  const pieces = new ChecksumOfPieces();
   try {
     bytes = await withRetry(options.policy, options.signal, async () => {
-      const result = await store.get(key, { maxBytes: entry.size, signal: options.signal });
+      const result = await store.get(key, {
+        maxBytes: entry.size,
+        signal: options.signal,
+        onChunk: pieces.onChunk,
+      });
       return result.bytes;
     });
   } catch (error) {
     throw integrityFailure(key, entry, error);
   }
-  checkBytes(key, entry, bytes.byteLength, checksumOf(bytes));
+  checkBytes(key, entry, bytes.byteLength, pieces.digestFor(bytes.byteLength) ?? checksumOf(bytes));
   return bytes;
 }
 

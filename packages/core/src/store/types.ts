@@ -39,6 +39,16 @@ export interface GetOptions extends CallOptions {
    * them, so a damaged or hostile object cannot make the reader allocate without bound.
    */
   readonly maxBytes?: number | undefined;
+  /**
+   * Called with each piece of the object, in order, as soon as it has been read and while later
+   * pieces may still be in flight, so the caller can checksum the object as it arrives rather than
+   * after the whole read. `offset` is the piece's position in the object; a store that starts a read
+   * over (e.g. after a lost connection) calls again from offset 0. A piece is only valid during the
+   * call. Honouring it is optional: a caller must fall back to the returned bytes when the pieces
+   * did not cover them (the conformance suite checks that pieces, when given, match the bytes).
+   * `getStream` ignores it.
+   */
+  readonly onChunk?: ((chunk: Uint8Array, offset: number) => void) | undefined;
 }
 
 export interface ListOptions extends CallOptions {

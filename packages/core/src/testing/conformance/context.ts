@@ -9,7 +9,14 @@ export interface StoreConformanceOptions {
   /** Optional clean-up after each test. */
   destroy?(store: Store): Promise<void>;
   /** Feature groups a store cannot do; skipped visibly with it.skipIf, never silently. */
-  skip?: { largeBodies?: boolean; pagination?: boolean; concurrency?: boolean; abort?: boolean };
+  skip?: {
+    largeBodies?: boolean;
+    pagination?: boolean;
+    concurrency?: boolean;
+    abort?: boolean;
+    /** The store ignores `GetOptions.onChunk` (allowed; readers then digest after the read). */
+    chunkCallback?: boolean;
+  };
   /** Documented deviations a store's backend forces; each skips or relaxes only what it names. */
   quirks?: StoreQuirks;
 }

@@ -127,6 +127,43 @@ export function roundTripTests(ctx: SuiteContext): void {
       SMALL_TIMEOUT,
     );
 
+    it.skipIf(ctx.options.skip?.chunkCallback === true)(
+      "get hands onChunk pieces, in order, that make up exactly the bytes it returns",
+      async () => {
+        const store = await ctx.fresh();
+        const body = patternBytes(9 * MiB + 5, 11);
+        await store.put("pieces/object", chunked(body, 3 * MiB + 1));
+        let pieces: { offset: number; bytes: Uint8Array }[] = [];
+        const { bytes } = await store.get("pieces/object", {
+          onChunk: (chunk, offset) => {
+            // A read started over begins again at 0: only the last pass counts.
+            if (offset === 0) pieces = [];
+            pieces.push({ offset, bytes: chunk.slice() });
+          },
+        });
+        expectSameBytes(bytes, body);
+        expect(pieces.length).toBeGreaterThan(0);
+        let next = 0;
+        for (const piece of pieces) {
+          expect(piece.offset).toBe(next);
+          next += piece.bytes.byteLength;
+        }
+        expect(next).toBe(body.byteLength);
+        expectSameBytes(Buffer.concat(pieces.map((piece) => piece.bytes)), body, "the pieces");
+
+        let seen = 0;
+        await store.put("pieces/empty", new Uint8Array(0));
+        const empty = await store.get("pieces/empty", {
+          onChunk: (chunk) => {
+            seen += chunk.byteLength;
+          },
+        });
+        expect(empty.bytes.byteLength).toBe(0);
+        expect(seen).toBe(0);
+      },
+      LARGE_TIMEOUT,
+    );
+
     it(
       "a missing key: head is undefined, get and getStream reject with NotFoundError naming the key",
       async () => {
