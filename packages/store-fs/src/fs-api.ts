@@ -22,6 +22,8 @@ export interface FsFileHandle {
     length?: number,
     position?: number | null,
   ): Promise<{ bytesWritten: number }>;
+  /** Optional: without it a body's chunks are written one `write` each. */
+  writev?(buffers: Uint8Array[], position?: number | null): Promise<{ bytesWritten: number }>;
   read(
     buffer: Uint8Array,
     offset: number,

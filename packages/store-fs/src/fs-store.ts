@@ -25,6 +25,7 @@ import {
   validatePrefix,
 } from "@ckpt/core";
 import { z } from "zod";
+import { FolderSyncs } from "./folder-syncs.js";
 import type { FsApi, FsBigIntStats, FsFileHandle } from "./fs-api.js";
 import { errorCode, ioError, raceAbort, retryingFileLimits, sleep } from "./io.js";
 import { RESERVED_PREFIX, withKeyLock } from "./lock.js";
@@ -32,6 +33,8 @@ import { resolveFsUrl } from "./url.js";
 import { walkKeys } from "./walk.js";
 
 const READ_CHUNK = 1024 * 1024;
+/** Bytes per read of `get`: large enough to keep syscalls few, small enough to overlap digesting. */
+const GET_PIECE = 8 * READ_CHUNK;
 /** Longest file name on the filesystems we target (ext4, xfs, tmpfs, APFS). */
 const MAX_NAME_BYTES = 255;
 /** A clock this far behind the last mtime is not waited out (see {@link nextMtimeMs}). */
@@ -140,11 +143,52 @@ async function statOrUndefined(fs: FsApi, path: string): Promise<FsBigIntStats |
   }
 }
 
+async function setMtime(handle: FsFileHandle, mtimeMs: number): Promise<void> {
+  // Mid-millisecond, so float seconds round back to exactly this millisecond on read.
+  const seconds = (mtimeMs + 0.5) / 1000;
+  await handle.utimes(seconds, seconds);
+}
+
 async function writeAll(handle: FsFileHandle, chunk: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < chunk.byteLength) {
     const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset, null);
     offset += bytesWritten;
+  }
+}
+
+/** Bytes per `writev` call: under Linux's 2 GiB cap on one write. */
+const WRITEV_BYTES = 1024 * 1024 * 1024;
+/** Buffers per `writev` call: under IOV_MAX (1024 on Linux). */
+const WRITEV_BUFFERS = 512;
+
+async function writevAll(handle: FsFileHandle, chunks: readonly Uint8Array[]): Promise<void> {
+  const writev = handle.writev!.bind(handle);
+  let pending = chunks.filter((chunk) => chunk.byteLength > 0);
+  while (pending.length > 0) {
+    // A batch of whole chunks within the limits, or the first chunk's first WRITEV_BYTES.
+    const batch: Uint8Array[] = [];
+    let bytes = 0;
+    for (const chunk of pending) {
+      if (batch.length === WRITEV_BUFFERS || bytes + chunk.byteLength > WRITEV_BYTES) break;
+      batch.push(chunk);
+      bytes += chunk.byteLength;
+    }
+    if (batch.length === 0) {
+      await writeAll(handle, pending[0]!.subarray(0, WRITEV_BYTES));
+      pending = [pending[0]!.subarray(WRITEV_BYTES), ...pending.slice(1)];
+      continue;
+    }
+    let { bytesWritten } = await writev(batch, null);
+    // A short write: drop what went out and carry on from there.
+    let consumed = 0;
+    while (consumed < batch.length && bytesWritten >= batch[consumed]!.byteLength) {
+      bytesWritten -= batch[consumed]!.byteLength;
+      consumed++;
+    }
+    const rest = pending.slice(consumed);
+    if (bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
+    pending = rest;
   }
 }
 
@@ -190,11 +234,13 @@ export class FsStore implements Store {
   readonly root: string;
   readonly #fs: FsApi;
   readonly #options: z.output<typeof optionsSchema>;
+  readonly #folderSyncs: FolderSyncs;
 
   constructor(options: FsStoreOptions) {
     this.#options = parseOptions(options);
     this.root = resolve(this.#options.root);
     this.#fs = retryingFileLimits(this.#options.fs ?? (nodeFs as unknown as FsApi));
+    this.#folderSyncs = new FolderSyncs((dir) => this.#syncFolder(dir));
     this.url = this.#options.url ?? pathToFileURL(this.root).href;
   }
 
@@ -236,6 +282,10 @@ export class FsStore implements Store {
       const temp = await this.#createTemp(key, dir, tempPath);
       handle = temp.handle;
       await this.#writeBody(handle, key, body, signal);
+      // A provisional mtime before the fsync lets one fsync cover data and mtime; under the lock
+      // it stands when it is after the current object's (the usual case), else it is redone.
+      const provisionalMs = Date.now();
+      await setMtime(handle, provisionalMs);
       if (this.#options.durable) await handle.sync();
       throwIfAborted(signal, key);
       const open = handle;
@@ -254,11 +304,11 @@ export class FsStore implements Store {
                 `the version is ${versionOf(current)}, not ${options.ifMatch} (ifMatch)`,
               );
           }
-          const mtimeMs = await nextMtimeMs(current && wholeMs(current), signal, key);
-          // Mid-millisecond, so float seconds round back to exactly this millisecond on read.
-          const seconds = (mtimeMs + 0.5) / 1000;
-          await open.utimes(seconds, seconds);
-          if (this.#options.durable) await open.sync();
+          const previousMs = current && wholeMs(current);
+          if (previousMs !== undefined && provisionalMs <= previousMs) {
+            await setMtime(open, await nextMtimeMs(previousMs, signal, key));
+            if (this.#options.durable) await open.sync();
+          }
           const stats = await open.stat({ bigint: true });
           await open.close();
           handle = undefined;
@@ -278,12 +328,12 @@ export class FsStore implements Store {
           }
           renamed = true;
           if (this.#options.durable) {
-            await this.#syncFolder(dir);
+            await this.#folderSyncs.sync(dir);
             // Folders made for this put must survive a crash too: sync each one's parent.
             const top = temp.createdFrom;
             if (top !== undefined)
               for (let folder = dir; folder.length >= top.length; folder = dirname(folder))
-                await this.#syncFolder(dirname(folder));
+                await this.#folderSyncs.sync(dirname(folder));
           }
           return infoOf(key, stats);
         },
@@ -304,16 +354,23 @@ export class FsStore implements Store {
     tempPath: string,
   ): Promise<{ handle: FsFileHandle; createdFrom: string | undefined }> {
     let createdFrom: string | undefined;
+    // The folder usually exists (a commit's later objects, every catalog put): try it first.
+    let makeFolder = false;
     for (let attempt = 0; ; attempt++) {
       try {
-        const made = await this.#fs.mkdir(dir, { recursive: true });
-        if (typeof made === "string") createdFrom ??= made;
+        if (makeFolder) {
+          const made = await this.#fs.mkdir(dir, { recursive: true });
+          if (typeof made === "string") createdFrom ??= made;
+        }
         const handle = await this.#fs.open(tempPath, "wx", 0o666);
         return { handle, createdFrom };
       } catch (error) {
         const code = errorCode(error);
-        // A concurrent delete may prune the folder between mkdir and open: make it again.
-        if (code === "ENOENT" && attempt < 10) continue;
+        // Missing folder, or pruned by a concurrent delete between mkdir and open: make it (again).
+        if (code === "ENOENT" && attempt < 10) {
+          makeFolder = true;
+          continue;
+        }
         if (code === "ENOTDIR" || code === "EEXIST")
           throw new StoreError(
             "E_KEY_CONFLICT",
@@ -331,6 +388,12 @@ export class FsStore implements Store {
     body: Body,
     signal: AbortSignal | undefined,
   ): Promise<void> {
+    if (Array.isArray(body) && handle.writev !== undefined && body.length > 1) {
+      // One call for a header and its array: fewer trips through the thread pool.
+      throwIfAborted(signal, key);
+      await writevAll(handle, body as readonly Uint8Array[]);
+      return;
+    }
     const chunks = bodyChunks(body)[Symbol.asyncIterator]();
     try {
       for (;;) {
@@ -386,22 +449,36 @@ export class FsStore implements Store {
 
   async get(key: string, options?: GetOptions): Promise<GetResult> {
     const { handle, info } = await this.#openObject(key, options);
+    const onChunk = options?.onChunk;
+    let inFlight: Promise<unknown> | undefined;
     try {
       // Not zero-filled (every byte is read over) and not pooled (the caller owns the buffer).
       const buffer = Buffer.allocUnsafeSlow(info.size);
       const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+      const readAt = (offset: number) => {
+        const read = handle.read(bytes, offset, Math.min(bytes.byteLength - offset, GET_PIECE), offset);
+        inFlight = read;
+        return read;
+      };
       let offset = 0;
-      while (offset < bytes.byteLength) {
-        throwIfAborted(options?.signal, key);
-        const length = Math.min(bytes.byteLength - offset, 16 * READ_CHUNK);
-        const { bytesRead } = await handle.read(bytes, offset, length, offset);
+      let next = bytes.byteLength > 0 ? readAt(0) : undefined;
+      while (next !== undefined) {
+        const { bytesRead } = await next;
+        inFlight = undefined;
         if (bytesRead === 0) break;
+        const start = offset;
         offset += bytesRead;
+        throwIfAborted(options?.signal, key);
+        // The next piece is read while the caller digests this one.
+        next = offset < bytes.byteLength ? readAt(offset) : undefined;
+        onChunk?.(bytes.subarray(start, offset), start);
       }
       return { info, bytes: offset === bytes.byteLength ? bytes : bytes.subarray(0, offset) };
     } catch (error) {
       throw error instanceof StoreError ? error : ioError("read", key, this.url, error);
     } finally {
+      // Never close the file under a read still in flight (the caller's callback may have thrown).
+      await Promise.resolve(inFlight).catch(() => undefined);
       await handle.close().catch(() => undefined);
     }
   }

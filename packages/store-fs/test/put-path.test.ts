@@ -1,0 +1,108 @@
+import { mkdtemp, rm, stat, utimes } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FsApi, type FsFileHandle, FsStore, memoryVolume } from "../src/index.js";
+
+const pattern = (size: number, seed: number) =>
+  Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) & 255);
+
+/** memfs whose handles record their calls, optionally capping how much one `writev` takes. */
+function recordingVolume(name: string, options: { writevCap?: number } = {}) {
+  const inner = memoryVolume(name);
+  const events: string[] = [];
+  const wrap = (handle: FsFileHandle, path: string): FsFileHandle =>
+    new Proxy(handle, {
+      get(target, property) {
+        if (property === "writev" && options.writevCap !== undefined) {
+          const cap = options.writevCap;
+          return async (buffers: Uint8Array[], position?: number | null) => {
+            events.push(`writev ${path}`);
+            const taken: Uint8Array[] = [];
+            let room = cap;
+            for (const buffer of buffers) {
+              if (room === 0) break;
+              taken.push(buffer.subarray(0, Math.min(room, buffer.byteLength)));
+              room -= taken.at(-1)!.byteLength;
+            }
+            return target.writev!(taken, position);
+          };
+        }
+        if (property === "sync")
+          return async () => {
+            events.push(`sync start ${path}`);
+            await target.sync();
+            events.push(`sync end ${path}`);
+          };
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  const fs = {
+    ...inner,
+    open: async (path: string, flags: string, mode?: number) =>
+      wrap(await inner.open(path, flags, mode), path),
+    rename: async (from: string, to: string) => {
+      await inner.rename(from, to);
+      events.push(`rename ${to}`);
+    },
+  } as FsApi;
+  return { fs, events };
+}
+
+describe("FsStore put path", () => {
+  let base: string;
+  beforeAll(async () => {
+    base = await mkdtemp(join(tmpdir(), "ckpt-put-path-"));
+  });
+  afterAll(() => rm(base, { recursive: true, force: true }));
+
+  it("a chunk list written through short writev calls arrives whole", async () => {
+    const { fs, events } = recordingVolume("short-writev", { writevCap: 1000 });
+    const store = new FsStore({ root: "/", fs, url: "memory://short-writev" });
+    const chunks = [pattern(100, 1), pattern(5000, 2), new Uint8Array(0), pattern(3001, 3)];
+    await store.put("k", chunks);
+    const { bytes } = await store.get("k");
+    expect(Buffer.from(bytes).equals(Buffer.concat(chunks))).toBe(true);
+    expect(events.filter((event) => event.startsWith("writev")).length).toBe(9);
+  });
+
+  it("puts finishing together share folder fsyncs, each after its own rename", async () => {
+    const { fs, events } = recordingVolume("folder-syncs");
+    const store = new FsStore({ root: "/", fs, url: "memory://folder-syncs" });
+    await store.put("dir/first", pattern(10, 0));
+    events.length = 0;
+    const keys = Array.from({ length: 8 }, (_, i) => `dir/o${i}`);
+    await Promise.all(
+      keys.map(async (key) => {
+        await store.put(key, pattern(4096, key.length));
+        events.push(`resolved /${key}`);
+      }),
+    );
+    const folderSyncs = events.filter((event) => event === "sync start /dir").length;
+    expect(folderSyncs).toBeGreaterThan(0);
+    expect(folderSyncs).toBeLessThan(keys.length);
+    for (const key of keys) {
+      const renamed = events.indexOf(`rename /${key}`);
+      const resolved = events.indexOf(`resolved /${key}`);
+      const started = events.indexOf("sync start /dir", renamed);
+      expect(renamed).toBeGreaterThanOrEqual(0);
+      expect(started).toBeGreaterThan(renamed);
+      expect(events.indexOf("sync end /dir", started)).toBeLessThan(resolved);
+    }
+  });
+
+  it("a put over an object whose mtime is ahead of the clock still gets a later mtime and a new version", async () => {
+    const root = join(base, "ahead");
+    const store = new FsStore({ root });
+    const first = await store.put("k", pattern(64, 1));
+    const ahead = new Date(Date.now() + 200);
+    await utimes(join(root, "k"), ahead, ahead);
+    const before = await store.head("k");
+    const second = await store.put("k", pattern(64, 1));
+    expect(second.version).not.toBe(before!.version);
+    expect(second.version).not.toBe(first.version);
+    expect(second.lastModified.getTime()).toBeGreaterThan(ahead.getTime());
+    expect((await stat(join(root, "k"))).mtimeMs).toBeGreaterThan(ahead.getTime());
+  });
+});
