@@ -174,6 +174,7 @@ export class GcsStore implements Store {
           `download from ${this.url} sent more than the ${info.size} bytes announced`,
         );
       bytes.set(chunk, size);
+      options.onChunk?.(chunk, size);
       size += chunk.byteLength;
     }
     if (size !== info.size)

@@ -62,9 +62,11 @@ export async function readAll(
     readonly maxBytes: number | undefined;
     readonly signal: AbortSignal | undefined;
     readonly context: FailureContext;
+    /** Sees each chunk once it is in place (see `GetOptions.onChunk`). */
+    readonly onChunk?: ((chunk: Uint8Array, offset: number) => void) | undefined;
   },
 ): Promise<Uint8Array> {
-  const { expectedSize } = options;
+  const { expectedSize, onChunk } = options;
   if (expectedSize !== undefined) {
     const out = new Uint8Array(expectedSize);
     let offset = 0;
@@ -77,6 +79,7 @@ export async function readAll(
         );
       }
       out.set(chunk, offset);
+      onChunk?.(chunk, offset);
       offset += chunk.byteLength;
     }
     return out;
@@ -85,6 +88,7 @@ export async function readAll(
   let size = 0;
   for await (const chunk of guardedBody(body, options)) {
     chunks.push(chunk);
+    onChunk?.(chunk, size);
     size += chunk.byteLength;
   }
   return Buffer.concat(chunks, size);

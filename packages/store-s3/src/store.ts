@@ -450,7 +450,13 @@ export class S3Store implements Store {
     throwIfAborted(signal, key);
     const context = this.context("get", key, signal);
     const { info, body } = await this.open(key, context, maxBytes);
-    const bytes = await readAll(body, { expectedSize: info.size, maxBytes, signal, context });
+    const bytes = await readAll(body, {
+      expectedSize: info.size,
+      maxBytes,
+      signal,
+      context,
+      onChunk: options.onChunk,
+    });
     return { info, bytes };
   }
 
