@@ -12,6 +12,9 @@ export interface FsApi {
   readdir(path: string, options: { withFileTypes: true }): Promise<FsDirent[]>;
   stat(path: string, options: { bigint: true }): Promise<FsBigIntStats>;
   readFile(path: string): Promise<Uint8Array | string>;
+  /** Optional: locks are then symlinks, created and read in one call each (see `lock.ts`). */
+  symlink?(target: string, path: string): Promise<void>;
+  readlink?(path: string): Promise<string | Uint8Array>;
 }
 
 /** An open file, as `FileHandle` of `node:fs/promises`. */

@@ -219,11 +219,12 @@ function decodeCursor(cursor: string): string {
  * A {@link Store} over a folder, through the `fs.promises` API: the real disk by default, or
  * memfs for `memory://` stores. Objects are plain files named by their key.
  *
- * - put: the body is written to a temp file (`.ckpt-tmp-*`, never listed) in the target folder
- *   and fsynced; then, under the key's lock, preconditions are checked, the mtime is set (see
- *   {@link versionOf}), and the temp file is renamed over the target and the folder fsynced.
- * - preconditions hold across processes on one host: the lock is a lock file created exclusively (see
- *   `lock.ts` for how stale locks of killed writers are recognised).
+ * - put: the body is written to a temp file (`.ckpt-tmp-*`, never listed) in the target folder,
+ *   given a provisional mtime and fsynced; then, under the key's lock, preconditions are checked,
+ *   the mtime is confirmed or redone (see {@link versionOf}), and the temp file is renamed over the
+ *   target and the folder fsynced (one fsync shared by puts that finish together).
+ * - preconditions hold across processes on one host: the lock is a symlink (or a file) created
+ *   exclusively (see `lock.ts` for how stale locks of killed writers are recognised).
  *
  * @example
  * const store = new FsStore({ root: "/data/checkpoints" });

@@ -78,17 +78,26 @@ function isStale(lock: FoundLock, staleMs: number): boolean {
 }
 
 async function readLock(fs: FsApi, path: string): Promise<FoundLock | undefined> {
+  if (fs.readlink !== undefined) {
+    try {
+      const target = await fs.readlink(path);
+      const text = typeof target === "string" ? target : Buffer.from(target).toString("utf8");
+      const record = parseRecord(text);
+      // Written whole in one call, so the time it holds is there, unless it is not ckpt's at all
+      // (then it is nobody's lock, and stale).
+      const created = createdOf(text);
+      return { record, identity: record?.token ?? `l${text}`, createdMs: created ?? 0 };
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === "ENOENT") return undefined;
+      // EINVAL: a regular file, the lock of a process without symlinks; read it as a file.
+      if (code !== "EINVAL") throw error;
+    }
+  }
   try {
     const [stat, content] = await Promise.all([fs.stat(path, { bigint: true }), fs.readFile(path)]);
-    let record: LockRecord | undefined;
-    try {
-      const parsed = JSON.parse(
-        typeof content === "string" ? content : Buffer.from(content).toString("utf8"),
-      );
-      if (typeof parsed?.pid === "number" && typeof parsed?.token === "string") record = parsed as LockRecord;
-    } catch {
-      // Empty or partial: its holder is between create and write, or crashed there.
-    }
+    // Empty or partial: its holder is between create and write, or crashed there.
+    const record = parseRecord(typeof content === "string" ? content : Buffer.from(content).toString("utf8"));
     const mtimeMs = Number(stat.mtimeNs / 1_000_000n);
     return {
       record,
@@ -101,13 +110,45 @@ async function readLock(fs: FsApi, path: string): Promise<FoundLock | undefined>
   }
 }
 
+function createdOf(text: string): number | undefined {
+  try {
+    const created = JSON.parse(text)?.created;
+    return typeof created === "number" ? created : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseRecord(text: string): LockRecord | undefined {
+  try {
+    const parsed = JSON.parse(text);
+    if (typeof parsed?.pid === "number" && typeof parsed?.token === "string") return parsed as LockRecord;
+  } catch {
+    // Not JSON: no record.
+  }
+  return undefined;
+}
+
+/** Errors of a filesystem or OS that cannot make symlinks (e.g. Windows without the privilege). */
+const NO_SYMLINKS = new Set(["EPERM", "ENOSYS", "EOPNOTSUPP", "ENOTSUP"]);
+
 /**
- * Creates `path` holding `content`, failing with `EEXIST` if it exists. The content is staged in
- * a temp file and hard-linked into place, so the file appears complete or not at all: a process
- * killed at any point never leaves an empty lock that only the age bound could clear (a killed
- * process may leave a `.ckpt-stage-*` file, which nothing reads and `list` never returns).
+ * Creates `path` holding `content`, failing with `EEXIST` if it exists, so that it appears
+ * complete or not at all: a process killed at any point never leaves an empty lock that only the
+ * age bound could clear. Where symlinks work the lock is a symlink whose target is the content:
+ * one call creates it and one reads it, which keeps a put's trips through the thread pool few.
+ * Elsewhere the content is staged in a temp file and hard-linked into place (a killed process
+ * may leave a `.ckpt-stage-*` file, which nothing reads and `list` never returns).
  */
 async function createExclusive(fs: FsApi, path: string, content: string): Promise<void> {
+  if (fs.symlink !== undefined && fs.readlink !== undefined) {
+    try {
+      await fs.symlink(content, path);
+      return;
+    } catch (error) {
+      if (!NO_SYMLINKS.has(errorCode(error) ?? "")) throw error;
+    }
+  }
   const stage = join(dirname(path), `${RESERVED_PREFIX}stage-${randomBytes(8).toString("hex")}`);
   const handle = await fs.open(stage, "wx");
   try {
@@ -157,8 +198,8 @@ async function breakStaleLock(options: KeyLockOptions, lockPath: string, stale: 
 }
 
 /**
- * Runs `critical` holding the per-key lock: a lock file beside the object, created exclusively
- * (hard link of a staged file, atomic like O_EXCL but never seen half-written), which works
+ * Runs `critical` holding the per-key lock: a lock beside the object, created exclusively
+ * (see {@link createExclusive}: atomic like O_EXCL but never seen half-written), which works
  * across processes on one host (and on memfs within the process). Waits with jittered backoff
  * while a live holder has it, breaks it when stale (see {@link isStale}), and releases it after.
  */

@@ -46,6 +46,14 @@ function recordingVolume(name: string, options: { writevCap?: number } = {}) {
       await inner.rename(from, to);
       events.push(`rename ${to}`);
     },
+    symlink: async (target: string, path: string) => {
+      await inner.symlink!(target, path);
+      events.push(`symlink ${path}`);
+    },
+    link: async (from: string, to: string) => {
+      await inner.link(from, to);
+      events.push(`link ${to}`);
+    },
   } as FsApi;
   return { fs, events };
 }
@@ -90,6 +98,30 @@ describe("FsStore put path", () => {
       expect(started).toBeGreaterThan(renamed);
       expect(events.indexOf("sync end /dir", started)).toBeLessThan(resolved);
     }
+  });
+
+  it("takes its key lock as one symlink holding the record, and leaves no lock behind", async () => {
+    const { fs, events } = recordingVolume("symlink-lock");
+    const store = new FsStore({ root: "/", fs, url: "memory://symlink-lock" });
+    await store.put("dir/k", pattern(10, 1), { ifNoneMatch: "*" });
+    const locks = events.filter((event) => event.startsWith("symlink /dir/.ckpt-lock-"));
+    expect(locks).toHaveLength(1);
+    expect(events.filter((event) => event.startsWith("link "))).toEqual([]);
+    expect(
+      await fs.readdir("/dir", { withFileTypes: true }).then((entries) => entries.map((e) => String(e.name))),
+    ).toEqual(["k"]);
+  });
+
+  it("without symlinks (a custom fs lacking them) locks are staged files, still exclusive", async () => {
+    const { fs, events } = recordingVolume("no-symlinks");
+    const { symlink: _symlink, readlink: _readlink, ...plain } = fs;
+    const store = new FsStore({ root: "/", fs: plain, url: "memory://no-symlinks" });
+    const racers = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => store.put("dir/once", pattern(10, i), { ifNoneMatch: "*" })),
+    );
+    expect(racers.filter((result) => result.status === "fulfilled")).toHaveLength(1);
+    expect(events.filter((event) => event.startsWith("symlink"))).toEqual([]);
+    expect(events.filter((event) => event.startsWith("link /dir/.ckpt-lock-")).length).toBeGreaterThan(0);
   });
 
   it("a put over an object whose mtime is ahead of the clock still gets a later mtime and a new version", async () => {
