@@ -57,6 +57,8 @@ export async function checksumBeside(
 ): Promise<string | undefined> {
   const sum = new Checksum();
   let sinceTurn = 0;
+  // First let the caller start its other puts: they should all be in flight while this sums.
+  await nextTurn();
   for (const chunk of chunks)
     for (let offset = 0; offset < chunk.byteLength; offset += SLICE_BYTES) {
       if (stop()) return undefined;

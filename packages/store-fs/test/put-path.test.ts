@@ -28,6 +28,16 @@ function recordingVolume(name: string, options: { writevCap?: number } = {}) {
             return target.writev!(taken, position);
           };
         }
+        if (property === "write")
+          return async (buffer: Uint8Array, offset?: number, length?: number, position?: number | null) => {
+            events.push(`write ${length ?? buffer.byteLength}`);
+            return target.write(buffer, offset, length, position);
+          };
+        if (property === "writev" && options.writevCap === undefined)
+          return async (buffers: Uint8Array[], position?: number | null) => {
+            events.push(`write ${buffers.reduce((sum, buffer) => sum + buffer.byteLength, 0)}`);
+            return target.writev!(buffers, position);
+          };
         if (property === "sync")
           return async () => {
             events.push(`sync start ${path}`);
@@ -73,6 +83,17 @@ describe("FsStore put path", () => {
     const { bytes } = await store.get("k");
     expect(Buffer.from(bytes).equals(Buffer.concat(chunks))).toBe(true);
     expect(events.filter((event) => event.startsWith("writev")).length).toBe(9);
+  });
+
+  it("a large body goes out in writes of at most 2 MiB, its header joined to the first", async () => {
+    const { fs, events } = recordingVolume("pieces");
+    const store = new FsStore({ root: "/", fs, url: "memory://pieces" });
+    const header = pattern(128, 1);
+    const data = pattern(5 * 1024 * 1024 + 7, 2);
+    await store.put("big", [header, data]);
+    const sizes = events.filter((event) => event.startsWith("write ")).map((event) => Number(event.slice(6)));
+    expect(sizes).toEqual([2 * 1024 * 1024, 2 * 1024 * 1024, 1024 * 1024 + 7 + 128]);
+    expect(Buffer.from((await store.get("big")).bytes).equals(Buffer.concat([header, data]))).toBe(true);
   });
 
   it("puts finishing together share folder fsyncs, each after its own rename", async () => {
@@ -134,7 +155,9 @@ describe("FsStore put path", () => {
     const second = await store.put("k", pattern(64, 1));
     expect(second.version).not.toBe(before!.version);
     expect(second.version).not.toBe(first.version);
-    expect(second.lastModified.getTime()).toBeGreaterThan(ahead.getTime());
-    expect((await stat(join(root, "k"))).mtimeMs).toBeGreaterThan(ahead.getTime());
+    // Compared with the mtime as stored (utimes rounds through float seconds).
+    expect(before!.lastModified.getTime()).toBeGreaterThanOrEqual(ahead.getTime() - 1);
+    expect(second.lastModified.getTime()).toBeGreaterThan(before!.lastModified.getTime());
+    expect((await stat(join(root, "k"))).mtimeMs).toBeGreaterThan(before!.lastModified.getTime() + 0.5);
   });
 });
