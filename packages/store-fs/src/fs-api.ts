@@ -12,6 +12,11 @@ export interface FsApi {
   readdir(path: string, options: { withFileTypes: true }): Promise<FsDirent[]>;
   stat(path: string, options: { bigint: true }): Promise<FsBigIntStats>;
   readFile(path: string): Promise<Uint8Array | string>;
+  /**
+   * Write each chunk of a body in one call rather than in 2 MiB pieces: set on memfs volumes,
+   * which grow a file's buffer by copying it as writes append.
+   */
+  readonly wholeWrites?: boolean;
   /** Optional: locks are then symlinks, created and read in one call each (see `lock.ts`). */
   symlink?(target: string, path: string): Promise<void>;
   readlink?(path: string): Promise<string | Uint8Array>;

@@ -165,10 +165,11 @@ const WRITE_PIECE = 2 * 1024 * 1024;
 /** Buffers per `writev` call: well under IOV_MAX (1024 on Linux). */
 const WRITEV_BUFFERS = 256;
 
-/** Writes the chunks in order, in calls of at most {@link WRITE_PIECE} bytes (small chunks joined by `writev`). */
+/** Writes the chunks in order, in calls of at most `piece` bytes (small chunks joined by `writev`). */
 async function writeChunks(
   handle: FsFileHandle,
   chunks: readonly Uint8Array[],
+  piece: number,
   signal: AbortSignal | undefined,
   key: string,
 ): Promise<void> {
@@ -184,11 +185,11 @@ async function writeChunks(
   };
   for (const chunk of chunks)
     for (let offset = 0; offset < chunk.byteLength; ) {
-      const take = Math.min(WRITE_PIECE - bytes, chunk.byteLength - offset);
+      const take = Math.min(piece - bytes, chunk.byteLength - offset);
       batch.push(chunk.subarray(offset, offset + take));
       bytes += take;
       offset += take;
-      if (bytes === WRITE_PIECE || batch.length === WRITEV_BUFFERS) await flush();
+      if (bytes === piece || batch.length === WRITEV_BUFFERS) await flush();
     }
   await flush();
 }
@@ -253,12 +254,14 @@ export class FsStore implements Store {
   readonly #fs: FsApi;
   readonly #options: z.output<typeof optionsSchema>;
   readonly #folderSyncs: FolderSyncs;
+  readonly #writePiece: number;
 
   constructor(options: FsStoreOptions) {
     this.#options = parseOptions(options);
     this.root = resolve(this.#options.root);
     this.#fs = retryingFileLimits(this.#options.fs ?? (nodeFs as unknown as FsApi));
     this.#folderSyncs = new FolderSyncs((dir) => this.#syncFolder(dir));
+    this.#writePiece = this.#options.fs?.wholeWrites === true ? Number.POSITIVE_INFINITY : WRITE_PIECE;
     this.url = this.#options.url ?? pathToFileURL(this.root).href;
   }
 
@@ -413,6 +416,7 @@ export class FsStore implements Store {
       await writeChunks(
         handle,
         body instanceof Uint8Array ? [body] : (body as readonly Uint8Array[]),
+        this.#writePiece,
         signal,
         key,
       );
@@ -425,7 +429,7 @@ export class FsStore implements Store {
         const next = await raceAbort(chunks.next(), signal, key);
         if (next.done) return;
         throwIfAborted(signal, key);
-        await writeChunks(handle, [next.value], signal, key);
+        await writeChunks(handle, [next.value], this.#writePiece, signal, key);
       }
     } catch (error) {
       void Promise.resolve(chunks.return?.()).catch(() => undefined);

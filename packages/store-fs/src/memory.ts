@@ -10,7 +10,7 @@ const volumes = new Map<string, FsApi>();
 export function memoryVolume(name: string): FsApi {
   let fs = volumes.get(name);
   if (fs === undefined) {
-    fs = createFsFromVolume(new Volume()).promises as unknown as FsApi;
+    fs = Object.assign(createFsFromVolume(new Volume()).promises, { wholeWrites: true }) as unknown as FsApi;
     volumes.set(name, fs);
   }
   return fs;
