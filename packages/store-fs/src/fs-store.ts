@@ -255,6 +255,7 @@ export class FsStore implements Store {
   readonly #options: z.output<typeof optionsSchema>;
   readonly #folderSyncs: FolderSyncs;
   readonly #writePiece: number;
+  readonly #makingFolders = new Map<string, Promise<string | undefined>>();
 
   constructor(options: FsStoreOptions) {
     this.#options = parseOptions(options);
@@ -382,8 +383,8 @@ export class FsStore implements Store {
     for (let attempt = 0; ; attempt++) {
       try {
         if (makeFolder) {
-          const made = await this.#fs.mkdir(dir, { recursive: true });
-          if (typeof made === "string") createdFrom ??= made;
+          const made = await this.#makeFolder(dir);
+          if (made !== undefined) createdFrom ??= made;
         }
         const handle = await this.#fs.open(tempPath, "wx", 0o666);
         return { handle, createdFrom };
@@ -435,6 +436,24 @@ export class FsStore implements Store {
       void Promise.resolve(chunks.return?.()).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * Makes `dir` and its missing parents; resolves to the first folder made. Puts racing into the
+   * same new folder share one mkdir and all learn what it made, so each of them syncs the new
+   * folders' parents (shared through {@link FolderSyncs}) before it resolves: none can return
+   * while the folder holding its object might still vanish in a crash.
+   */
+  #makeFolder(dir: string): Promise<string | undefined> {
+    let making = this.#makingFolders.get(dir);
+    if (making === undefined) {
+      making = this.#fs
+        .mkdir(dir, { recursive: true })
+        .then((made) => (typeof made === "string" ? made : undefined))
+        .finally(() => this.#makingFolders.delete(dir));
+      this.#makingFolders.set(dir, making);
+    }
+    return making;
   }
 
   async #syncFolder(dir: string): Promise<void> {

@@ -1,3 +1,4 @@
+import * as nodeFs from "node:fs/promises";
 import { mkdtemp, rm, stat, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,8 +9,8 @@ const pattern = (size: number, seed: number) =>
   Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) & 255);
 
 /** memfs whose handles record their calls, optionally capping how much one `writev` takes. */
-function recordingVolume(name: string, options: { writevCap?: number } = {}) {
-  const inner = memoryVolume(name);
+function recordingVolume(name: string, options: { writevCap?: number; inner?: FsApi } = {}) {
+  const inner = options.inner ?? memoryVolume(name);
   const events: string[] = [];
   const wrap = (handle: FsFileHandle, path: string): FsFileHandle =>
     new Proxy(handle, {
@@ -55,6 +56,10 @@ function recordingVolume(name: string, options: { writevCap?: number } = {}) {
     rename: async (from: string, to: string) => {
       await inner.rename(from, to);
       events.push(`rename ${to}`);
+    },
+    mkdir: async (path: string, options: { recursive: true }) => {
+      events.push(`mkdir ${path}`);
+      return inner.mkdir(path, options);
     },
     symlink: async (target: string, path: string) => {
       await inner.symlink!(target, path);
@@ -149,6 +154,30 @@ describe("FsStore put path", () => {
     expect(racers.filter((result) => result.status === "fulfilled")).toHaveLength(1);
     expect(events.filter((event) => event.startsWith("symlink"))).toEqual([]);
     expect(events.filter((event) => event.startsWith("link /dir/.ckpt-lock-")).length).toBeGreaterThan(0);
+  });
+
+  it("puts racing into a new folder chain share one mkdir, and each waits for the new folders to be synced", async () => {
+    // On disk: memfs's mkdir returns the deepest folder, not the first one it made as Node's does.
+    const { fs, events } = recordingVolume("new-folders", { inner: nodeFs as unknown as FsApi });
+    const root = join(base, "new-folders");
+    const store = new FsStore({ root, fs });
+    const keys = Array.from({ length: 5 }, (_, i) => `a/b/c/o${i}`);
+    await Promise.all(
+      keys.map(async (key) => {
+        await store.put(key, pattern(100, key.length));
+        events.push(`resolved /${key}`);
+      }),
+    );
+    expect(events.filter((event) => event.startsWith("mkdir"))).toEqual([`mkdir ${root}/a/b/c`]);
+    // Made from the store's root: the entries of a/b/c, a/b, a, the root and its parent must be durable.
+    for (const key of keys) {
+      const resolved = events.indexOf(`resolved /${key}`);
+      for (const folder of [`${root}/a/b/c`, `${root}/a/b`, `${root}/a`, root, base]) {
+        const end = events.indexOf(`sync end ${folder}`);
+        expect(end, `${key} resolved before ${folder} was synced`).toBeGreaterThanOrEqual(0);
+        expect(end).toBeLessThan(resolved);
+      }
+    }
   });
 
   it("a put over an object whose mtime is ahead of the clock still gets a later mtime and a new version", async () => {
