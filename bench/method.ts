@@ -13,6 +13,8 @@ export const METHOD_NOTES = `## How it measures
   S3 \`PutObject\` up to 32 MiB and \`@aws-sdk/lib-storage\` \`Upload\` (16 MiB parts, 4 in flight, as
   S3Store) above / \`GetObject\`; GCS \`file.save\` (resumable above 8 MiB, as GcsStore) / \`file.download\`.
   Raw reads compute no checksum; the ckpt restore does.
+- Before every timed step the heap is collected and, on disk, \`sync(1)\` writes out what earlier
+  steps left dirty, so neither side pays for the other's writeback.
 - Throughput counts the array bytes only; ckpt's extra objects (headers, state.json, manifest,
   catalog) are part of its time. Odd runs measure ckpt first, even runs the raw baseline first.
 - **Small commits**: \`flushInterval: 1\`, one warm-up commit, then N timed \`write\`s through a Store

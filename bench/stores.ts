@@ -10,7 +10,7 @@
  * A {@link StoreSpec} is plain JSON, so the memory benchmark's child processes reach the same
  * running servers.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -328,4 +328,17 @@ async function rawGcs(spec: Extract<StoreSpec, { kind: "gcs" }>, prefix: string)
 /** A unique prefix for one measurement. */
 export function uniquePrefix(label: string): string {
   return `${label}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * Writes every dirty page of the machine out (`sync(1)`) before a timed disk phase, so a phase does
+ * not pay for the writeback of the one before it (a 1 GiB commit leaves up to a GiB of dirty pages
+ * and deleted files behind). Without `sync` on the PATH it does nothing.
+ */
+export function settleDisk(): void {
+  try {
+    execFileSync("sync", { stdio: "ignore" });
+  } catch {
+    // No sync(1) here: phases then share the writeback, as before.
+  }
 }

@@ -14,6 +14,7 @@ import {
   openRaw,
   type StoreEnv,
   type StoreSpec,
+  settleDisk,
   uniquePrefix,
 } from "./stores.js";
 
@@ -46,6 +47,11 @@ export async function measureThroughput(
   let state: ReturnType<typeof makeState> | undefined = makeState(bytes);
   const parts = arrayBytes(state);
   const expected = stateChecksums(state);
+  // Each timed step starts with the heap collected and, on disk, no writeback left by the last.
+  const settle = () => {
+    collectGarbage();
+    if (spec.kind === "fs") settleDisk();
+  };
   for (let run = 0; run < runs; run++) {
     const prefix = uniquePrefix(`tp-${bytes}-${run}`);
     const store = await openBenchStore(spec, prefix);
@@ -53,19 +59,19 @@ export async function measureThroughput(
     try {
       const ckptFirst = run % 2 === 1;
       const commit = async () => {
-        collectGarbage();
+        settle();
         result.commitMs.push(await timeCommit(store, "bench", state!));
       };
       const write = async () => {
-        collectGarbage();
+        settle();
         result.rawWriteMs.push(await rawWrite(raw, parts));
       };
       const restore = async () => {
-        collectGarbage();
+        settle();
         result.restoreMs.push((await timeRestore(store, "bench", expected)).ms);
       };
       const read = async () => {
-        collectGarbage();
+        settle();
         result.rawReadMs.push(await rawRead(raw, parts));
       };
       for (const step of ckptFirst ? [commit, write, restore, read] : [write, commit, read, restore])
