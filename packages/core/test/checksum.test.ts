@@ -26,6 +26,16 @@ describe("checksumBeside", () => {
     expect(turns).toBeGreaterThanOrEqual(3);
   });
 
+  it("sums a body of one slice or less without waiting for the event loop", async () => {
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    const body = [pattern(1000, 6), pattern(3000, 7)];
+    expect(await checksumBeside(body, () => false)).toBe(checksumOf(body));
+    expect(turned).toBe(false);
+  });
+
   it("gives up between slices once told to stop", async () => {
     let polls = 0;
     const result = await checksumBeside([pattern(12 * MiB, 5)], () => ++polls > 1);
