@@ -37,58 +37,81 @@ export const METHOD_NOTES = `## How it measures
 `;
 
 /**
- * What stands between ckpt and the targets, with the evidence (written from the runs and profiles
- * of 2026-11-26; `bench/profile.ts` and `bench/checksum-overlap.ts` reproduce them).
+ * What stands between ckpt and the targets, with the evidence (written from the full run and the
+ * experiments of 2026-11-26 18:17-18:40 UTC; `bench/checksum-cost.ts`, `bench/trace-commit.ts` and
+ * `bench/profile.ts` reproduce them).
  */
 export const FINDINGS = `## Targets and what stands in the way
 
-Measured on a shared 2-core VM with other test suites running (load average 5.5-6.6 during this
-run; earlier runs at load 15-29 varied 2-5x between runs), so read medians and ratios, and re-run on
-a quiet machine.
+Measured on the 2-core VM above with nothing else running (load average about 2). Disk steps of
+one size still vary 2-3x between runs (a virtual disk), so read medians and ratios, not single runs.
 
-**Commit and restore ≥ 0.9 × raw from 64 MiB up.** Met: GCS commit (1.27, 1.39) and restore at
-64 MiB (0.90), S3 restore (0.91, 0.91), memfs commit (1.17, 1.20). Missed: disk commit (0.58 at
-64 MiB, 0.78 at 1 GiB) and restore (0.74, 0.76), S3 commit (0.77, 0.74), memfs restore (0.67, 0.88),
-GCS restore at 1 GiB (0.76). What the profiles show:
-- *CRC-32 on the main thread.* Every byte is summed once on commit (before its put) and once on
-  restore (after its read) with \`zlib.crc32\`: 4,275 MiB/s in this run (560-3,500 MiB/s under the earlier
-  load), against 1,858 MiB/s raw disk writes, so on fast media it is a large share of the time.
-  \`bench/checksum-overlap.ts\` (4 × 16 MiB puts to FsStore, 10 runs, load ~17): raw 37 ms, FsStore
-  without checksum 41 ms, checksum before each put 60 ms, checksum beside the put in 4 MiB slices
-  56 ms; at 1 GiB (best of 6) raw 554 ms, FsStore 497 ms, before 841 ms, beside 643 ms.
-  \`@node-rs/crc32\` (SIMD, the same values) summed 256 MiB at 10,422 MiB/s against zlib's 3,501 MiB/s
-  (medians of 7, same moment). Proposed (core, checksum.ts and commit/objects.ts): a faster CRC-32
-  and/or summing beside the I/O.
-- *FsStore's durability steps* cost little on large objects (FsStore alone ≈ raw above) but two
-  fsyncs per file plus a folder fsync and a lock file make each small put a few ms, so the manifest
-  and catalog puts add ~7 ms to every commit (147 metadata-only commits/s in append mode).
-- *S3: copies of every body.* A 64 MiB commit profile shows \`concatChunks\` (40-44 ms self time):
-  S3Store joins a \`.npy\` body's two chunks (header + array) for every single PutObject up to
-  32 MiB, and above that hands lib-storage a Readable of pieces, whose chunker \`Buffer.concat\`s
-  every part. The 64 MiB restore profile shows \`readAll\` (117-151 ms) and \`crc32\` (87-96 ms).
-- *GCS restore*: GcsStore.get gathers the chunks and then joins them (one more copy of every
-  object, and twice the memory: see below). GcsStore commits faster than the raw
-  \`file.save(buffer)\` baseline (ratios above 1); the two take different SDK upload paths (a Buffer
-  against GcsStore's function source of ≤ 16 MiB views), not examined further.
+**Commit and restore ≥ 0.9 × raw from 64 MiB up.**
+- Met: S3 commit (0.92, 0.97) and restore at 1 GiB (1.01); GCS commit at 1 GiB (1.35) and
+  restore at 64 MiB (0.91); memfs commit (1.58, 1.09).
+- At the line (the previous full run met them; the GCS server shares the 2 cores): GCS commit at
+  64 MiB (0.89, was 1.30) and restore at 1 GiB (0.84, was 0.99).
+- Missed: disk commit (0.54 at 64 MiB, 0.63 at 1 GiB) and restore (0.83, 0.80); memfs restore
+  (0.54, 0.62); S3 restore at 64 MiB (0.72; 0.60-0.91 over the last three full runs).
 
-**3 sequential round trips per commit.** Met in append mode and with \`cleanup: "background"\`, for
-5 and for 40 state objects (objects in parallel, manifest, catalog); a metadata-only commit takes 2.
-Missed by one in the default configuration (overwrite mode, \`cleanup: "await"\`): the deletion of
-the retired commit is a 4th sequential step before \`write\`/\`flush\` resolve. Proposed (core,
-options.ts): make \`"background"\` the default (\`close()\` already waits for it).
+What stands in the way:
+- *The CRC-32 of every byte is CPU work that two cores cannot hide on media as fast as memory.*
+  \`zlib.crc32\` sums 3,725 MiB/s here. Node 20's zlib has no carry-less-multiply path (calling
+  deflate first, which runs Chromium zlib's CPU feature check, left it at 2,913 → 2,953 MiB/s); the
+  SIMD \`@node-rs/crc32\` (10,422 MiB/s, same values) installs a prebuilt native binary, which this
+  project does not allow. The reads and writes of the raw baselines are themselves CPU work (the
+  kernel copying between page cache and the arrays on libuv's threads), so summing beside them
+  competes for the same two cores. \`bench/checksum-cost.ts\` (4 objects at once, FsStore, disk
+  settled before each step, medians): at 64 MiB, put without checksum 40 ms = raw write 39 ms,
+  with the checksum before the put 55 ms, beside it 54 ms; get without checksum 38 ms, raw read
+  42 ms, checksum after the read 60 ms, summed from the pieces while the rest is read 52 ms. At
+  1 GiB: get 456 ms = raw read 450 ms, checksum after 694 ms, from pieces 626 ms. So the read and
+  the write of FsStore are at raw speed, and what is left of the gap is the checksum. memfs
+  reads and writes are synchronous JavaScript on the main thread, so there nothing overlaps: a
+  restore is memfs's copy plus the sum.
+- *Disk commit: the commit protocol's own files and folders.* A commit also writes
+  \`state.json\`, \`manifest.json\` and \`catalog.json\` durably and makes
+  \`commits/<id>/states/<type>/\` (three new folders, each fsynced with its parent); the raw
+  baseline writes its four files into a folder that exists and fsyncs no folder.
+  \`bench/trace-commit.ts --size 64MiB\` (every store and fs call of one commit, disk settled):
+  a 71 ms flush finds no folder at its first open, spends 13 ms (7-20 ms) in the one mkdir of the
+  chain before any byte is written, ends the five objects' writes and fsyncs (with their
+  checksums and the folder fsyncs) at 66 ms, then puts the manifest (3.1 ms) and the catalog
+  (2.5 ms); the same arrays' raw write takes ~40 ms. On libuv's default 4 threads the small
+  files' calls also queue behind the four arrays' fsyncs (\`UV_THREADPOOL_SIZE\` is the
+  application's to raise).
+- *Disk puts at 1 GiB vary more than raw writes.* \`checksum-cost.ts\` at 1 GiB: FsStore puts
+  without checksum 450-2,132 ms (median 1,243) against raw writes 494-598 ms (median 523); at
+  64 MiB the two are equal. Not explained yet; a trace shows single 2 MiB writes of FsStore taking
+  20 ms while raw writes of the same size do not.
+- *S3 restore at 64 MiB*: \`bench/profile.ts --store s3 --size 64MiB\`: the main thread is 30%
+  idle; \`readAll\` (copying socket chunks into the one result buffer, first touch of its pages)
+  58 ms, crc32 34 ms, GC 32 ms; the catalog and manifest are two sequential GETs the raw read does
+  not make. At 1 GiB the restore meets the target.
 
-**Peak RSS of a 1 GiB commit ≤ state + 128 MiB.** Met on disk (+101 MiB, of which ~100 MiB is
-Node, tsx and the modules: ckpt's own commit adds ~1 MiB, the arrays go out as views) and memfs
-(+105 MiB beside memfs's own copy). Missed on GCS by 11 MiB (+139 MiB: 117 MiB process, 22 MiB of
-SDK upload buffers) and on S3 by 478 MiB (+606 MiB: lib-storage copies every 16 MiB part, up to
-4 parts × 4 objects in flight plus read-ahead). Proposed (store-s3): cut multipart parts from the
-chunk list as views (CreateMultipartUpload / UploadPart / Complete driven by S3Store, copying only
-the one part that spans the header/array boundary), and send single puts of a chunk list without
-joining them. Restore (not a target): a 1 GiB GCS restore peaks ~1 GiB above the restored state;
-preallocating the known size in GcsStore.get (as S3Store's \`readAll\` does) removes that copy
-(store-gcs).
+What changed since the previous full run (16:05 UTC, load about 6), all measured above:
+- core sums each object's checksum while its put is in flight, and while its get reads on
+  (\`GetOptions.onChunk\`, offered by all three stores);
+- FsStore: locks are symlinks (one call to take, one to read, instead of ten), one fsync per put
+  (a provisional mtime), puts finishing together share their folder fsync, a new folder chain is
+  made once and synced at once, bodies go out in 2 MiB writes (memfs volumes: whole), \`get\`
+  reads ahead while the caller sums;
+- S3Store sends every part as views, none copied; GcsStore fills one buffer on get;
+- the memory cases run compiled JavaScript with no loader (tsx alone added about 33 MiB);
+- every timed disk step starts after \`sync(1)\`.
 
-**Found on the way.** The benchmark's check of restored arrays caught a codec regression: arrays
-under 64 KiB restored from GCS (whose SDK returns pooled Buffer slices) were decoded from the wrong
-bytes, because \`Buffer#slice\` is a view; fixed in core (\`decodeNpy\`) with a test.
+**3 sequential round trips per commit.** Met on every store, for 5 and for 40 state objects
+(objects in parallel, manifest, catalog); a metadata-only commit takes 2. The default clean-up is
+\`"background"\` (\`run()\` and \`close()\` wait for it); the rows with \`cleanup: "await"\`
+show the 4th step that option asks for.
+
+**Peak RSS of a 1 GiB commit ≤ state + 128 MiB.** Met on every store: disk +69 MiB, memfs +68 MiB
+(beside memfs's own copy of the data), S3 +85 MiB, GCS +110 MiB, each including the process itself
+(Node, the modules and the SDK: 65-82 MiB). The commit's own growth: disk 4 MiB, S3 15 MiB (was
+498 MiB with lib-storage, 79 MiB with boundary parts copied), GCS 28 MiB (SDK upload buffers).
+
+**Found on the way.** Puts racing into a new folder chain could resolve before the chain's
+entries were durable (only the put whose mkdir made it synced the parents); they now share the
+mkdir and all wait for those syncs. memfs's \`mkdir({ recursive: true })\` returns the deepest
+folder rather than the first one made, as Node's does (memfs is not durable, so only noted).
 `;
