@@ -65,10 +65,11 @@ What stands in the way:
   settled before each step, medians): at 64 MiB, put without checksum 40 ms = raw write 39 ms,
   with the checksum before the put 55 ms, beside it 54 ms; get without checksum 38 ms, raw read
   42 ms, checksum after the read 60 ms, summed from the pieces while the rest is read 52 ms. At
-  1 GiB: get 456 ms = raw read 450 ms, checksum after 694 ms, from pieces 626 ms. So the read and
-  the write of FsStore are at raw speed, and what is left of the gap is the checksum. memfs
-  reads and writes are synchronous JavaScript on the main thread, so there nothing overlaps: a
-  restore is memfs's copy plus the sum.
+  1 GiB: put 706 ms = raw write 693 ms, checksum before 1,322 ms, beside 845 ms; get 554 ms = raw
+  read 551 ms, checksum after 847 ms, from pieces 688 ms. So FsStore reads and writes at raw
+  speed, summing beside the I/O wins back half of the checksum's cost or more, and the rest of the
+  gap is the checksum. memfs reads and writes are synchronous JavaScript on the main thread, so
+  there nothing overlaps: a restore is memfs's copy plus the sum.
 - *Disk commit: the commit protocol's own files and folders.* A commit also writes
   \`state.json\`, \`manifest.json\` and \`catalog.json\` durably and makes
   \`commits/<id>/states/<type>/\` (three new folders, each fsynced with its parent); the raw
@@ -80,10 +81,11 @@ What stands in the way:
   (2.5 ms); the same arrays' raw write takes ~40 ms. On libuv's default 4 threads the small
   files' calls also queue behind the four arrays' fsyncs (\`UV_THREADPOOL_SIZE\` is the
   application's to raise).
-- *Disk puts at 1 GiB vary more than raw writes.* \`checksum-cost.ts\` at 1 GiB: FsStore puts
-  without checksum 450-2,132 ms (median 1,243) against raw writes 494-598 ms (median 523); at
-  64 MiB the two are equal. Not explained yet; a trace shows single 2 MiB writes of FsStore taking
-  20 ms while raw writes of the same size do not.
+- *A disk holding the GiBs of earlier steps writes slower* (this VM: its memory and disk are the
+  host's to give). In \`checksum-cost.ts\`, keeping every 1 GiB variant's objects until the end of
+  a run made FsStore puts 450-2,132 ms against raw writes of 494-598 ms; removing each before the
+  next step put them back at raw speed (above). The throughput runs cannot remove the commit's
+  data before its restore; they alternate which side goes first.
 - *S3 restore at 64 MiB*: \`bench/profile.ts --store s3 --size 64MiB\`: the main thread is 30%
   idle; \`readAll\` (copying socket chunks into the one result buffer, first touch of its pages)
   58 ms, crc32 34 ms, GC 32 ms; the catalog and manifest are two sequential GETs the raw read does
