@@ -143,6 +143,11 @@ async function statOrUndefined(fs: FsApi, path: string): Promise<FsBigIntStats |
   }
 }
 
+/** A folder chain a put made: `durable` resolves once the entries it added are on disk. */
+interface NewFolders {
+  readonly durable: Promise<void>;
+}
+
 async function setMtime(handle: FsFileHandle, mtimeMs: number): Promise<void> {
   // Mid-millisecond, so float seconds round back to exactly this millisecond on read.
   const seconds = (mtimeMs + 0.5) / 1000;
@@ -255,7 +260,7 @@ export class FsStore implements Store {
   readonly #options: z.output<typeof optionsSchema>;
   readonly #folderSyncs: FolderSyncs;
   readonly #writePiece: number;
-  readonly #makingFolders = new Map<string, Promise<string | undefined>>();
+  readonly #makingFolders = new Map<string, Promise<NewFolders>>();
 
   constructor(options: FsStoreOptions) {
     this.#options = parseOptions(options);
@@ -350,14 +355,9 @@ export class FsStore implements Store {
           }
           renamed = true;
           if (this.#options.durable) {
-            // Folders made for this put must survive a crash too: sync each one's parent. The
-            // syncs are independent (each persists its own entries), so they run at once.
-            const folders = [dir];
-            const top = temp.createdFrom;
-            if (top !== undefined)
-              for (let folder = dir; folder.length >= top.length; folder = dirname(folder))
-                folders.push(dirname(folder));
-            await Promise.all(folders.map((folder) => this.#folderSyncs.sync(folder)));
+            // The rename is durable once its folder is synced; a folder chain made for the put
+            // once its parents are (that sync is shared by every put into the chain).
+            await Promise.all([this.#folderSyncs.sync(dir), ...temp.madeFolders.map((made) => made.durable)]);
           }
           return infoOf(key, stats);
         },
@@ -371,23 +371,22 @@ export class FsStore implements Store {
     }
   }
 
-  /** Makes the folder and an exclusive temp file in it; `createdFrom` is the first folder made. */
+  /** Makes the folder and an exclusive temp file in it; `madeFolders`: the folder chains it made. */
   async #createTemp(
     key: string,
     dir: string,
     tempPath: string,
-  ): Promise<{ handle: FsFileHandle; createdFrom: string | undefined }> {
-    let createdFrom: string | undefined;
+  ): Promise<{ handle: FsFileHandle; madeFolders: NewFolders[] }> {
+    const madeFolders: NewFolders[] = [];
     // The folder usually exists (a commit's later objects, every catalog put): try it first.
     let makeFolder = false;
     for (let attempt = 0; ; attempt++) {
       try {
         if (makeFolder) {
-          const made = await this.#makeFolder(dir);
-          if (made !== undefined) createdFrom ??= made;
+          madeFolders.push(await this.#makeFolder(dir));
         }
         const handle = await this.#fs.open(tempPath, "wx", 0o666);
-        return { handle, createdFrom };
+        return { handle, madeFolders };
       } catch (error) {
         const code = errorCode(error);
         // Missing folder, or pruned by a concurrent delete between mkdir and open: make it (again).
@@ -439,17 +438,29 @@ export class FsStore implements Store {
   }
 
   /**
-   * Makes `dir` and its missing parents; resolves to the first folder made. Puts racing into the
-   * same new folder share one mkdir and all learn what it made, so each of them syncs the new
-   * folders' parents (shared through {@link FolderSyncs}) before it resolves: none can return
-   * while the folder holding its object might still vanish in a crash.
+   * Makes `dir` and its missing parents. Puts racing into the same new folder share one mkdir and
+   * one sync of the parents whose entries it added (started once the mkdir is done), and each
+   * waits for that sync before it resolves: none can return while the folder holding its object
+   * might still vanish in a crash, and the chain is synced once, not once per put.
    */
-  #makeFolder(dir: string): Promise<string | undefined> {
+  #makeFolder(dir: string): Promise<NewFolders> {
     let making = this.#makingFolders.get(dir);
     if (making === undefined) {
       making = this.#fs
         .mkdir(dir, { recursive: true })
-        .then((made) => (typeof made === "string" ? made : undefined))
+        .then((made) => {
+          const parents: string[] = [];
+          // Node answers with the first folder it made (memfs with the deepest: then fewer syncs).
+          if (typeof made === "string" && this.#options.durable)
+            for (let folder = dir; folder.length >= made.length; folder = dirname(folder))
+              parents.push(dirname(folder));
+          const durable = Promise.all(parents.map((parent) => this.#folderSyncs.sync(parent))).then(
+            () => undefined,
+          );
+          // Awaited by the puts that get this far; one that fails before must not leave it unhandled.
+          durable.catch(() => undefined);
+          return { durable };
+        })
         .finally(() => this.#makingFolders.delete(dir));
       this.#makingFolders.set(dir, making);
     }

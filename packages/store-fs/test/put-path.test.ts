@@ -178,6 +178,9 @@ describe("FsStore put path", () => {
         expect(end).toBeLessThan(resolved);
       }
     }
+    // The chain's parents are synced once for all five puts, not once per put.
+    for (const parent of [`${root}/a/b`, `${root}/a`, root, base])
+      expect(events.filter((event) => event === `sync start ${parent}`)).toHaveLength(1);
   });
 
   it("a put over an object whose mtime is ahead of the clock still gets a later mtime and a new version", async () => {
