@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { PreconditionFailedError } from "@ckpt/core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { S3Store } from "../src/index.js";
-import { conditionalPut, type FaultProxy, startFaultProxy } from "./support/fault-proxy.js";
-import { emptyStore, radosgw, radosgwClientConfig, uniquePrefix } from "./support/stores.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { S3Store } from "../src/index.js";
+import { conditionalPut, type FaultProxy } from "./support/fault-proxy.js";
+import { failure, useFaultProxy } from "./support/proxied.js";
 
 const MiB = 1024 * 1024;
 
@@ -24,38 +24,17 @@ function npyLike(seed: number): { chunks: Uint8Array[]; joined: Uint8Array } {
 const md5 = (bytes: Uint8Array) => createHash("md5").update(bytes).digest("hex");
 const bare = (etag: string) => etag.replace(/^"(.*)"$/, "$1");
 
-async function failure(call: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await call();
-  } catch (error) {
-    return error;
-  }
-  return expect.fail("expected the call to fail");
-}
-
 // A chunk list up to the multipart threshold goes as one PutObject whose body streams the chunks
 // (not joined), with its CRC-32 and SHA-256 computed over them.
 describe("single puts of chunk lists, through a fault-injecting proxy", () => {
+  const proxied = useFaultProxy();
+  const { puts } = proxied;
   let proxy: FaultProxy;
   let store: S3Store;
-  beforeAll(async () => {
-    proxy = await startFaultProxy(radosgw().endpoint);
-    store = new S3Store({
-      bucket: radosgw().bucket,
-      prefix: uniquePrefix("chunked-put"),
-      clientConfig: radosgwClientConfig({ endpoint: proxy.endpoint }),
-      ifMatchQuoting: "unquoted",
-    });
+  beforeAll(() => {
+    proxy = proxied.proxy();
+    store = proxied.store("chunked-put");
   });
-  beforeEach(() => proxy.reset());
-  afterAll(async () => {
-    proxy.reset();
-    await emptyStore(store);
-    await store.close();
-    await proxy.close();
-  });
-
-  const puts = () => proxy.requests.filter((request) => request.method === "PUT");
 
   it("round-trips byte-exactly with a signed payload hash and a CRC-32 header (no aws-chunked encoding); ETag is the MD5", async () => {
     const { chunks, joined } = npyLike(1);
@@ -136,32 +115,17 @@ const multipartEtag = (parts: readonly Uint8Array[]) =>
 // Parts that span chunks (5 MiB parts of [128 B header, 7 MiB array view, 4 MiB tail]: part 1 is
 // header + array, part 2 array + tail) stream their views instead of being joined.
 describe("multipart puts whose parts span chunks, through a fault-injecting proxy", () => {
+  const proxied = useFaultProxy();
   let proxy: FaultProxy;
-  const stores: S3Store[] = [];
-  const storeWith = (requestChecksumCalculation: "WHEN_SUPPORTED" | "WHEN_REQUIRED") => {
-    const store = new S3Store({
-      bucket: radosgw().bucket,
-      prefix: uniquePrefix("chunked-parts"),
-      clientConfig: radosgwClientConfig({ endpoint: proxy.endpoint, requestChecksumCalculation }),
-      multipartThreshold: 5 * MiB,
-      partSize: 5 * MiB,
-      partConcurrency: 2,
-    });
-    stores.push(store);
-    return store;
-  };
-  beforeAll(async () => {
-    proxy = await startFaultProxy(radosgw().endpoint);
+  beforeAll(() => {
+    proxy = proxied.proxy();
   });
-  beforeEach(() => proxy.reset());
-  afterAll(async () => {
-    proxy.reset();
-    for (const store of stores) {
-      await emptyStore(store);
-      await store.close();
-    }
-    await proxy.close();
-  });
+  const storeWith = (requestChecksumCalculation: "WHEN_SUPPORTED" | "WHEN_REQUIRED") =>
+    proxied.store(
+      "chunked-parts",
+      { multipartThreshold: 5 * MiB, partSize: 5 * MiB, partConcurrency: 2 },
+      { requestChecksumCalculation },
+    );
 
   const partPuts = (number: number) =>
     proxy.requests.filter(

@@ -6,22 +6,14 @@ import {
   StoreError,
   TransientStoreError,
 } from "@ckpt/core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3Store } from "../src/index.js";
-import { conditionalPut, type FaultProxy, startFaultProxy } from "./support/fault-proxy.js";
+import { conditionalPut, type FaultProxy } from "./support/fault-proxy.js";
+import { failure, useFaultProxy } from "./support/proxied.js";
 import { emptyStore, radosgw, radosgwClientConfig, radosgwStore, uniquePrefix } from "./support/stores.js";
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-
-async function failure(call: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await call();
-  } catch (error) {
-    return error;
-  }
-  return expect.fail("expected the call to fail");
-}
 
 function statusOfCause(error: unknown): number | undefined {
   return (error as { cause?: { $metadata?: { httpStatusCode?: number } } }).cause?.$metadata?.httpStatusCode;
@@ -155,26 +147,14 @@ describe("If-Match quoting (radosgw compares ETags without quotes)", () => {
 });
 
 describe("unknown outcomes and retries, through a fault-injecting proxy", () => {
+  const proxied = useFaultProxy();
+  const { puts } = proxied;
   let proxy: FaultProxy;
   let store: S3Store;
-  beforeAll(async () => {
-    proxy = await startFaultProxy(radosgw().endpoint);
-    store = new S3Store({
-      bucket: radosgw().bucket,
-      prefix: uniquePrefix("faults"),
-      clientConfig: radosgwClientConfig({ endpoint: proxy.endpoint }),
-      ifMatchQuoting: "unquoted",
-    });
+  beforeAll(() => {
+    proxy = proxied.proxy();
+    store = proxied.store("faults");
   });
-  beforeEach(() => proxy.reset());
-  afterAll(async () => {
-    proxy.reset();
-    await emptyStore(store);
-    await store.close();
-    await proxy.close();
-  });
-
-  const puts = () => proxy.requests.filter((request) => request.method === "PUT");
 
   it("a conditional put whose response is lost after it landed is sent once and resolved by reading back", async () => {
     const old = await store.put("lost", utf8("old"));

@@ -2,6 +2,7 @@ import { ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import { StoreAbortedError, type StoreError } from "@ckpt/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3Store } from "../src/index.js";
+import { failure } from "./support/proxied.js";
 import { emptyStore, radosgw, radosgwClient, uniquePrefix } from "./support/stores.js";
 
 const MiB = 1024 * 1024;
@@ -16,15 +17,6 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
     Buffer.from(b.buffer, b.byteOffset, b.byteLength),
   );
-}
-
-async function failure(call: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await call();
-  } catch (error) {
-    return error;
-  }
-  return expect.fail("expected the call to fail");
 }
 
 // Small threshold and parts (S3's 5 MiB minimum) so multipart paths run on modest bodies.
