@@ -1,7 +1,12 @@
 import { Checksum, ChecksumOfPieces, checksumBeside, checksumOf } from "../checksum.js";
-import { CheckpointIntegrityError, InvalidKeyError, NotFoundError, StoreError } from "../errors.js";
+import {
+  CheckpointIntegrityError,
+  InvalidKeyError,
+  NotFoundError,
+  StoreAbortedError,
+  StoreError,
+} from "../errors.js";
 import { validateKey } from "../store/keys.js";
-import { throwIfAborted } from "../store/signal.js";
 import type { Store } from "../store/types.js";
 import type { ManifestObject } from "./catalog-format.js";
 import { mapBounded } from "./pool.js";
@@ -64,8 +69,9 @@ export async function putObjects(
     });
     const checksum = await checksumBeside(object.chunks, () => failed || signal.aborted);
     await put;
-    if (checksum === undefined) throwIfAborted(signal, key);
-    return { key: object.key, size, checksum: checksum ?? checksumOf(object.chunks) };
+    // Stopped early only by a failed put (rethrown just above) or by an abort.
+    if (checksum === undefined) throw new StoreAbortedError(key, { cause: signal.reason });
+    return { key: object.key, size, checksum };
   });
 }
 
