@@ -28,4 +28,6 @@ export type {
   ObjectInfo,
   PutOptions,
   Store,
+  SweepOptions,
+  SweepResult,
 } from "./types.js";

@@ -75,6 +75,22 @@ export interface GetStreamResult {
   readonly stream: AsyncIterable<Uint8Array>;
 }
 
+/** Options of {@link Store.sweep}. */
+export interface SweepOptions extends CallOptions {
+  /** Grace period in milliseconds: leftovers younger than this are kept (a writer may still own them). */
+  readonly olderThan: number;
+  /** Report what would be removed without removing it. */
+  readonly dryRun?: boolean | undefined;
+}
+
+/** What {@link Store.sweep} removed (or, with `dryRun`, would remove). */
+export interface SweepResult {
+  /** How many leftovers (temp files, stale locks, empty folders, incomplete uploads). */
+  readonly count: number;
+  /** Bytes they hold, as far as the store can tell. */
+  readonly bytes: number;
+}
+
 /**
  * The one seam between ckpt and storage: a flat key space under a prefix.
  *
@@ -100,6 +116,12 @@ export interface Store {
   list(prefix: string, options?: ListOptions): Promise<ListPage>;
   /** Deletes the keys; missing keys are not an error. */
   delete(keys: readonly string[], options?: CallOptions): Promise<void>;
+  /**
+   * Removes what the store itself left behind under `prefix` and that `list` does not show: temp
+   * files and stale locks of killed writers and empty folders (fs), incomplete multipart uploads
+   * (S3). Only leftovers older than `olderThan` go. Optional: `gc` calls it when present.
+   */
+  sweep?(prefix: string, options: SweepOptions): Promise<SweepResult>;
   /** Releases clients, sockets or file handles. Optional. */
   close?(): Promise<void>;
 }
