@@ -308,10 +308,15 @@ describe("CatalogClient gc", () => {
     // an orphan: objects and manifest put, catalog never swapped
     await store.put("run/commits/commit_00000002_bbbbbbbbbbbb/states/x.npy", text("12345"));
     await store.put("run/commits/commit_00000002_bbbbbbbbbbbb/manifest.json", text("{}"));
-    expect(await catalog.gc({ olderThan: 60_000 })).toEqual({ removed: [], bytes: 0 });
+    expect(await catalog.gc({ olderThan: 60_000 })).toEqual({
+      removed: [],
+      bytes: 0,
+      leftovers: { count: 0, bytes: 0 },
+    });
     expect(await catalog.gc({ olderThan: 0, dryRun: true })).toEqual({
       removed: ["commit_00000002_bbbbbbbbbbbb"],
       bytes: 7,
+      leftovers: { count: 0, bytes: 0 },
     });
     expect(store.objects.has("run/commits/commit_00000002_bbbbbbbbbbbb/states/x.npy")).toBe(true);
     expect((await catalog.gc({ olderThan: 0 })).removed).toEqual(["commit_00000002_bbbbbbbbbbbb"]);

@@ -1,5 +1,5 @@
 import { listAll } from "../store/list.js";
-import type { Store } from "../store/types.js";
+import type { Store, SweepResult } from "../store/types.js";
 import type { CatalogRow } from "./catalog-format.js";
 import { isCommitId } from "./commit-id.js";
 import { type RetryPolicy, withRetry } from "./retry.js";
@@ -22,6 +22,11 @@ export interface GcResult {
   readonly removed: string[];
   /** Bytes of the removed objects. */
   readonly bytes: number;
+  /**
+   * What the store's own {@link Store.sweep} removed under the checkpoint's folder (temp files and
+   * stale locks of killed writers, empty folders, incomplete uploads); zeros for a store without it.
+   */
+  readonly leftovers: SweepResult;
 }
 
 /** Keys per delete call: S3's DeleteObjects takes at most 1,000. */
@@ -66,5 +71,10 @@ export async function collectGarbage(
       const batch = keys.slice(start, start + DELETE_BATCH);
       await withRetry(options.policy, signal, () => store.delete(batch, { signal }));
     }
-  return { removed: removed.sort(), bytes };
+  const leftovers = (await store.sweep?.(`${root}/`, {
+    olderThan: options.olderThan,
+    dryRun: options.dryRun,
+    signal,
+  })) ?? { count: 0, bytes: 0 };
+  return { removed: removed.sort(), bytes, leftovers };
 }
