@@ -35,6 +35,13 @@ export class UsageError extends CkptError {
   }
 }
 
+/** A store location that does not exist (a folder that is not there): exit 4. */
+export class LocationNotFoundError extends CkptError {
+  constructor(message: string) {
+    super("E_NOT_FOUND", message);
+  }
+}
+
 /** The exit code for an error thrown by a command. */
 export function exitCodeFor(error: unknown): ExitCode {
   if (!(error instanceof CkptError)) return ExitCode.failure;

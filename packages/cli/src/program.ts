@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { copyCommand } from "./commands/cp.js";
 import { gcCommand } from "./commands/gc.js";
@@ -6,7 +7,13 @@ import { showCommand } from "./commands/show.js";
 import { verifyCommand } from "./commands/verify.js";
 import { parseDuration } from "./duration.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
-import { type CliIo, processIo } from "./io.js";
+import { type CliIo, processIo, writeJson } from "./io.js";
+
+/** The version of @ckpt/cli, from its package.json (one folder above both src/ and dist/). */
+export function cliVersion(): string {
+  const text = readFileSync(new URL("../package.json", import.meta.url), "utf8");
+  return (JSON.parse(text) as { version: string }).version;
+}
 
 const exitCodesHelp = `
 Exit codes:
@@ -54,6 +61,7 @@ export function createProgram(
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     })
+    .version(cliVersion(), "-V, --version", "print the version of ckpt")
     .showHelpAfterError("(add --help for usage and examples)")
     .exitOverride()
     .addHelpText("after", exitCodesHelp);
@@ -173,6 +181,12 @@ export function createProgram(
   return program;
 }
 
+/** Whether the command line asks for JSON output (`--json` before any `--`). */
+function jsonRequested(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).includes("--json");
+}
+
 /**
  * Runs `ckpt` with `argv` (without the node and script paths) and resolves to the exit code.
  *
@@ -186,14 +200,38 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     await program.parseAsync([...argv], { from: "user" });
     return result.exitCode;
   } catch (error) {
+    const json = jsonRequested(argv);
     if (error instanceof CommanderError) {
-      // Help and version are "errors" that exit 0; everything else commander raises is usage.
-      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      // Help and version are "errors" that exit 0; everything else commander raises is usage
+      // (commander has already printed it on stderr).
+      if (error.exitCode === 0) return ExitCode.ok;
+      if (json)
+        writeJson(io, {
+          error: {
+            code: "E_USAGE",
+            message: error.message.replace(/^error: /, ""),
+            exitCode: ExitCode.usage,
+          },
+        });
+      return ExitCode.usage;
     }
     const code = exitCodeFor(error);
     const message = error instanceof Error ? error.message : String(error);
-    const tag = error instanceof Error && "code" in error ? ` [${String(error.code)}]` : "";
+    const errorCode = error instanceof Error && "code" in error ? String(error.code) : undefined;
+    const tag = errorCode === undefined ? "" : ` [${errorCode}]`;
     io.stderr.write(`ckpt: ${message}${tag}\n`);
+    if (json) {
+      const key =
+        error instanceof Error && "key" in error && typeof error.key === "string" ? error.key : undefined;
+      writeJson(io, {
+        error: {
+          code: errorCode ?? "E_UNEXPECTED",
+          message,
+          exitCode: code,
+          ...(key === undefined ? {} : { key }),
+        },
+      });
+    }
     if (code === ExitCode.failure && error instanceof Error && error.stack && process.env.CKPT_DEBUG)
       io.stderr.write(`${error.stack}\n`);
     return code;

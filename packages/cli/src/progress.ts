@@ -37,12 +37,27 @@ export class ByteProgress {
   advance(bytes: number): void {
     this.#bytes += bytes;
     this.#objects += 1;
-    if (this.#out.isTTY) {
-      const now = Date.now();
-      if (now - this.#lastDraw >= 100 || this.#objects === this.#totalObjects) {
-        this.#lastDraw = now;
-        this.#out.write(`\r\x1b[2K${this.#line(true)}`);
-      }
+    this.#draw();
+  }
+
+  /** Records `bytes` more bytes of an object still in flight, and the object once it is `done`. */
+  stream(bytes: number, done: boolean): void {
+    this.#bytes += bytes;
+    if (done) this.#objects += 1;
+    this.#draw();
+  }
+
+  /** Removes the bar (on a terminal) and prints nothing: for commands whose summary is on stdout. */
+  clear(): void {
+    if (this.#out.isTTY) this.#out.write("\r\x1b[2K");
+  }
+
+  #draw(): void {
+    if (!this.#out.isTTY) return;
+    const now = Date.now();
+    if (now - this.#lastDraw >= 100 || this.#objects === this.#totalObjects) {
+      this.#lastDraw = now;
+      this.#out.write(`\r\x1b[2K${this.#line(true)}`);
     }
   }
 
@@ -65,5 +80,42 @@ export class ByteProgress {
     const filled = Math.round(fraction * width);
     const barText = bar ? `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ` : "";
     return `${this.#label} ${barText}${this.#objects}/${this.#totalObjects} objects, ${formatBytes(this.#bytes)}/${formatBytes(this.#totalBytes)}, ${rate}`;
+  }
+}
+
+/**
+ * A one-line status on a terminal, redrawn at most every 100 ms (listing a large store, reading
+ * its catalogs); nothing at all when the output is not a terminal, so logs and pipes stay clean.
+ */
+export class StatusLine {
+  readonly #out: ProgressOutput;
+  #lastDraw = 0;
+  #shown = false;
+  #ended = false;
+
+  constructor(out: ProgressOutput) {
+    this.#out = out;
+  }
+
+  /** Shows `text` in place of the previous status. */
+  update(text: string): void {
+    if (!this.#out.isTTY || this.#ended) return;
+    const now = Date.now();
+    if (now - this.#lastDraw < 100) return;
+    this.#lastDraw = now;
+    this.#shown = true;
+    this.#out.write(`\r\x1b[2K${text}`);
+  }
+
+  /** Removes the status line; a later {@link update} shows it again. */
+  clear(): void {
+    if (this.#shown) this.#out.write("\r\x1b[2K");
+    this.#shown = false;
+  }
+
+  /** Removes the status line for good: results follow on the same terminal. */
+  end(): void {
+    this.clear();
+    this.#ended = true;
   }
 }

@@ -41,7 +41,7 @@ export interface CheckpointOptions {
   /** Receives warnings (late restore, damaged rows skipped); default `process.emitWarning`. */
   readonly warn?: ((message: string) => void) | undefined;
   /** Environment read for the rank and the default store; default `process.env`. */
-  readonly env?: NodeJS.ProcessEnv | undefined;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 /** The options after validation and defaults. */
@@ -58,7 +58,7 @@ export interface ResolvedOptions {
   readonly retry: RetryOptions | undefined;
   readonly cleanup: "await" | "background" | undefined;
   readonly warn: ((message: string) => void) | undefined;
-  readonly env: NodeJS.ProcessEnv;
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 const isPositiveInteger = (value: unknown): boolean =>

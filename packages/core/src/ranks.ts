@@ -27,7 +27,11 @@ export interface RankInfo {
   readonly rankVariable: string | undefined;
 }
 
-function readInteger(env: NodeJS.ProcessEnv, variable: string, minimum: number): number | undefined {
+function readInteger(
+  env: Readonly<Record<string, string | undefined>>,
+  variable: string,
+  minimum: number,
+): number | undefined {
   const text = env[variable]?.trim();
   if (text === undefined || text === "") return undefined;
   const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
@@ -40,7 +44,7 @@ function readInteger(env: NodeJS.ProcessEnv, variable: string, minimum: number):
 }
 
 /** The rank and world size the environment announces (DESIGN §6), each `undefined` when unset. */
-export function detectRank(env: NodeJS.ProcessEnv = process.env): {
+export function detectRank(env: Readonly<Record<string, string | undefined>> = process.env): {
   rank: number | undefined;
   worldSize: number | undefined;
   rankVariable: string | undefined;
@@ -61,7 +65,7 @@ export function detectRank(env: NodeJS.ProcessEnv = process.env): {
  */
 export function resolveRank(
   explicit: { rank?: number | undefined; worldSize?: number | undefined },
-  env: NodeJS.ProcessEnv = process.env,
+  env: Readonly<Record<string, string | undefined>> = process.env,
   checkpoint?: string,
 ): RankInfo {
   const detected = detectRank(env);

@@ -1,4 +1,5 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it, vi } from "vitest";
@@ -17,8 +18,10 @@ async function readmeExample(): Promise<string> {
 
 describe("packages/core/README.md", () => {
   const scripts: string[] = [];
+  const folders: string[] = [];
   afterAll(async () => {
     for (const script of scripts) await rm(script, { force: true });
+    for (const folder of folders) await rm(folder, { recursive: true, force: true });
   });
 
   /** Runs the example as a module (a fresh copy each time) and returns what it printed. */
@@ -40,7 +43,13 @@ describe("packages/core/README.md", () => {
   }
 
   it("the API example runs, and running it again resumes from its last row", async () => {
-    const source = (await readmeExample()).replace('"memory://readme"', `"memory://readme-${process.pid}"`);
+    // The example imports the umbrella package "ckpt", which re-exports @ckpt/core (and registers
+    // @ckpt/store-fs, imported above); its folder becomes a fresh temporary one.
+    const folder = await mkdtemp(join(tmpdir(), "ckpt-readme-"));
+    folders.push(folder);
+    const source = (await readmeExample())
+      .replace('from "ckpt"', 'from "@ckpt/core"')
+      .replace('"./checkpoints"', JSON.stringify(folder));
     const first = await runExample(source);
     expect(first[0]).toBe("4 138"); // commits at writes 6, 12, 18, 24; the last leadTime is 23 * 6
     expect(first[1]).toContain('Checkpoint("my-forecast")');

@@ -11,6 +11,7 @@ import {
 import { formatBytes } from "../bytes.js";
 import { type CheckpointRoot, findCheckpoints, readerFor, rootsOf } from "../checkpoints.js";
 import { type CliIo, writeJson } from "../io.js";
+import { openDestinationStore } from "../locations.js";
 import { ByteProgress } from "../progress.js";
 
 /** Objects copied at once. */
@@ -177,7 +178,7 @@ export async function copyCommand(
   options: { json: boolean },
 ): Promise<void> {
   const src = await openStore(srcUrl);
-  const dst = await openStore(dstUrl);
+  const dst = await openDestinationStore(dstUrl);
   try {
     const names = name === undefined ? (await findCheckpoints(src)).map((found) => found.name) : [name];
     if (names.length === 0) throw new CheckpointSelectionError("*", `no checkpoints in ${src.url}`);

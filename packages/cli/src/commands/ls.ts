@@ -1,7 +1,10 @@
-import { Checkpoint, openStore } from "@ckpt/core";
+import { Checkpoint } from "@ckpt/core";
 import { formatBytes } from "../bytes.js";
 import { findCheckpoints, readerFor, rootsOf } from "../checkpoints.js";
 import { type CliIo, table, writeJson } from "../io.js";
+import { openExistingStore } from "../locations.js";
+import { observeStore } from "../observed-store.js";
+import { StatusLine } from "../progress.js";
 
 /** `ckpt ls <url> [name]`: the checkpoints under a store, or one checkpoint's catalog table(s). */
 export async function lsCommand(
@@ -10,13 +13,26 @@ export async function lsCommand(
   name: string | undefined,
   options: { json: boolean },
 ): Promise<void> {
-  const store = await openStore(url);
-  const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
+  const opened = await openExistingStore(url);
+  // Listing a large store takes a while: say how far it got (on a terminal only).
+  const status = new StatusLine(io.stderr);
+  let listed = 0;
+  const store = observeStore(opened, {
+    listed: (count) => {
+      listed += count;
+      status.update(`listing ${opened.url}: ${listed} objects`);
+    },
+  });
+  const warn = (message: string) => {
+    status.clear();
+    io.stderr.write(`warning: ${message}\n`);
+  };
   try {
     if (name === undefined) {
       const found = await findCheckpoints(store);
       const summaries = [];
-      for (const entry of found) {
+      for (const [index, entry] of found.entries()) {
+        status.update(`reading catalogs: ${index + 1}/${found.length} ${entry.name}`);
         let rows = 0;
         let latest: { writeCount: number; savedAt: string } | undefined;
         for (const root of entry.roots) {
@@ -35,6 +51,7 @@ export async function lsCommand(
           bytes: entry.bytes,
         });
       }
+      status.end();
       if (options.json) {
         writeJson(io, { store: store.url, checkpoints: summaries });
         return;
@@ -61,6 +78,7 @@ export async function lsCommand(
     }
 
     const roots = await rootsOf(store, name);
+    status.end();
     if (options.json) {
       const out = [];
       for (const root of roots) {
@@ -82,6 +100,7 @@ export async function lsCommand(
     }
     io.stdout.write(`${texts.join("\n\n")}\n`);
   } finally {
+    status.end();
     await store.close?.();
   }
 }

@@ -1,7 +1,10 @@
 import { type CatalogRow, CheckpointIntegrityError, openStore } from "@ckpt/core";
+import { formatBytes } from "../bytes.js";
 import { readerFor, rootsOf } from "../checkpoints.js";
 import { ExitCode } from "../exit-codes.js";
 import { type CliIo, writeJson } from "../io.js";
+import { observeStore } from "../observed-store.js";
+import { ByteProgress } from "../progress.js";
 
 /** One verified row. */
 interface VerifyOutcome {
@@ -25,7 +28,10 @@ export async function verifyCommand(
   name: string,
   options: { all: boolean; json: boolean; rank: number | undefined },
 ): Promise<number> {
-  const store = await openStore(url);
+  const opened = await openStore(url);
+  // The progress of the row being verified (stderr), fed by the bytes streamed through the checksum.
+  let progress: ByteProgress | undefined;
+  const store = observeStore(opened, { streamed: (bytes, done) => progress?.stream(bytes, done) });
   const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
   try {
     const outcomes: VerifyOutcome[] = [];
@@ -36,7 +42,6 @@ export async function verifyCommand(
       for (const row of chosen) {
         const base = { root: root.root, commitId: row.commitId, writeCount: row.writeCount };
         try {
-          await reader.verify(row);
           const manifest = await reader.manifest(row);
           const outcome = {
             ...base,
@@ -44,12 +49,16 @@ export async function verifyCommand(
             objects: manifest.objects.length,
             bytes: manifest.objects.reduce((sum, object) => sum + object.size, 0),
           };
+          progress = new ByteProgress(io.stderr, `verify ${root.root} ${row.commitId}`, outcome);
+          await reader.verify(row);
+          progress.done("verified");
           outcomes.push(outcome);
           if (!options.json)
             io.stdout.write(
-              `ok    ${root.root}  ${row.commitId}  ${outcome.objects} objects, ${outcome.bytes} bytes\n`,
+              `ok    ${root.root}  ${row.commitId}  ${outcome.objects} objects, ${formatBytes(outcome.bytes)}\n`,
             );
         } catch (error) {
+          progress?.clear();
           if (!(error instanceof CheckpointIntegrityError)) throw error;
           outcomes.push({ ...base, ok: false, key: error.key, error: error.message });
           if (!options.json) io.stdout.write(`FAIL  ${root.root}  ${row.commitId}  ${error.message}\n`);

@@ -26,7 +26,7 @@ export function registerStoreOpener(scheme: string, opener: StoreOpener): void {
 }
 
 /** The store used when none is given: `CKPT_STORE`, else `file://~/.cache/ckpt/checkpoints`. */
-export function defaultStoreUrl(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultStoreUrl(env: Readonly<Record<string, string | undefined>> = process.env): string {
   const configured = env.CKPT_STORE?.trim();
   if (configured) return configured;
   return pathToFileURL(join(homedir(), ".cache", "ckpt", "checkpoints")).href;
@@ -72,8 +72,32 @@ export function redactUrl(url: string): string {
 }
 
 /**
+ * Why the store package `pkg` could not be imported: not installed (say what to install), or
+ * installed but one of its own imports failed (say which, and the import error's message).
+ */
+function packageLoadError(url: URL, pkg: string, cause: unknown): StoreConfigError {
+  const where = JSON.stringify(redactUrl(url.href));
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  // Node's wording for an import that does not resolve: "Cannot find package 'x' imported from …".
+  const unresolved = /Cannot find (?:package|module) ['"]([^'"]+)['"]/.exec(detail)?.[1];
+  if (unresolved === pkg)
+    return new StoreConfigError(
+      `Store URL ${where} needs the package ${pkg}: install it with \`npm install ${pkg}\``,
+      { cause },
+    );
+  const hint =
+    unresolved === undefined ? "" : ` (is ${unresolved} installed? reinstall ${pkg} to restore it)`;
+  return new StoreConfigError(
+    `Store URL ${where} needs the package ${pkg}, which is installed but failed to load: ${detail}${hint}`,
+    { cause },
+  );
+}
+
+/**
  * Opens the store at `location` (see {@link parseStoreUrl}), loading the store package for its
- * scheme on demand. A missing package is a `StoreConfigError` that says what to install.
+ * scheme on demand. A missing package is a `StoreConfigError` that says what to install; a package
+ * that is installed but fails to import (one of its own dependencies missing or broken) is a
+ * `StoreConfigError` that says what failed.
  *
  * @example
  * const store = await openStore("s3://my-bucket/runs?region=eu-west-1");
@@ -90,10 +114,7 @@ export async function openStore(location: string = defaultStoreUrl()): Promise<S
     try {
       await import(pkg);
     } catch (cause) {
-      throw new StoreConfigError(
-        `Store URL ${JSON.stringify(redactUrl(url.href))} needs the package ${pkg}: install it with \`npm install ${pkg}\``,
-        { cause },
-      );
+      throw packageLoadError(url, pkg, cause);
     }
     opener = openers.get(url.protocol);
     if (opener === undefined)
