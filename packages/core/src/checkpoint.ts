@@ -1,22 +1,10 @@
-import type { CheckpointStateHandle, StateBinding } from "./binding.js";
 import type { GcOptions, GcResult } from "./commit/gc.js";
 import { CatalogClient, type Labels } from "./commit/index.js";
-import { activeSessions, setCurrentCheckpoint } from "./context.js";
+import { activeSessions } from "./context.js";
 import { CheckpointEntry } from "./entry.js";
-import {
-  CheckpointIntegrityError,
-  CheckpointOptionError,
-  CheckpointSelectionError,
-  CheckpointStateCollisionError,
-} from "./errors.js";
+import { CheckpointIntegrityError, CheckpointOptionError, CheckpointSelectionError } from "./errors.js";
 import { formatCatalog } from "./format.js";
-import {
-  addPendingBinding,
-  catalogClient,
-  emitWarning,
-  settleCleanup,
-  takePendingBindings,
-} from "./internal.js";
+import { catalogClient, emitWarning, settleCleanup } from "./internal.js";
 import {
   type CheckpointLevel,
   type CheckpointMode,
@@ -25,8 +13,9 @@ import {
   resolveOptions,
   validateCheckpointName,
 } from "./options.js";
+import { registerCheckpoint } from "./pending.js";
 import { rankRoot, resolveRank } from "./ranks.js";
-import { CheckpointSession, loadStates } from "./session.js";
+import { CheckpointSession, endSessions, loadStates } from "./session.js";
 import { defaultStoreUrl, openStore, parseStoreUrl, redactUrl } from "./store/open.js";
 import type { Store } from "./store/types.js";
 
@@ -51,13 +40,6 @@ export interface OpenOptions {
 
 /** Options of `checkpoint.select(row, options)`. */
 export interface SelectOptions extends OpenOptions {}
-
-/** A state waiting for the checkpoint's next session. */
-interface PendingBinding {
-  readonly binding: StateBinding;
-  /** Left behind by a session that ended: a different object may replace it once. */
-  readonly reusable: boolean;
-}
 
 function validateLabels(name: string, labels: unknown): Labels {
   if (labels === undefined) return {};
@@ -130,7 +112,6 @@ export class Checkpoint {
   readonly #options: ResolvedOptions;
   #store: Promise<Store> | undefined;
   #client: Promise<CatalogClient> | undefined;
-  #pending: PendingBinding[] = [];
 
   constructor(name: string, options: CheckpointOptions = {}) {
     validateCheckpointName(name);
@@ -146,7 +127,7 @@ export class Checkpoint {
     this.device = resolved.device;
     this.root = rankRoot(name, rank);
     this.#options = resolved;
-    setCurrentCheckpoint(this);
+    registerCheckpoint(this);
   }
 
   /** Where the catalog lives, without credentials, e.g. `file:///data/runs/my-forecast/rank_000001`. */
@@ -218,33 +199,6 @@ export class Checkpoint {
   [emitWarning](message: string): void {
     if (this.#options.warn !== undefined) this.#options.warn(message);
     else process.emitWarning(message, "CkptWarning");
-  }
-
-  /** @internal Keeps `binding` for the next session (a reusable one may be replaced once). */
-  [addPendingBinding](binding: StateBinding, reusable = false): CheckpointStateHandle {
-    const id = binding.type.id;
-    const index = this.#pending.findIndex((item) => item.binding.type.id === id);
-    const existing = this.#pending[index];
-    if (existing !== undefined) {
-      if (existing.binding === binding) {
-        if (!reusable && existing.reusable) this.#pending[index] = { binding, reusable: false };
-        binding.attach(this);
-        return binding.handle;
-      }
-      // A state left behind by an ending session never displaces one bound since.
-      if (!existing.reusable && reusable) return binding.handle;
-      if (!existing.reusable) throw new CheckpointStateCollisionError(id, this.name);
-      this.#pending[index] = { binding, reusable };
-    } else this.#pending.push({ binding, reusable });
-    binding.attach(this);
-    return binding.handle;
-  }
-
-  /** @internal Hands the pending states over to a starting session. */
-  [takePendingBindings](): readonly PendingBinding[] {
-    const pending = this.#pending;
-    this.#pending = [];
-    return pending;
   }
 
   /** The innermost session of this checkpoint active in the current async context, if any. */
@@ -405,10 +359,13 @@ export class Checkpoint {
   }
 
   /**
-   * Waits for background clean-up of retired commits, then closes the store when this checkpoint
-   * opened it from a URL (a `Store` passed in is left open for its owner).
+   * Ends the sessions made so far (their `write`/`flush` then throw `CheckpointSessionError`),
+   * waits for background clean-up of retired commits, then closes the store when this checkpoint
+   * opened it from a URL (a `Store` passed in is left open for its owner). The checkpoint stays
+   * usable: a later `run` or `open` starts a new session.
    */
   async close(): Promise<void> {
+    endSessions(this);
     await this[settleCleanup]();
     const option = this.#options.store;
     if (this.#store === undefined || (option !== undefined && typeof option !== "string")) return;

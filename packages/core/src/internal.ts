@@ -3,10 +3,6 @@
 
 /** `CheckpointSession[attachBinding](binding)`: binds (and restores) a state in the session. */
 export const attachBinding: unique symbol = Symbol("ckpt.attachBinding");
-/** `Checkpoint[addPendingBinding](binding)`: keeps a state for the next session of the checkpoint. */
-export const addPendingBinding: unique symbol = Symbol("ckpt.addPendingBinding");
-/** `Checkpoint[takePendingBindings]()`: the pending states, handed over to a starting session. */
-export const takePendingBindings: unique symbol = Symbol("ckpt.takePendingBindings");
 /** `Checkpoint[catalogClient]()`: the checkpoint's `CatalogClient`, created with the store on first use. */
 export const catalogClient: unique symbol = Symbol("ckpt.catalogClient");
 /** `Checkpoint[emitWarning](message)`: the checkpoint's warning sink. */

@@ -3,7 +3,7 @@ import type { Checkpoint } from "./checkpoint.js";
 import type { JsonValue } from "./commit/catalog-format.js";
 import type { CatalogClient, CommitObject, Labels, Manifest } from "./commit/index.js";
 import { mapBounded } from "./commit/pool.js";
-import { activeSessions, runInSession } from "./context.js";
+import { activeSessions, runInSession, setRunning } from "./context.js";
 import { CheckpointEntry } from "./entry.js";
 import {
   CheckpointDecodeError,
@@ -11,15 +11,9 @@ import {
   CheckpointSessionError,
   CheckpointStateCollisionError,
 } from "./errors.js";
-import {
-  addPendingBinding,
-  attachBinding,
-  catalogClient,
-  emitWarning,
-  settleCleanup,
-  takePendingBindings,
-} from "./internal.js";
+import { attachBinding, catalogClient, emitWarning, settleCleanup } from "./internal.js";
 import { encodeMetadata, type MetadataInput, metadataRecord } from "./metadata.js";
+import { addPending, takePending } from "./pending.js";
 import { encodeState, restoreState } from "./state/codec.js";
 import type { CheckpointStateType } from "./state/declare.js";
 
@@ -33,6 +27,14 @@ export interface LoadedState {
 
 const STATE_JSON = "state.json";
 const NO_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
+
+// How many times each checkpoint was closed: a session made before the last close() has ended.
+const closes = new WeakMap<Checkpoint, number>();
+
+/** Ends every session of `checkpoint` made so far: `close()` calls it. */
+export function endSessions(checkpoint: Checkpoint): void {
+  closes.set(checkpoint, (closes.get(checkpoint) ?? 0) + 1);
+}
 
 /**
  * Reads the saved states of `entry` (their state.json and blobs), each verified against the
@@ -96,6 +98,8 @@ export class CheckpointSession {
   readonly #reusable = new Set<string>();
   #loaded: ReadonlyMap<string, LoadedState>;
   #adopted = false;
+  #ranOut = false;
+  readonly #closesAtStart: number;
   #tail: Promise<void> | undefined;
 
   /** @internal Sessions come from `Checkpoint.run`, `open` and `select`. */
@@ -107,6 +111,32 @@ export class CheckpointSession {
     // A new session has a row to create: its first flush commits even without writes (item 15).
     this.#dirty = init.entry === undefined;
     this.#loaded = init.loaded;
+    this.#closesAtStart = closes.get(checkpoint) ?? 0;
+  }
+
+  /**
+   * Whether the session ended: its `run()` returned or threw, or its checkpoint was closed. An
+   * ended session still reads (metadata, labels), but `write`, `flush`, `bind` and `run` throw
+   * `CheckpointSessionError`: a row committed after the job finished would be one nobody expects.
+   */
+  get ended(): boolean {
+    return this.#endedBy() !== undefined;
+  }
+
+  #endedBy(): string | undefined {
+    if (this.#ranOut) return "the session ended when its run() returned";
+    if ((closes.get(this.checkpoint) ?? 0) !== this.#closesAtStart)
+      return "the session ended when its checkpoint was closed";
+    return undefined;
+  }
+
+  #assertOpen(what: string): void {
+    const reason = this.#endedBy();
+    if (reason !== undefined)
+      throw new CheckpointSessionError(
+        this.checkpoint.name,
+        `${what} refused: ${reason}; nothing was changed. Start a new session with checkpoint.run(...) or checkpoint.open().`,
+      );
   }
 
   /** Whether this session resolves to an existing catalog row. */
@@ -198,6 +228,7 @@ export class CheckpointSession {
     initialValue: StateValue<T>,
   ): CheckpointStateHandle<StateValue<T>>;
   bind(typeOrHandle: unknown, initialValue?: unknown): CheckpointStateHandle {
+    this.#assertOpen("bind()");
     return this[attachBinding](resolveBinding(typeOrHandle, initialValue));
   }
 
@@ -247,6 +278,11 @@ export class CheckpointSession {
    * @returns the committed row when this write committed, else `undefined`.
    */
   write(metadata?: MetadataInput): Promise<CheckpointEntry | undefined> {
+    try {
+      this.#assertOpen("write()");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#serial(async () => {
       const encoded = encodeMetadata(metadata);
       const before = { writeCount: this.#writeCount, pending: this.#pending, dirty: this.#dirty };
@@ -275,6 +311,11 @@ export class CheckpointSession {
    * @returns the committed row, or `undefined` when there was nothing to commit.
    */
   flush(metadata?: MetadataInput): Promise<CheckpointEntry | undefined> {
+    try {
+      this.#assertOpen("flush()");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#serial(async () => this.#flushNow(encodeMetadata(metadata)));
   }
 
@@ -287,10 +328,9 @@ export class CheckpointSession {
    */
   async run<T>(fn: (session: CheckpointSession) => T | Promise<T>): Promise<Awaited<T>> {
     if (activeSessions().includes(this)) return await runInSession(this, () => fn(this));
-    if (!this.#adopted) {
-      this.#adopted = true;
-      this.#adoptPending();
-    }
+    this.#assertOpen("run()");
+    this.#adoptOnce();
+    setRunning(this, true);
     let result: Awaited<T>;
     try {
       result = await runInSession(this, () => fn(this));
@@ -312,9 +352,20 @@ export class CheckpointSession {
     return result;
   }
 
-  #adoptPending(): void {
-    const pending = this.checkpoint[takePendingBindings]();
+  // A session adopts the states waiting for it once, when it is first entered.
+  #adoptOnce(): void {
+    if (this.#adopted) return;
+    this.#adopted = true;
+    const pending = takePending(this.checkpoint);
     if (pending.length === 0) return;
+    const foreign = new Map<string, string[]>();
+    for (const { binding, waitedFor } of pending)
+      if (waitedFor !== undefined)
+        foreign.set(waitedFor.name, [...(foreign.get(waitedFor.name) ?? []), binding.type.id]);
+    for (const [name, ids] of foreign)
+      this.checkpoint[emitWarning](
+        `Checkpoint "${this.checkpoint.name}": state ${ids.join(", ")} was bound outside run() while checkpoint "${name}" was the newest one constructed; "${name}" started no session, so this session saves it. Bind state inside run() or with session.bind(...) to choose the checkpoint.`,
+      );
     if (this.exists && pending.some((item) => !item.reusable))
       this.checkpoint[emitWarning](
         `Checkpoint "${this.checkpoint.name}": state was bound before an existing checkpoint session was active (${pending
@@ -331,11 +382,14 @@ export class CheckpointSession {
     }
   }
 
-  // Leaving keeps the states tied to the checkpoint, pending and reusable for its next session.
+  // Leaving ends the session and keeps the states tied to the checkpoint, pending and reusable for
+  // its next session.
   #leave(): void {
+    this.#ranOut = true;
+    setRunning(this, false);
     for (const binding of this.#bound.values()) {
       if (binding.session === this) binding.attach(this.checkpoint);
-      this.checkpoint[addPendingBinding](binding, true);
+      addPending(this.checkpoint, binding, true);
     }
   }
 
