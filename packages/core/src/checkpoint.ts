@@ -5,6 +5,7 @@ import { CheckpointEntry } from "./entry.js";
 import { CheckpointIntegrityError, CheckpointOptionError, CheckpointSelectionError } from "./errors.js";
 import { formatCatalog } from "./format.js";
 import { catalogClient, emitWarning, settleCleanup } from "./internal.js";
+import { checkLabelLimits } from "./limits.js";
 import {
   type CheckpointLevel,
   type CheckpointMode,
@@ -65,6 +66,7 @@ function validateLabels(name: string, labels: unknown): Labels {
         `label '${key}' must be a string, a finite number, a boolean or null.`,
         { checkpoint: name },
       );
+  checkLabelLimits(name, labels as Labels);
   return labels as Labels;
 }
 

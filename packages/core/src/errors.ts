@@ -193,6 +193,26 @@ export class CheckpointMetadataError extends CkptError {
 }
 
 /**
+ * Labels or metadata over a documented limit (`CHECKPOINT_LIMITS`): too many labels, a label too
+ * large, or a row's metadata too large. `field` names what is over (`labels`, `labels.runId`,
+ * `metadata.history`), `limit` and `actual` give the limit and the value found (a count for
+ * `labels`, else bytes). Raised before anything is written; the message says to bind large values
+ * as state.
+ */
+export class CheckpointLimitError extends CkptError {
+  readonly field: string;
+  readonly limit: number;
+  readonly actual: number;
+
+  constructor(field: string, limit: number, actual: number, message: string) {
+    super("E_LIMIT", message);
+    this.field = field;
+    this.limit = limit;
+    this.actual = actual;
+  }
+}
+
+/**
  * A value the codec refuses to encode: a function, symbol, class instance, cycle, shared reference,
  * sparse array, lone surrogate, invalid date, ... `path` names the value, e.g.
  * `state.demo.RngState.buffers[3]`, and the message starts with it.

@@ -12,6 +12,7 @@ import {
   CheckpointStateCollisionError,
 } from "./errors.js";
 import { attachBinding, catalogClient, emitWarning, settleCleanup } from "./internal.js";
+import { checkMetadataLimits } from "./limits.js";
 import { encodeMetadata, type MetadataInput, metadataRecord } from "./metadata.js";
 import { addPending, takePending } from "./pending.js";
 import { encodeState, restoreState } from "./state/codec.js";
@@ -284,10 +285,11 @@ export class CheckpointSession {
       return Promise.reject(error);
     }
     return this.#serial(async () => {
-      const encoded = encodeMetadata(metadata);
+      const pending = new Map([...this.#pending, ...encodeMetadata(metadata)]);
+      checkMetadataLimits(this.checkpoint.name, pending);
       const before = { writeCount: this.#writeCount, pending: this.#pending, dirty: this.#dirty };
       this.#writeCount += 1;
-      this.#pending = new Map([...this.#pending, ...encoded]);
+      this.#pending = pending;
       this.#dirty = true;
       const interval = this.checkpoint.flushInterval;
       if (interval === null || this.#writeCount % interval !== 0) return undefined;
@@ -396,6 +398,7 @@ export class CheckpointSession {
   async #flushNow(overrides: ReadonlyMap<string, JsonValue>): Promise<CheckpointEntry | undefined> {
     if (!this.#dirty && overrides.size === 0) return undefined;
     const metadata = new Map([...this.#pending, ...overrides]);
+    checkMetadataLimits(this.checkpoint.name, metadata);
     const entry = await this.#commit(metadata);
     this.#pending = metadata;
     this.#dirty = false;
