@@ -109,7 +109,7 @@ export class CheckpointSession {
     this.#entry = init.entry;
     this.#labels = Object.freeze({ ...init.labels });
     this.#writeCount = init.entry?.writeCount ?? 0;
-    // A new session has a row to create: its first flush commits even without writes (item 15).
+    // A new session has a row to create: its first flush commits even without writes.
     this.#dirty = init.entry === undefined;
     this.#loaded = init.loaded;
     this.#closesAtStart = closes.get(checkpoint) ?? 0;
