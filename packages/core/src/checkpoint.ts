@@ -257,7 +257,13 @@ export class Checkpoint {
       entry !== undefined && this.level > 0
         ? await loadStates(client, entry, { signal: options.signal, concurrency: this.#options.concurrency })
         : new Map();
-    return new CheckpointSession(this, { entry, labels: wanted ?? entry?.labels ?? {}, loaded });
+    return new CheckpointSession(this, {
+      entry,
+      labels: wanted ?? entry?.labels ?? {},
+      loaded,
+      client,
+      warn: (message) => this[emitWarning](message),
+    });
   }
 
   async #verified(

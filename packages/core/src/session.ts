@@ -11,7 +11,7 @@ import {
   CheckpointSessionError,
   CheckpointStateCollisionError,
 } from "./errors.js";
-import { attachBinding, catalogClient, emitWarning, settleCleanup } from "./internal.js";
+import { attachBinding } from "./internal.js";
 import { checkMetadataLimits } from "./limits.js";
 import { encodeMetadata, type MetadataInput, metadataRecord } from "./metadata.js";
 import { addPending, takePending } from "./pending.js";
@@ -73,11 +73,16 @@ export async function loadStates(
   return loaded;
 }
 
-/** How a session starts: its row (if any), its labels, and the states read from the row. */
+/**
+ * How a session starts: its row (if any), its labels, the states read from the row, the catalog
+ * client it commits through, and where its warnings go.
+ */
 export interface SessionInit {
   readonly entry: CheckpointEntry | undefined;
   readonly labels: Labels;
   readonly loaded: ReadonlyMap<string, LoadedState>;
+  readonly client: CatalogClient;
+  readonly warn: (message: string) => void;
 }
 
 /**
@@ -101,6 +106,8 @@ export class CheckpointSession {
   #adopted = false;
   #ranOut = false;
   readonly #closesAtStart: number;
+  readonly #client: CatalogClient;
+  readonly #warn: (message: string) => void;
   #tail: Promise<void> | undefined;
 
   /** @internal Sessions come from `Checkpoint.run`, `open` and `select`. */
@@ -113,6 +120,8 @@ export class CheckpointSession {
     this.#dirty = init.entry === undefined;
     this.#loaded = init.loaded;
     this.#closesAtStart = closes.get(checkpoint) ?? 0;
+    this.#client = init.client;
+    this.#warn = init.warn;
   }
 
   /**
@@ -338,7 +347,7 @@ export class CheckpointSession {
       result = await runInSession(this, () => fn(this));
     } catch (error) {
       if (this.#dirty && this.#writeCount > (this.#entry?.writeCount ?? 0))
-        this.checkpoint[emitWarning](
+        this.#warn(
           `Checkpoint "${this.checkpoint.name}": the run failed; ${this.#writeCount - (this.#entry?.writeCount ?? 0)} write(s) since the last commit were not committed.`,
         );
       this.#leave();
@@ -347,7 +356,7 @@ export class CheckpointSession {
     try {
       await this.flush();
       // Retired commits are deleted in the background; a run that returned leaves none behind.
-      await this.checkpoint[settleCleanup]();
+      await this.#client.settle();
     } finally {
       this.#leave();
     }
@@ -365,11 +374,11 @@ export class CheckpointSession {
       if (waitedFor !== undefined)
         foreign.set(waitedFor.name, [...(foreign.get(waitedFor.name) ?? []), binding.type.id]);
     for (const [name, ids] of foreign)
-      this.checkpoint[emitWarning](
+      this.#warn(
         `Checkpoint "${this.checkpoint.name}": state ${ids.join(", ")} was bound outside run() while checkpoint "${name}" was the newest one constructed; "${name}" started no session, so this session saves it. Bind state inside run() or with session.bind(...) to choose the checkpoint.`,
       );
     if (this.exists && pending.some((item) => !item.reusable))
-      this.checkpoint[emitWarning](
+      this.#warn(
         `Checkpoint "${this.checkpoint.name}": state was bound before an existing checkpoint session was active (${pending
           .filter((item) => !item.reusable)
           .map((item) => item.binding.type.id)
@@ -409,7 +418,7 @@ export class CheckpointSession {
   }
 
   async #commit(metadata: ReadonlyMap<string, JsonValue>): Promise<CheckpointEntry> {
-    const client = await this.checkpoint[catalogClient]();
+    const client = this.#client;
     const states: Record<string, { path: string; schemaHash: string }> = {};
     const objects: CommitObject[] = [];
     if (this.checkpoint.level > 0)
