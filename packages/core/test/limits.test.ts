@@ -2,39 +2,18 @@
  * Labels and metadata live in catalog.json, which every commit rewrites: their documented limits
  * are enforced before anything is written, and the errors say to bind large values as state.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   CHECKPOINT_LIMITS,
   Checkpoint,
   CheckpointLimitError,
   CheckpointMetadataError,
-  openStore,
   type Store,
 } from "../src/index.js";
-import "@ckpt/store-fs";
+import { memfsAndDisk } from "./support/memfs-and-disk.js";
 
 const env = {};
-const folders: string[] = [];
-afterAll(async () => {
-  for (const folder of folders) await rm(folder, { recursive: true, force: true });
-});
-
-let counter = 0;
-const stores: { name: string; open: () => Promise<Store> }[] = [
-  { name: "memfs", open: () => openStore(`memory://limits-${process.pid}-${counter++}`) },
-  {
-    name: "disk",
-    open: async () => {
-      const folder = await mkdtemp(join(tmpdir(), "ckpt-limits-"));
-      folders.push(folder);
-      return openStore(pathToFileURL(folder).href);
-    },
-  },
-];
+const stores = memfsAndDisk("limits");
 
 async function keys(store: Store): Promise<string[]> {
   const found: string[] = [];

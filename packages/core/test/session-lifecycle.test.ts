@@ -2,11 +2,7 @@
  * A session that ended never commits, and state bound outside `run()` is never silently dropped,
  * on a memfs volume and on a real folder.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   bindCheckpointState,
@@ -14,31 +10,13 @@ import {
   CheckpointBindingError,
   CheckpointSessionError,
   checkpointState,
-  openStore,
-  type Store,
 } from "../src/index.js";
-import "@ckpt/store-fs";
+import { memfsAndDisk } from "./support/memfs-and-disk.js";
 
 const env = {};
 const Counter = checkpointState("lifecycle.Counter", z.object({ count: z.number() }));
 
-const folders: string[] = [];
-afterAll(async () => {
-  for (const folder of folders) await rm(folder, { recursive: true, force: true });
-});
-
-let counter = 0;
-const stores: { name: string; open: () => Promise<Store> }[] = [
-  { name: "memfs", open: () => openStore(`memory://lifecycle-${process.pid}-${counter++}`) },
-  {
-    name: "disk",
-    open: async () => {
-      const folder = await mkdtemp(join(tmpdir(), "ckpt-lifecycle-"));
-      folders.push(folder);
-      return openStore(pathToFileURL(folder).href);
-    },
-  },
-];
+const stores = memfsAndDisk("lifecycle");
 
 describe.each(stores)("a session that ended does not commit ($name)", ({ open }) => {
   it("write() and flush() after run() returned throw CheckpointSessionError and add no row", async () => {

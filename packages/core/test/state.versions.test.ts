@@ -3,11 +3,7 @@
  * saved under an older schema; adding optional fields needs neither; every other change is refused
  * with a message that says how to declare the migration.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   bindCheckpointState,
@@ -16,32 +12,15 @@ import {
   type CheckpointStateType,
   checkpointState,
   encodeState,
-  openStore,
   restoreState,
   type StateValue,
   type Store,
   typedArray,
 } from "../src/index.js";
-import "@ckpt/store-fs";
+import { memfsAndDisk } from "./support/memfs-and-disk.js";
 
 const env = {};
-const folders: string[] = [];
-afterAll(async () => {
-  for (const folder of folders) await rm(folder, { recursive: true, force: true });
-});
-
-let counter = 0;
-const stores: { name: string; open: () => Promise<Store> }[] = [
-  { name: "memfs", open: () => openStore(`memory://versions-${process.pid}-${counter++}`) },
-  {
-    name: "disk",
-    open: async () => {
-      const folder = await mkdtemp(join(tmpdir(), "ckpt-versions-"));
-      folders.push(folder);
-      return openStore(pathToFileURL(folder).href);
-    },
-  },
-];
+const stores = memfsAndDisk("versions");
 
 const TrainerV0 = checkpointState("evolve.Trainer", z.object({ step: z.number(), rate: z.number() }));
 const trainerV1Schema = z.object({ step: z.number(), lr: z.number(), losses: typedArray("float64") });
