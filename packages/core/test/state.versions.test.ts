@@ -108,9 +108,10 @@ describe.each(stores)("versioned states ($name)", ({ open }) => {
         rate: z.number(),
         lr: z.number().optional(),
         tag: z.string().default("a"),
+        note: z.string().optional().nullable(),
       }),
     );
-    const live: { step: number; rate: number; lr?: number; tag: string } = {
+    const live: { step: number; rate: number; lr?: number; tag: string; note?: string | null } = {
       step: 0,
       rate: 0,
       lr: 0.01,
@@ -120,6 +121,16 @@ describe.each(stores)("versioned states ($name)", ({ open }) => {
       bindCheckpointState(WithOptional, live);
     });
     expect(live).toEqual({ step: 5, rate: 0.1, lr: 0.01, tag: "b" });
+    // A field added as nullable only (null, not absence) is a real change: refused.
+    const WithNullable = checkpointState(
+      "evolve.Trainer",
+      z.object({ step: z.number(), rate: z.number(), note: z.string().nullable() }),
+    );
+    await expect(
+      new Checkpoint("evolve", { store, env }).run(() =>
+        bindCheckpointState(WithNullable, { step: 0, rate: 0, note: null }),
+      ),
+    ).rejects.toThrow(/field note was added \(nullable<string>\)/);
     // A required field added is a real change: refused.
     const WithRequired = checkpointState(
       "evolve.Trainer",

@@ -110,9 +110,11 @@ function envelope(type: CheckpointStateType, stateJson: Uint8Array) {
 
 /**
  * The fields the current schema adds to the saved one when that is the only difference and each
- * added field is optional (or has a default) at the top level; otherwise `undefined`.
+ * added field may be absent (its zod schema accepts `undefined`: `optional()`, `default()`,
+ * `nullish()`, ...), at the top level; otherwise `undefined`.
  */
-function addedOptionalFields(saved: JsonValue | undefined, current: JsonValue): string[] | undefined {
+function addedOptionalFields(type: CheckpointStateType, saved: JsonValue | undefined): string[] | undefined {
+  const current = type.schemaDescription;
   type ObjectDescription = { [key: string]: JsonValue } & { fields: { [key: string]: JsonValue } };
   const asObject = (d: JsonValue | undefined): ObjectDescription | undefined =>
     typeof d === "object" &&
@@ -138,10 +140,8 @@ function addedOptionalFields(saved: JsonValue | undefined, current: JsonValue): 
       return undefined;
   for (const key of Object.keys(after.fields)) {
     if (Object.hasOwn(before.fields, key)) continue;
-    const field = after.fields[key];
-    const kind =
-      typeof field === "object" && field !== null && !Array.isArray(field) ? field.type : undefined;
-    if (kind !== "optional" && kind !== "default") return undefined;
+    const field = type.schema.shape[key] as z.ZodType | undefined;
+    if (field === undefined || !field.safeParse(undefined).success) return undefined;
     added.push(key);
   }
   return added;
@@ -195,7 +195,7 @@ function assertWritable(type: CheckpointStateType, target: object, names: readon
  * naming the state and the difference, before anything is touched: the saved id and version (a
  * newer one is refused). A state saved with an older version is passed to the type's `migrate` when
  * it declares one. Otherwise the schema hash must match (with the same field set), or differ only by
- * top-level optional (or defaulted) fields the schema added, which keep the live object's values; any
+ * top-level fields the schema added that may be absent (optional, defaulted), which keep the live object's values; any
  * other difference is refused with the added, removed and changed fields and how to declare a
  * migration. Then every field is decoded (`readBlob(name)` returns a blob's verified bytes), the
  * whole validated with zod (failure: zod's issue paths) and every field checked assignable; only then
@@ -255,7 +255,7 @@ export function restoreState(
       );
     restored = decodeFields(saved.fields, root, readBlob);
   } else {
-    const added = addedOptionalFields(saved.schema, type.schemaDescription);
+    const added = addedOptionalFields(type, saved.schema);
     const savedNames = Object.keys(saved.fields);
     if (
       added === undefined ||
