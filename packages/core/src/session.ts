@@ -104,7 +104,7 @@ export class CheckpointSession {
   readonly #reusable = new Set<string>();
   #loaded: ReadonlyMap<string, LoadedState>;
   #adopted = false;
-  #ranOut = false;
+  #runEnded = false;
   readonly #closesAtStart: number;
   readonly #client: CatalogClient;
   readonly #warn: (message: string) => void;
@@ -134,7 +134,7 @@ export class CheckpointSession {
   }
 
   #endedBy(): string | undefined {
-    if (this.#ranOut) return "the session ended when its run() returned";
+    if (this.#runEnded) return "the session ended when its run() returned or threw";
     if ((closes.get(this.checkpoint) ?? 0) !== this.#closesAtStart)
       return "the session ended when its checkpoint was closed";
     return undefined;
@@ -396,7 +396,7 @@ export class CheckpointSession {
   // Leaving ends the session and keeps the states tied to the checkpoint, pending and reusable for
   // its next session.
   #leave(): void {
-    this.#ranOut = true;
+    this.#runEnded = true;
     setRunning(this, false);
     for (const binding of this.#bound.values()) {
       if (binding.session === this) binding.attach(this.checkpoint);
