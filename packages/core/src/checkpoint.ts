@@ -84,7 +84,8 @@ function matches(row: Labels, wanted: Labels): boolean {
 /**
  * A named catalog of restart points in a store: the TypeScript face of earth2studio's
  * `Checkpoint`. Constructing one does no I/O (the store is opened on first use) and makes it the
- * checkpoint that states bound outside any session attach to.
+ * checkpoint that states bound outside any session wait for; one that never enters a session (only
+ * read from) leaves them to the next session of an older checkpoint (see `bindCheckpointState`).
  *
  * @example
  * const checkpoint = new Checkpoint("my-forecast", { store: "memory://runs", mode: "append", historySize: 8 });
