@@ -1,10 +1,11 @@
 import type { z } from "zod";
 import type { Checkpoint } from "./checkpoint.js";
 import type { Labels } from "./commit/catalog-format.js";
-import { activeSession, currentCheckpoint } from "./context.js";
+import { activeSession, runningSession } from "./context.js";
 import { CheckpointBindingError } from "./errors.js";
-import { addPendingBinding, attachBinding } from "./internal.js";
+import { attachBinding } from "./internal.js";
 import type { CheckpointLevel } from "./options.js";
+import { addPending, currentCheckpoint } from "./pending.js";
 import type { CheckpointSession } from "./session.js";
 import type { CheckpointStateType } from "./state/declare.js";
 
@@ -230,12 +231,25 @@ export function bindingFor(type: unknown, value: unknown): StateBinding {
   return binding;
 }
 
-/** Binds `binding` where the current context says: the active session, else the current checkpoint. */
+/**
+ * Binds `binding` where the current context says: the active session; else, when no session runs
+ * anywhere, the newest checkpoint's queue (adopted when a session starts). Outside every session
+ * while one runs elsewhere the target is ambiguous (that session adopted its states when it
+ * started), so that is a `CheckpointBindingError`.
+ */
 export function bindInContext(binding: StateBinding): CheckpointStateHandle {
   const session = activeSession();
   if (session !== undefined) return session[attachBinding](binding);
+  // Already bound to a session (one used without entering it, or one running elsewhere): it saves it.
+  if (binding.session !== undefined) return binding.handle;
+  const elsewhere = runningSession();
+  if (elsewhere !== undefined)
+    throw new CheckpointBindingError(
+      `State ${binding.type.id} was bound outside checkpoint.run(...) while a session of checkpoint "${elsewhere.checkpoint.name}" runs in another async context, so no session would save it. Bind it inside run() (bindCheckpointState in the function run calls) or on the session (session.bind(...)).`,
+      { stateId: binding.type.id },
+    );
   const checkpoint = currentCheckpoint();
-  if (checkpoint !== undefined) return checkpoint[addPendingBinding](binding);
+  if (checkpoint !== undefined) return addPending(checkpoint, binding);
   return binding.handle;
 }
 
@@ -245,7 +259,9 @@ export function bindInContext(binding: StateBinding): CheckpointStateHandle {
  * - Inside `checkpoint.run(fn)`: bound to that session, and restored from its row at once (level > 0).
  * - Outside any session, once a checkpoint was constructed: kept for the most recently constructed
  *   checkpoint and adopted (restored) when its next session starts; a warning says when that
- *   restores an existing row late.
+ *   restores an existing row late. When that checkpoint starts no session (say it is only read
+ *   from), the next session of an older checkpoint adopts the state instead, with a warning.
+ * - Outside any session while a session runs in another async context: `CheckpointBindingError`.
  * - Outside any checkpoint: an unbound handle whose properties report "not enabled".
  *
  * Binding the same object again returns the same handle; a different object with the same state

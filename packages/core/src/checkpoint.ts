@@ -1,22 +1,11 @@
-import type { CheckpointStateHandle, StateBinding } from "./binding.js";
 import type { GcOptions, GcResult } from "./commit/gc.js";
 import { CatalogClient, type Labels } from "./commit/index.js";
-import { activeSessions, setCurrentCheckpoint } from "./context.js";
+import { activeSessions } from "./context.js";
 import { CheckpointEntry } from "./entry.js";
-import {
-  CheckpointIntegrityError,
-  CheckpointOptionError,
-  CheckpointSelectionError,
-  CheckpointStateCollisionError,
-} from "./errors.js";
+import { CheckpointIntegrityError, CheckpointOptionError, CheckpointSelectionError } from "./errors.js";
 import { formatCatalog } from "./format.js";
-import {
-  addPendingBinding,
-  catalogClient,
-  emitWarning,
-  settleCleanup,
-  takePendingBindings,
-} from "./internal.js";
+import { catalogClient, emitWarning, settleCleanup } from "./internal.js";
+import { checkLabelLimits } from "./limits.js";
 import {
   type CheckpointLevel,
   type CheckpointMode,
@@ -25,8 +14,9 @@ import {
   resolveOptions,
   validateCheckpointName,
 } from "./options.js";
+import { registerCheckpoint } from "./pending.js";
 import { rankRoot, resolveRank } from "./ranks.js";
-import { CheckpointSession, loadStates } from "./session.js";
+import { CheckpointSession, endSessions, loadStates } from "./session.js";
 import { defaultStoreUrl, openStore, parseStoreUrl, redactUrl } from "./store/open.js";
 import type { Store } from "./store/types.js";
 
@@ -52,13 +42,6 @@ export interface OpenOptions {
 /** Options of `checkpoint.select(row, options)`. */
 export interface SelectOptions extends OpenOptions {}
 
-/** A state waiting for the checkpoint's next session. */
-interface PendingBinding {
-  readonly binding: StateBinding;
-  /** Left behind by a session that ended: a different object may replace it once. */
-  readonly reusable: boolean;
-}
-
 function validateLabels(name: string, labels: unknown): Labels {
   if (labels === undefined) return {};
   if (typeof labels !== "object" || labels === null || Array.isArray(labels))
@@ -83,6 +66,7 @@ function validateLabels(name: string, labels: unknown): Labels {
         `label '${key}' must be a string, a finite number, a boolean or null.`,
         { checkpoint: name },
       );
+  checkLabelLimits(name, labels as Labels);
   return labels as Labels;
 }
 
@@ -100,7 +84,8 @@ function matches(row: Labels, wanted: Labels): boolean {
 /**
  * A named catalog of restart points in a store: the TypeScript face of earth2studio's
  * `Checkpoint`. Constructing one does no I/O (the store is opened on first use) and makes it the
- * checkpoint that states bound outside any session attach to.
+ * checkpoint that states bound outside any session wait for; one that never enters a session (only
+ * read from) leaves them to the next session of an older checkpoint (see `bindCheckpointState`).
  *
  * @example
  * const checkpoint = new Checkpoint("my-forecast", { store: "memory://runs", mode: "append", historySize: 8 });
@@ -130,7 +115,6 @@ export class Checkpoint {
   readonly #options: ResolvedOptions;
   #store: Promise<Store> | undefined;
   #client: Promise<CatalogClient> | undefined;
-  #pending: PendingBinding[] = [];
 
   constructor(name: string, options: CheckpointOptions = {}) {
     validateCheckpointName(name);
@@ -146,7 +130,7 @@ export class Checkpoint {
     this.device = resolved.device;
     this.root = rankRoot(name, rank);
     this.#options = resolved;
-    setCurrentCheckpoint(this);
+    registerCheckpoint(this);
   }
 
   /** Where the catalog lives, without credentials, e.g. `file:///data/runs/my-forecast/rank_000001`. */
@@ -220,33 +204,6 @@ export class Checkpoint {
     else process.emitWarning(message, "CkptWarning");
   }
 
-  /** @internal Keeps `binding` for the next session (a reusable one may be replaced once). */
-  [addPendingBinding](binding: StateBinding, reusable = false): CheckpointStateHandle {
-    const id = binding.type.id;
-    const index = this.#pending.findIndex((item) => item.binding.type.id === id);
-    const existing = this.#pending[index];
-    if (existing !== undefined) {
-      if (existing.binding === binding) {
-        if (!reusable && existing.reusable) this.#pending[index] = { binding, reusable: false };
-        binding.attach(this);
-        return binding.handle;
-      }
-      // A state left behind by an ending session never displaces one bound since.
-      if (!existing.reusable && reusable) return binding.handle;
-      if (!existing.reusable) throw new CheckpointStateCollisionError(id, this.name);
-      this.#pending[index] = { binding, reusable };
-    } else this.#pending.push({ binding, reusable });
-    binding.attach(this);
-    return binding.handle;
-  }
-
-  /** @internal Hands the pending states over to a starting session. */
-  [takePendingBindings](): readonly PendingBinding[] {
-    const pending = this.#pending;
-    this.#pending = [];
-    return pending;
-  }
-
   /** The innermost session of this checkpoint active in the current async context, if any. */
   get active(): CheckpointSession | undefined {
     return activeSessions().findLast((session) => session.checkpoint === this);
@@ -301,7 +258,13 @@ export class Checkpoint {
       entry !== undefined && this.level > 0
         ? await loadStates(client, entry, { signal: options.signal, concurrency: this.#options.concurrency })
         : new Map();
-    return new CheckpointSession(this, { entry, labels: wanted ?? entry?.labels ?? {}, loaded });
+    return new CheckpointSession(this, {
+      entry,
+      labels: wanted ?? entry?.labels ?? {},
+      loaded,
+      client,
+      warn: (message) => this[emitWarning](message),
+    });
   }
 
   async #verified(
@@ -405,10 +368,13 @@ export class Checkpoint {
   }
 
   /**
-   * Waits for background clean-up of retired commits, then closes the store when this checkpoint
-   * opened it from a URL (a `Store` passed in is left open for its owner).
+   * Ends the sessions made so far (their `write`/`flush` then throw `CheckpointSessionError`),
+   * waits for background clean-up of retired commits, then closes the store when this checkpoint
+   * opened it from a URL (a `Store` passed in is left open for its owner). The checkpoint stays
+   * usable: a later `run` or `open` starts a new session.
    */
   async close(): Promise<void> {
+    endSessions(this);
     await this[settleCleanup]();
     const option = this.#options.store;
     if (this.#store === undefined || (option !== undefined && typeof option !== "string")) return;

@@ -1,13 +1,13 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Checkpoint } from "./checkpoint.js";
 import type { CheckpointSession } from "./session.js";
 
 // The stack of sessions entered in this async context, innermost last. AsyncLocalStorage (not a
 // module variable) is what keeps two concurrent runs of different checkpoints apart.
 const sessions = new AsyncLocalStorage<readonly CheckpointSession[]>();
 
-// The most recently constructed checkpoint: states bound while no session is active wait for it.
-let current: Checkpoint | undefined;
+// Sessions inside their outermost run(), in any async context: a state bound outside every session
+// while one of these runs has no unambiguous target.
+const running = new Set<CheckpointSession>();
 
 /** Sessions entered in the current async context, outermost first. */
 export function activeSessions(): readonly CheckpointSession[] {
@@ -24,12 +24,13 @@ export function runInSession<T>(session: CheckpointSession, fn: () => T): T {
   return sessions.run([...activeSessions(), session], fn);
 }
 
-/** Records `checkpoint` as the one that states bound outside any session attach to. */
-export function setCurrentCheckpoint(checkpoint: Checkpoint): void {
-  current = checkpoint;
+/** Marks `session` as running (its outermost `run` started) or not (it returned or threw). */
+export function setRunning(session: CheckpointSession, isRunning: boolean): void {
+  if (isRunning) running.add(session);
+  else running.delete(session);
 }
 
-/** The most recently constructed checkpoint, if any. */
-export function currentCheckpoint(): Checkpoint | undefined {
-  return current;
+/** A session running in some async context, if any (the first one started). */
+export function runningSession(): CheckpointSession | undefined {
+  return running.values().next().value;
 }

@@ -166,8 +166,9 @@ export class CheckpointSelectionError extends CkptError {
 }
 
 /**
- * A session used in a way its state does not allow: the commit of a session that has no row, a
- * missing metadata name, a call after the session was closed. `checkpoint` names the checkpoint.
+ * A session used in a way its state does not allow: the commit folder of a session that has no row,
+ * a missing metadata name, `write`/`flush`/`bind`/`run` on a session that ended (its `run()`
+ * returned or threw, or its checkpoint was closed). `checkpoint` names the checkpoint.
  */
 export class CheckpointSessionError extends CkptError {
   readonly checkpoint: string;
@@ -188,6 +189,26 @@ export class CheckpointMetadataError extends CkptError {
   constructor(key: string, detail: string, options?: { cause?: unknown }) {
     super("E_METADATA", detail, options);
     this.key = key;
+  }
+}
+
+/**
+ * Labels or metadata over a documented limit (`CHECKPOINT_LIMITS`): too many labels, a label too
+ * large, or a row's metadata too large. `field` names what is over (`labels`, `labels.runId`,
+ * `metadata.history`), `limit` and `actual` give the limit and the value found (a count for
+ * `labels`, else bytes). Raised before anything is written; the message says to bind large values
+ * as state.
+ */
+export class CheckpointLimitError extends CkptError {
+  readonly field: string;
+  readonly limit: number;
+  readonly actual: number;
+
+  constructor(field: string, limit: number, actual: number, message: string) {
+    super("E_LIMIT", message);
+    this.field = field;
+    this.limit = limit;
+    this.actual = actual;
   }
 }
 
@@ -243,8 +264,9 @@ export class CheckpointStateSchemaError extends CkptError {
 
 /**
  * A state binding used wrongly: binding something that is not a declared state type (or not an
- * object), binding one live object under two state types, or assigning to a read-only property of
- * a state handle. `stateId` names the state when there is one.
+ * object), binding one live object under two state types, binding outside every session while a
+ * session runs in another async context (no session would save it), or assigning to a read-only
+ * property of a state handle. `stateId` names the state when there is one.
  */
 export class CheckpointBindingError extends CkptError {
   readonly stateId: string | undefined;

@@ -17,6 +17,7 @@ export {
   formatCatalog,
   formatDuration,
 } from "./format.js";
+export { CHECKPOINT_LIMITS } from "./limits.js";
 export type { MetadataInput } from "./metadata.js";
 export { NullCheckpoint } from "./null-checkpoint.js";
 export {

@@ -1,12 +1,10 @@
-// Symbol-keyed members that the session, checkpoint and state-binding modules call on each other.
-// They are not part of the public API (symbols keep them out of completion lists and JSON).
+// Symbol-keyed members kept out of the public API (symbols keep them out of completion lists and
+// JSON). A session gets its catalog client and warning sink when it is constructed, so only the
+// state-binding module still calls into a session; the Checkpoint members are used by checkpoint.ts
+// alone and can become private fields.
 
 /** `CheckpointSession[attachBinding](binding)`: binds (and restores) a state in the session. */
 export const attachBinding: unique symbol = Symbol("ckpt.attachBinding");
-/** `Checkpoint[addPendingBinding](binding)`: keeps a state for the next session of the checkpoint. */
-export const addPendingBinding: unique symbol = Symbol("ckpt.addPendingBinding");
-/** `Checkpoint[takePendingBindings]()`: the pending states, handed over to a starting session. */
-export const takePendingBindings: unique symbol = Symbol("ckpt.takePendingBindings");
 /** `Checkpoint[catalogClient]()`: the checkpoint's `CatalogClient`, created with the store on first use. */
 export const catalogClient: unique symbol = Symbol("ckpt.catalogClient");
 /** `Checkpoint[emitWarning](message)`: the checkpoint's warning sink. */

@@ -7,7 +7,8 @@ export type MetadataInput = Readonly<Record<string, unknown>>;
 
 /**
  * Validates and encodes metadata before anything changes: keys must be strings (symbol keys are
- * refused), values go through the metadata codec (which turns one-element typed arrays into scalars, item 13). `undefined` values are left out, as an absent
+ * refused), values go through the metadata codec (which turns one-element typed arrays into
+ * scalars, as earth2studio's `write` does). `undefined` values are left out, as an absent
  * optional property would be. Any failure is a `CheckpointMetadataError` naming the key.
  */
 export function encodeMetadata(metadata: unknown): Map<string, JsonValue> {

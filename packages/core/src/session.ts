@@ -3,7 +3,7 @@ import type { Checkpoint } from "./checkpoint.js";
 import type { JsonValue } from "./commit/catalog-format.js";
 import type { CatalogClient, CommitObject, Labels, Manifest } from "./commit/index.js";
 import { mapBounded } from "./commit/pool.js";
-import { activeSessions, runInSession } from "./context.js";
+import { activeSessions, runInSession, setRunning } from "./context.js";
 import { CheckpointEntry } from "./entry.js";
 import {
   CheckpointDecodeError,
@@ -11,15 +11,10 @@ import {
   CheckpointSessionError,
   CheckpointStateCollisionError,
 } from "./errors.js";
-import {
-  addPendingBinding,
-  attachBinding,
-  catalogClient,
-  emitWarning,
-  settleCleanup,
-  takePendingBindings,
-} from "./internal.js";
+import { attachBinding } from "./internal.js";
+import { checkMetadataLimits } from "./limits.js";
 import { encodeMetadata, type MetadataInput, metadataRecord } from "./metadata.js";
+import { addPending, takePending } from "./pending.js";
 import { encodeState, restoreState } from "./state/codec.js";
 import type { CheckpointStateType } from "./state/declare.js";
 
@@ -33,6 +28,14 @@ export interface LoadedState {
 
 const STATE_JSON = "state.json";
 const NO_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
+
+// How many times each checkpoint was closed: a session made before the last close() has ended.
+const closes = new WeakMap<Checkpoint, number>();
+
+/** Ends every session of `checkpoint` made so far: `close()` calls it. */
+export function endSessions(checkpoint: Checkpoint): void {
+  closes.set(checkpoint, (closes.get(checkpoint) ?? 0) + 1);
+}
 
 /**
  * Reads the saved states of `entry` (their state.json and blobs), each verified against the
@@ -70,11 +73,16 @@ export async function loadStates(
   return loaded;
 }
 
-/** How a session starts: its row (if any), its labels, and the states read from the row. */
+/**
+ * How a session starts: its row (if any), its labels, the states read from the row, the catalog
+ * client it commits through, and where its warnings go.
+ */
 export interface SessionInit {
   readonly entry: CheckpointEntry | undefined;
   readonly labels: Labels;
   readonly loaded: ReadonlyMap<string, LoadedState>;
+  readonly client: CatalogClient;
+  readonly warn: (message: string) => void;
 }
 
 /**
@@ -96,6 +104,10 @@ export class CheckpointSession {
   readonly #reusable = new Set<string>();
   #loaded: ReadonlyMap<string, LoadedState>;
   #adopted = false;
+  #runEnded = false;
+  readonly #closesAtStart: number;
+  readonly #client: CatalogClient;
+  readonly #warn: (message: string) => void;
   #tail: Promise<void> | undefined;
 
   /** @internal Sessions come from `Checkpoint.run`, `open` and `select`. */
@@ -104,9 +116,37 @@ export class CheckpointSession {
     this.#entry = init.entry;
     this.#labels = Object.freeze({ ...init.labels });
     this.#writeCount = init.entry?.writeCount ?? 0;
-    // A new session has a row to create: its first flush commits even without writes (item 15).
+    // A new session has a row to create: its first flush commits even without writes.
     this.#dirty = init.entry === undefined;
     this.#loaded = init.loaded;
+    this.#closesAtStart = closes.get(checkpoint) ?? 0;
+    this.#client = init.client;
+    this.#warn = init.warn;
+  }
+
+  /**
+   * Whether the session ended: its `run()` returned or threw, or its checkpoint was closed. An
+   * ended session still reads (metadata, labels), but `write`, `flush`, `bind` and `run` throw
+   * `CheckpointSessionError`: a row committed after the job finished would be one nobody expects.
+   */
+  get ended(): boolean {
+    return this.#endedBy() !== undefined;
+  }
+
+  #endedBy(): string | undefined {
+    if (this.#runEnded) return "the session ended when its run() returned or threw";
+    if ((closes.get(this.checkpoint) ?? 0) !== this.#closesAtStart)
+      return "the session ended when its checkpoint was closed";
+    return undefined;
+  }
+
+  #assertOpen(what: string): void {
+    const reason = this.#endedBy();
+    if (reason !== undefined)
+      throw new CheckpointSessionError(
+        this.checkpoint.name,
+        `${what} refused: ${reason}; nothing was changed. Start a new session with checkpoint.run(...) or checkpoint.open().`,
+      );
   }
 
   /** Whether this session resolves to an existing catalog row. */
@@ -198,6 +238,7 @@ export class CheckpointSession {
     initialValue: StateValue<T>,
   ): CheckpointStateHandle<StateValue<T>>;
   bind(typeOrHandle: unknown, initialValue?: unknown): CheckpointStateHandle {
+    this.#assertOpen("bind()");
     return this[attachBinding](resolveBinding(typeOrHandle, initialValue));
   }
 
@@ -247,11 +288,17 @@ export class CheckpointSession {
    * @returns the committed row when this write committed, else `undefined`.
    */
   write(metadata?: MetadataInput): Promise<CheckpointEntry | undefined> {
+    try {
+      this.#assertOpen("write()");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#serial(async () => {
-      const encoded = encodeMetadata(metadata);
+      const pending = new Map([...this.#pending, ...encodeMetadata(metadata)]);
+      checkMetadataLimits(this.checkpoint.name, pending);
       const before = { writeCount: this.#writeCount, pending: this.#pending, dirty: this.#dirty };
       this.#writeCount += 1;
-      this.#pending = new Map([...this.#pending, ...encoded]);
+      this.#pending = pending;
       this.#dirty = true;
       const interval = this.checkpoint.flushInterval;
       if (interval === null || this.#writeCount % interval !== 0) return undefined;
@@ -275,6 +322,11 @@ export class CheckpointSession {
    * @returns the committed row, or `undefined` when there was nothing to commit.
    */
   flush(metadata?: MetadataInput): Promise<CheckpointEntry | undefined> {
+    try {
+      this.#assertOpen("flush()");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#serial(async () => this.#flushNow(encodeMetadata(metadata)));
   }
 
@@ -287,16 +339,15 @@ export class CheckpointSession {
    */
   async run<T>(fn: (session: CheckpointSession) => T | Promise<T>): Promise<Awaited<T>> {
     if (activeSessions().includes(this)) return await runInSession(this, () => fn(this));
-    if (!this.#adopted) {
-      this.#adopted = true;
-      this.#adoptPending();
-    }
+    this.#assertOpen("run()");
+    this.#adoptOnce();
+    setRunning(this, true);
     let result: Awaited<T>;
     try {
       result = await runInSession(this, () => fn(this));
     } catch (error) {
       if (this.#dirty && this.#writeCount > (this.#entry?.writeCount ?? 0))
-        this.checkpoint[emitWarning](
+        this.#warn(
           `Checkpoint "${this.checkpoint.name}": the run failed; ${this.#writeCount - (this.#entry?.writeCount ?? 0)} write(s) since the last commit were not committed.`,
         );
       this.#leave();
@@ -305,18 +356,29 @@ export class CheckpointSession {
     try {
       await this.flush();
       // Retired commits are deleted in the background; a run that returned leaves none behind.
-      await this.checkpoint[settleCleanup]();
+      await this.#client.settle();
     } finally {
       this.#leave();
     }
     return result;
   }
 
-  #adoptPending(): void {
-    const pending = this.checkpoint[takePendingBindings]();
+  // A session adopts the states waiting for it once, when it is first entered.
+  #adoptOnce(): void {
+    if (this.#adopted) return;
+    this.#adopted = true;
+    const pending = takePending(this.checkpoint);
     if (pending.length === 0) return;
+    const foreign = new Map<string, string[]>();
+    for (const { binding, waitedFor } of pending)
+      if (waitedFor !== undefined)
+        foreign.set(waitedFor.name, [...(foreign.get(waitedFor.name) ?? []), binding.type.id]);
+    for (const [name, ids] of foreign)
+      this.#warn(
+        `Checkpoint "${this.checkpoint.name}": state ${ids.join(", ")} was bound outside run() while checkpoint "${name}" was the newest one constructed; "${name}" started no session, so this session saves it. Bind state inside run() or with session.bind(...) to choose the checkpoint.`,
+      );
     if (this.exists && pending.some((item) => !item.reusable))
-      this.checkpoint[emitWarning](
+      this.#warn(
         `Checkpoint "${this.checkpoint.name}": state was bound before an existing checkpoint session was active (${pending
           .filter((item) => !item.reusable)
           .map((item) => item.binding.type.id)
@@ -331,17 +393,21 @@ export class CheckpointSession {
     }
   }
 
-  // Leaving keeps the states tied to the checkpoint, pending and reusable for its next session.
+  // Leaving ends the session and keeps the states tied to the checkpoint, pending and reusable for
+  // its next session.
   #leave(): void {
+    this.#runEnded = true;
+    setRunning(this, false);
     for (const binding of this.#bound.values()) {
       if (binding.session === this) binding.attach(this.checkpoint);
-      this.checkpoint[addPendingBinding](binding, true);
+      addPending(this.checkpoint, binding, true);
     }
   }
 
   async #flushNow(overrides: ReadonlyMap<string, JsonValue>): Promise<CheckpointEntry | undefined> {
     if (!this.#dirty && overrides.size === 0) return undefined;
     const metadata = new Map([...this.#pending, ...overrides]);
+    checkMetadataLimits(this.checkpoint.name, metadata);
     const entry = await this.#commit(metadata);
     this.#pending = metadata;
     this.#dirty = false;
@@ -352,7 +418,7 @@ export class CheckpointSession {
   }
 
   async #commit(metadata: ReadonlyMap<string, JsonValue>): Promise<CheckpointEntry> {
-    const client = await this.checkpoint[catalogClient]();
+    const client = this.#client;
     const states: Record<string, { path: string; schemaHash: string }> = {};
     const objects: CommitObject[] = [];
     if (this.checkpoint.level > 0)

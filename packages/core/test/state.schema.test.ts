@@ -12,6 +12,8 @@ import {
 } from "@ckpt/core";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { z as z3 } from "zod3";
+import { z as z3v4 } from "zod3/v4";
 import { buildSchemas, hashes } from "./fixtures/schemas.js";
 import { blobBytes, exactDiff } from "./helpers/codec.js";
 
@@ -130,6 +132,17 @@ describe("checkpointState", () => {
     for (const id of ["", "a/b", "..", ".hidden", "-x", "a b", "é", "x".repeat(129)])
       expect(() => checkpointState(id, z.object({}))).toThrow(CheckpointStateSchemaError);
     expect(() => checkpointState("ok", z.number() as unknown as z.ZodObject)).toThrow(/must be a z\.object/);
+  });
+
+  it("refuses a zod 3 schema saying zod 4 is needed", () => {
+    const schema = z3.object({ seed: z3.number() }) as unknown as z.ZodObject;
+    expect(() => checkpointState("demo.Zod3", schema)).toThrow(CheckpointStateSchemaError);
+    expect(() => checkpointState("demo.Zod3", schema)).toThrow(
+      /zod 4 is needed: this schema was made with zod 3/,
+    );
+    // zod 3.25 ships zod 4 under "zod/v4", which the message points to: accepted.
+    const v4 = z3v4.object({ seed: z3v4.number() }) as unknown as z.ZodObject;
+    expect(checkpointState("demo.Zod4", v4).schemaHash).toBe(schemaHash(z.object({ seed: z.number() })));
   });
 
   it("refuses field types the codec cannot store, naming the field", () => {

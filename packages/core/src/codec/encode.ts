@@ -225,7 +225,7 @@ export class ValueEncoder {
       }
       return fail(
         path,
-        `a ${dtype.jsType} of ${data.length} elements cannot be stored inline (metadata takes one-element arrays as scalars; pass a plain array instead)`,
+        `a ${dtype.jsType} of ${data.length} elements cannot be stored inline (metadata takes one-element arrays as scalars, and catalog.json, which every commit rewrites, holds it: bind the array as state instead, with checkpointState(id, schema) and bindCheckpointState, which stores it as .npy beside the row)`,
       );
     }
     this.#checkAliasing(data, path);
@@ -304,7 +304,7 @@ export function encodeValue(value: unknown, path: string): EncodedValue {
 /**
  * JSON-only encoding for checkpoint metadata: the same description format, without blobs. A typed
  * array or n-d array of one element becomes its scalar (as earth2studio's `write` does); longer
- * ones are refused with `CheckpointSerializationError` (pass a plain array instead).
+ * ones are refused with `CheckpointSerializationError`, whose message points to binding the array as state.
  */
 export function encodeMetadataValue(value: unknown, path: string): JsonValue {
   return new ValueEncoder({ inline: true }).encode(value, path);

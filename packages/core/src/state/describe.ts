@@ -1,6 +1,6 @@
 /**
  * The canonical description of a zod schema that the schema hash is computed over. It uses ckpt's
- * own vocabulary (not class names, W8) and records what decides whether saved data fits: field
+ * own vocabulary (not class names, which change with a refactor) and records what decides whether saved data fits: field
  * names, types, typed-array dtypes, optionality, nesting, number formats such as `int32`. It leaves
  * out refinements (`min`, `email`, custom checks), messages, defaults' values and descriptions.
  * Object fields and union members are order-independent (canonical JSON sorts keys; union members
