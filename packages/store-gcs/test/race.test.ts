@@ -5,9 +5,9 @@ import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CatalogClient } from "@ckpt/core";
+import { fixtureStorageOptions, freshBucket } from "@ckpt/test-servers/vitest";
 import { describe, expect, inject, it } from "vitest";
 import { GcsStore } from "../src/index.js";
-import { fixtureStorageOptions, freshBucket } from "./support/stores.js";
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), "../../../..");
 const writerScript = fileURLToPath(new URL("./support/race-writer.ts", import.meta.url));

@@ -9,13 +9,13 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { CatalogClient, type Store } from "@ckpt/core";
+import { startRadosgw } from "@ckpt/test-servers";
 import {
   DEFAULT_MULTIPART_THRESHOLD,
   DEFAULT_PART_CONCURRENCY,
   DEFAULT_PART_SIZE,
   S3Store,
 } from "../src/index.js";
-import { startRadosgw } from "../test/support/radosgw.js";
 
 const MiB = 1024 * 1024;
 const sizesMiB = process.argv.slice(2).map(Number);
