@@ -13,7 +13,7 @@ import { emptyStore, openBenchStore, type StoreEnv, type StoreSpec, uniquePrefix
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** The memory target of issue 9: committing may take at most the state plus this much. */
+/** The memory target: committing may take at most the state plus this much (BENCHMARKS.md, targets). */
 export const COMMIT_HEADROOM = 128 * MiB;
 
 export interface MemoryResult {
