@@ -20,4 +20,10 @@ export type {
 } from "./gcs-faults.js";
 export { GcsTestServer, RESUMABLE_QUANTUM, type RequestRecord } from "./gcs-server.js";
 export { type GcsServerProcess, startGcsServerProcess } from "./gcs-server-process.js";
-export { ensureRadosgwInstalled, type RadosgwInfo, type RadosgwServer, startRadosgw } from "./radosgw.js";
+export {
+  ensureRadosgwInstalled,
+  type RadosgwInfo,
+  type RadosgwServer,
+  radosgwS3Config,
+  startRadosgw,
+} from "./radosgw.js";

@@ -15,7 +15,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 
 const run = promisify(execFile);
 
@@ -26,6 +26,16 @@ export interface RadosgwInfo {
   readonly bucket: string;
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
+}
+
+/** S3 client options for the gateway: its endpoint, region and keys, with path-style addressing. */
+export function radosgwS3Config(server: RadosgwInfo): S3ClientConfig {
+  return {
+    endpoint: server.endpoint,
+    region: server.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+  };
 }
 
 export interface RadosgwServer extends RadosgwInfo {

@@ -5,7 +5,7 @@ import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import type { StorageOptions } from "@google-cloud/storage";
 import { inject } from "vitest";
 import { FixtureClient } from "./fixture-client.js";
-import type { RadosgwInfo } from "./radosgw.js";
+import { type RadosgwInfo, radosgwS3Config } from "./radosgw.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -21,14 +21,7 @@ export function radosgw(): RadosgwInfo {
 
 /** Client options for the gateway, optionally overriding some. */
 export function radosgwClientConfig(overrides: S3ClientConfig = {}): S3ClientConfig {
-  const server = radosgw();
-  return {
-    endpoint: server.endpoint,
-    region: server.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-    ...overrides,
-  };
+  return { ...radosgwS3Config(radosgw()), ...overrides };
 }
 
 /** A new client for the gateway; the caller destroys it. */
