@@ -39,8 +39,9 @@ export const METHOD_NOTES = `## How it measures
 Measured on the same 2-core VM while the test suites ran; the comments in the test set-up point here.
 - Child processes of the reliability tests are bundled with esbuild and run as plain Node:
   under \`node --import tsx\` a child took 1.3-2 s before the first line of its script ran.
-- One radosgw shared by every vitest project that needs S3 (store-s3, cli, lorenz96, reliability),
-  instead of one each, saves about a minute of start-up and a GiB of memory.
+- A radosgw (monitor, memstore OSD, gateway) takes about 10-15 s to start and ~300 MiB of memory
+  before any object; one shared by every vitest project that needs S3 (store-s3, cli, lorenz96,
+  reliability), instead of one each, saves about a minute of start-up and a GiB of memory.
 - The cli's S3 suite also ran on the Cloud Storage fixture, all green, for about a minute of CI;
   the CLI is store-agnostic, so it runs on radosgw only.
 - \`commit-two-processes.test.ts\`: 400 durable commits with contention take about 15 s here, several

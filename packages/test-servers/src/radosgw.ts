@@ -173,8 +173,8 @@ rgw gc processor period = 10
 }
 
 /**
- * Starts one gateway and creates `bucket` in it. Takes about 10-15 s and ~300 MiB of memory
- * plus whatever the tests store (memstore keeps objects in RAM).
+ * Starts one gateway and creates `bucket` in it. Costly enough to share one per run (BENCHMARKS.md,
+ * "What the test set-up rests on"), and it holds whatever the tests store (memstore keeps objects in RAM).
  */
 export async function startRadosgw(
   options: { bucket?: string; log?: (line: string) => void } = {},

@@ -43,6 +43,7 @@ export type StoreCall =
  * {@link around} to count, log, delay, fail or hold calls, instead of re-forwarding each method.
  * `sweep` is forwarded only when `inner` has one, so `gc` sees the same store it would see unwrapped.
  * A subclass may also override one method (e.g. `get`, to change its result) and call `super`.
+ * Every method returns a promise, also when the hook throws.
  *
  * @example
  * class LoggingStore extends ForwardingStore {
@@ -61,7 +62,7 @@ export class ForwardingStore implements Store {
     this.inner = inner;
     const sweep = inner.sweep?.bind(inner);
     if (sweep !== undefined)
-      this.sweep = (prefix, options) =>
+      this.sweep = async (prefix, options) =>
         this.around({ op: "sweep", key: prefix, options }, () => sweep(prefix, options));
   }
 
@@ -74,27 +75,27 @@ export class ForwardingStore implements Store {
     return run();
   }
 
-  put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
+  async put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
     return this.around({ op: "put", key, body, options }, () => this.inner.put(key, body, options));
   }
 
-  get(key: string, options?: GetOptions): Promise<GetResult> {
+  async get(key: string, options?: GetOptions): Promise<GetResult> {
     return this.around({ op: "get", key, options }, () => this.inner.get(key, options));
   }
 
-  getStream(key: string, options?: GetOptions): Promise<GetStreamResult> {
+  async getStream(key: string, options?: GetOptions): Promise<GetStreamResult> {
     return this.around({ op: "getStream", key, options }, () => this.inner.getStream(key, options));
   }
 
-  head(key: string, options?: CallOptions): Promise<ObjectInfo | undefined> {
+  async head(key: string, options?: CallOptions): Promise<ObjectInfo | undefined> {
     return this.around({ op: "head", key, options }, () => this.inner.head(key, options));
   }
 
-  list(prefix: string, options?: ListOptions): Promise<ListPage> {
+  async list(prefix: string, options?: ListOptions): Promise<ListPage> {
     return this.around({ op: "list", key: prefix, options }, () => this.inner.list(prefix, options));
   }
 
-  delete(keys: readonly string[], options?: CallOptions): Promise<void> {
+  async delete(keys: readonly string[], options?: CallOptions): Promise<void> {
     return this.around({ op: "delete", key: keys.join(","), keys, options }, () =>
       this.inner.delete(keys, options),
     );
