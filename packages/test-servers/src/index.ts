@@ -1,6 +1,7 @@
 // The servers themselves, usable anywhere (tests, benchmarks, scripts). What the vitest global
 // setups hand to tests is read through "@ckpt/test-servers/vitest".
 
+export { type ChildOutput, collectOutput } from "./child-output.js";
 export { Crc32c } from "./crc32c.js";
 export {
   conditionalPut,
