@@ -55,7 +55,9 @@ export type StoreCall =
  * const store = new LoggingStore(await openStore("memory://t"));
  */
 export class ForwardingStore implements Store {
+  /** The wrapped store. */
   readonly inner: Store;
+  /** The inner store's sweep through {@link around}; absent when the inner store has none. */
   declare sweep?: (prefix: string, options: SweepOptions) => Promise<SweepResult>;
 
   constructor(inner: Store) {
