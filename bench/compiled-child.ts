@@ -1,7 +1,7 @@
 /**
  * The memory cases' child script as plain JavaScript. A production job runs compiled JavaScript, so
- * the memory child must not pay for a TypeScript loader: `--import tsx` alone adds about 30 MiB of
- * RSS (measured: Node + @aws-sdk/client-s3 60 MiB, the same under tsx 91 MiB). Before the first
+ * the memory child must not pay for a TypeScript loader, whose own RSS would count in every figure
+ * (BENCHMARKS.md, "How it measures"). Before the first
  * memory case, esbuild bundles bench/memory-child.ts with the workspace's TypeScript sources (read
  * through the `@ckpt/source` export condition, as the tests do) into an ESM file that `node` runs
  * with no loader. npm packages (the cloud SDKs, memfs, zod) stay outside the bundle and are loaded
@@ -34,7 +34,7 @@ export const MEMORY_CHILD_RUNTIME =
 let compiled: Promise<string> | undefined;
 
 /**
- * Bundles bench/memory-child.ts once per process (about 0.1 s) and resolves to the script to run
+ * Bundles bench/memory-child.ts once per process and resolves to the script to run
  * with `node --expose-gc <script> <input JSON>`. The bundle is removed when this process exits.
  */
 export function compiledMemoryChild(): Promise<string> {

@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { collectOutput } from "@ckpt/test-servers";
 import { compiledMemoryChild } from "./compiled-child.js";
 import type { MemoryCaseInput, MemoryCaseOutput } from "./memory-child.js";
 import { MiB } from "./stats.js";
@@ -13,7 +14,7 @@ import { emptyStore, openBenchStore, type StoreEnv, type StoreSpec, uniquePrefix
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** The memory target of issue 9: committing may take at most the state plus this much. */
+/** The memory target: committing may take at most the state plus this much (BENCHMARKS.md, targets). */
 export const COMMIT_HEADROOM = 128 * MiB;
 
 export interface MemoryResult {
@@ -32,32 +33,16 @@ export interface MemoryResult {
 async function runChild(input: MemoryCaseInput): Promise<MemoryCaseOutput> {
   // Compiled JavaScript with no loader, as a production job runs (see compiled-child.ts).
   const script = await compiledMemoryChild();
-  return await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", script, JSON.stringify(input)], {
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      err += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      const line = out.trim().split("\n").at(-1);
-      if (code === 0 && line !== undefined && line.startsWith("{"))
-        resolve(JSON.parse(line) as MemoryCaseOutput);
-      else
-        reject(
-          new Error(
-            `memory case ${input.phase} ${input.bytes} B on ${input.spec.kind} failed (${code}): ${err.slice(-2000)}`,
-          ),
-        );
-    });
+  const child = spawn(process.execPath, ["--expose-gc", script, JSON.stringify(input)], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
   });
+  const { code, stdout, stderr } = await collectOutput(child);
+  const line = stdout.trim().split("\n").at(-1);
+  if (code === 0 && line !== undefined && line.startsWith("{")) return JSON.parse(line) as MemoryCaseOutput;
+  throw new Error(
+    `memory case ${input.phase} ${input.bytes} B on ${input.spec.kind} failed (${code}): ${stderr.slice(-2000)}`,
+  );
 }
 
 /** Commit, then restore (from what the commit wrote), of a `bytes` state on one store. */

@@ -1,5 +1,5 @@
 /**
- * The report: the machine, one markdown table per measurement with the targets of issue 9 checked,
+ * The report: the machine, one markdown table per measurement with ckpt's performance targets checked,
  * printed to the console, written as JSON to bench/results/latest.json and, after a full run, as
  * BENCHMARKS.md at the repo root.
  */

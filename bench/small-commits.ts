@@ -1,7 +1,7 @@
 /**
  * Small commits: how many commits per second a job can make, and what each costs in store calls
  * and sequential steps (round trips the caller waits for). Measured through the public API with
- * `flushInterval: 1` (every `write` commits), on a store wrapped in a {@link CountingStore}, after
+ * `flushInterval: 1` (every `write` commits), on a store wrapped in a {@link CallTimelineStore}, after
  * one warm-up commit so the catalog is cached and no other writer intervenes.
  */
 import {
@@ -11,7 +11,7 @@ import {
   checkpointState,
   type Store,
 } from "@ckpt/core";
-import { type CallSummary, CountingStore } from "./counting-store.js";
+import { type CallSummary, CallTimelineStore } from "./call-timeline.js";
 import { BenchState, makeState } from "./state.js";
 import { summarize } from "./stats.js";
 
@@ -66,7 +66,7 @@ export async function smallCommits(
   spec: SmallCommitCase,
   commits: number,
 ): Promise<SmallCommitResult> {
-  const counting = new CountingStore(store);
+  const counting = new CallTimelineStore(store);
   const checkpoint = new Checkpoint(name, {
     store: counting,
     mode: spec.mode,

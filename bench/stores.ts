@@ -2,21 +2,21 @@
  * The four stores the benchmarks run on, each with a raw baseline client over the same medium:
  * - `fs`: a temporary folder on the real disk (FsStore via `file://`; raw: `writeFile` + `fsync`);
  * - `memory`: memfs (FsStore via `memory://`; raw: memfs `writeFile` / `readFile`);
- * - `s3`: a Ceph radosgw started with the store-s3 tests' launcher (S3Store; raw: `PutObject` up to
- *   the store's multipart threshold, `Upload` with the store's part size and part concurrency above);
- * - `gcs`: the store-gcs tests' Cloud Storage JSON API server, run in its own process so it does not
- *   share the benchmark's event loop (GcsStore; raw: `file.save` / `file.download`).
+ * - `s3`: a Ceph radosgw started with the tests' launcher from @ckpt/test-servers (S3Store; raw:
+ *   `PutObject` up to the store's multipart threshold, `Upload` with the store's part size and part
+ *   concurrency above);
+ * - `gcs`: the tests' Cloud Storage JSON API fixture from @ckpt/test-servers, run in its own process
+ *   so it does not share the benchmark's event loop (GcsStore; raw: `file.save` / `file.download`).
  *
  * A {@link StoreSpec} is plain JSON, so the memory benchmark's child processes reach the same
  * running servers.
  */
-import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { listAllArray, openStore, type Store } from "@ckpt/core";
 
@@ -60,7 +60,6 @@ export interface RawIo {
 }
 
 const run = promisify(execFile);
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Multipart settings of S3Store's defaults, used by the raw S3 baseline too (same parallelism). */
 const S3_MULTIPART_THRESHOLD = 32 * 1024 * 1024;
@@ -90,7 +89,7 @@ export async function startStore(kind: StoreKind, log: (line: string) => void): 
         stop: async () => {},
       };
     case "s3": {
-      const { startRadosgw } = await import("../packages/store-s3/test/support/radosgw.js");
+      const { startRadosgw } = await import("@ckpt/test-servers");
       const server = await startRadosgw({ bucket: "ckpt-bench", log: (line) => log(`radosgw: ${line}`) });
       const { endpoint, region, bucket, accessKeyId, secretAccessKey } = server;
       return {
@@ -115,35 +114,15 @@ export async function startStore(kind: StoreKind, log: (line: string) => void): 
 
 /** Runs the GCS JSON API test server in a child process and creates the bench bucket. */
 async function startGcsServer(log: (line: string) => void): Promise<StoreEnv> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--import", "tsx", "--conditions=@ckpt/source", join(repoRoot, "bench", "gcs-server-child.ts")],
-    { cwd: repoRoot, stdio: ["pipe", "pipe", "inherit"] },
-  );
-  const lines = createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`the GCS test server exited early (${code})`)));
-    lines.once("line", (line) => resolve((JSON.parse(line) as { url: string }).url));
-  });
+  const { startGcsServerProcess } = await import("@ckpt/test-servers");
   const bucket = "ckpt-bench";
-  const response = await fetch(`${url}/storage/v1/b?project=bench`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ name: bucket }),
-  });
-  if (!response.ok) throw new Error(`creating bucket ${bucket}: ${response.status} ${await response.text()}`);
-  log(`gcs: test server at ${url} (pid ${child.pid})`);
+  const server = await startGcsServerProcess([bucket]);
+  log(`gcs: test server at ${server.url} (pid ${server.pid})`);
   return {
-    spec: { kind: "gcs", url, bucket },
-    description: `the store-gcs Cloud Storage JSON API test server (in-memory, own Node process) at ${url}`,
+    spec: { kind: "gcs", url: server.url, bucket },
+    description: `the Cloud Storage JSON API test fixture (in-memory, own Node process) at ${server.url}`,
     reclaim: async () => {},
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.stdin?.end();
-      child.kill("SIGTERM");
-      await exited;
-    },
+    stop: () => server.stop(),
   };
 }
 

@@ -9,9 +9,9 @@ export default mergeConfig(
       sequence: { groupOrder: 4 },
       // Every test runs the real bin in child processes; on a loaded 2-core CI machine that is slow.
       testTimeout: 240_000,
-      // The S3 test server (Ceph radosgw) of store-s3, for test/s3.test.ts. (The same suite ran on
-      // the Cloud Storage fixture too, all green, but cost a minute of CI for store-agnostic code.)
-      globalSetup: ["../store-s3/test/support/global-setup.ts"],
+      // The S3 test server (Ceph radosgw), for test/s3.test.ts. The CLI is store-agnostic, so its
+      // suite runs on one cloud store only (BENCHMARKS.md says what the second one cost).
+      globalSetup: ["@ckpt/test-servers/radosgw-setup"],
       env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     },
   }),

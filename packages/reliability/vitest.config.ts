@@ -7,9 +7,9 @@ export default mergeConfig(
     test: {
       name: "reliability",
       sequence: { groupOrder: 6 },
-      // Both test servers of the store packages, reused as they are: one radosgw (S3) and one
+      // Both test servers of @ckpt/test-servers: one radosgw (S3) and one
       // fake Cloud Storage (a test fixture) for every test file of this package.
-      globalSetup: ["../store-s3/test/support/global-setup.ts", "../store-gcs/test/support/global-setup.ts"],
+      globalSetup: ["@ckpt/test-servers/radosgw-setup", "@ckpt/test-servers/gcs-fixture-setup"],
       // The files mostly wait on child processes and servers.
       maxWorkers: 2,
       // A SIGKILL loop runs for minutes; each test sets its own timeout too.

@@ -8,7 +8,7 @@ export default mergeConfig(
       name: "store-gcs",
       sequence: { groupOrder: 2 },
       // One in-memory fake Cloud Storage (a test fixture) for every test file of the package.
-      globalSetup: ["./test/support/global-setup.ts"],
+      globalSetup: ["@ckpt/test-servers/gcs-fixture-setup"],
     },
   }),
 );

@@ -8,7 +8,7 @@ export default mergeConfig(
       name: "store-s3",
       sequence: { groupOrder: 3 },
       // One Ceph RADOS Gateway for the whole run (installed with apt-get first when missing and root).
-      globalSetup: ["./test/support/global-setup.ts"],
+      globalSetup: ["@ckpt/test-servers/radosgw-setup"],
       // The files mostly wait on the gateway, so they overlap well even on 2 cores.
       maxWorkers: 3,
       // The SDK warns on every Node 20 process that future releases need Node 22.

@@ -1,16 +1,5 @@
-import type {
-  Body,
-  CallOptions,
-  GetOptions,
-  GetResult,
-  GetStreamResult,
-  ListOptions,
-  ListPage,
-  ObjectInfo,
-  PutOptions,
-  Store,
-} from "@ckpt/core";
-import { CkptError } from "@ckpt/core";
+import { CkptError, type Store } from "@ckpt/core";
+import { ForwardingStore, type StoreCall } from "@ckpt/core/testing";
 
 /**
  * Where the demo stops the job. The commit protocol puts every object of a commit, then its
@@ -62,21 +51,16 @@ const never = new Promise<never>(() => {});
  * happens to fall. Once frozen, every store call of the job hangs forever, which is also how the
  * in-process (memory://) variant stands in for a killed process.
  */
-export class PausingStore implements Store {
-  readonly #inner: Store;
+export class PausingStore extends ForwardingStore {
   readonly #plan: PausePlan | undefined;
   readonly #onPause: (plan: PausePlan) => void;
   #write = 0;
   #frozen = false;
 
   constructor(inner: Store, plan: PausePlan | undefined, onPause: (plan: PausePlan) => void) {
-    this.#inner = inner;
+    super(inner);
     this.#plan = plan;
     this.#onPause = onPause;
-  }
-
-  get url(): string {
-    return this.#inner.url;
   }
 
   /** Whether the job has been frozen. */
@@ -104,41 +88,18 @@ export class PausingStore implements Store {
     return never;
   }
 
-  async put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
+  protected override async around<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
     if (this.#frozen) return never;
+    if (call.op !== "put") return run();
+    const { key } = call;
     const isCatalog = key.endsWith("/catalog.json") || key === "catalog.json";
     const isManifest = key.endsWith("/manifest.json");
     if (isCatalog && this.#due("before-commit-point")) return this.#freeze();
-    const info = await this.#inner.put(key, body, options);
+    const info = await run();
     if (this.#frozen) return never;
     if (!isCatalog && !isManifest && key.includes("/commits/") && this.#due("mid-commit"))
       return this.#freeze();
     if (isCatalog && this.#due("after-commit-point")) return this.#freeze();
     return info;
-  }
-
-  async get(key: string, options?: GetOptions): Promise<GetResult> {
-    if (this.#frozen) return never;
-    return this.#inner.get(key, options);
-  }
-
-  async getStream(key: string, options?: GetOptions): Promise<GetStreamResult> {
-    if (this.#frozen) return never;
-    return this.#inner.getStream(key, options);
-  }
-
-  async head(key: string, options?: CallOptions): Promise<ObjectInfo | undefined> {
-    if (this.#frozen) return never;
-    return this.#inner.head(key, options);
-  }
-
-  async list(prefix: string, options?: ListOptions): Promise<ListPage> {
-    if (this.#frozen) return never;
-    return this.#inner.list(prefix, options);
-  }
-
-  async delete(keys: readonly string[], options?: CallOptions): Promise<void> {
-    if (this.#frozen) return never;
-    return this.#inner.delete(keys, options);
   }
 }

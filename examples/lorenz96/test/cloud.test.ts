@@ -5,8 +5,8 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FixtureClient } from "@ckpt/test-servers";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { FixtureClient } from "../../../packages/store-gcs/test/support/fixture-client.js";
 import { runDemo } from "./support.js";
 
 let work: string;

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { type ChildOutput, collectOutput } from "@ckpt/test-servers";
 
 /**
  * Whether @ckpt/store-fs (file:// and memory://) is in the workspace yet. The folder and memory
@@ -16,11 +17,7 @@ const demoPath = fileURLToPath(new URL("../src/demo.ts", import.meta.url));
 const tsx = import.meta.resolve("tsx");
 
 /** What a demo run printed and how it exited. */
-export interface DemoRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type DemoRun = ChildOutput;
 
 /** Runs the demo as the README's command does (tsx, the source condition), with `CKPT_STORE=store`. */
 export function runDemo(
@@ -33,16 +30,5 @@ export function runDemo(
     env: { ...process.env, ...env, CKPT_STORE: store },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (text: string) => {
-    stdout += text;
-  });
-  child.stderr.setEncoding("utf8").on("data", (text: string) => {
-    stderr += text;
-  });
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return collectOutput(child);
 }

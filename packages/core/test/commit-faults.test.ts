@@ -6,13 +6,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CatalogClient } from "../src/commit/index.js";
 import { listAllArray } from "../src/store/index.js";
 import { describeCommitProtocolFaults, FaultyStore } from "../src/testing/index.js";
-import { MemoryStore } from "./support/memory-store.js";
+import { MapStore } from "./support/map-store.js";
 
 // Core's own runs of the fault suite: on the Map-backed test store and on FsStore (a
 // devDependency) over memfs and on disk. The S3 and GCS packages run it on their servers.
 describeCommitProtocolFaults({
-  name: "MemoryStore (core test support)",
-  create: async () => new MemoryStore(),
+  name: "MapStore (core test support)",
+  create: async () => new MapStore({ pageSize: 3 }),
 });
 
 let volume = 0;
@@ -31,7 +31,7 @@ describeCommitProtocolFaults({
 
 describe("commit protocol under random transient failures", () => {
   it("30% of all store calls failing: every commit that resolved is in the catalog, whole, and nothing else", async () => {
-    const inner = new MemoryStore();
+    const inner = new MapStore({ pageSize: 3 });
     const faulty = new FaultyStore(inner, { transientRate: 0.3, seed: 7 });
     const catalog = new CatalogClient({
       store: faulty,
@@ -76,7 +76,7 @@ describe("commit protocol under random transient failures", () => {
   });
 });
 
-function catalogOptions(store: MemoryStore) {
+function catalogOptions(store: MapStore) {
   return {
     store,
     checkpoint: "soak",

@@ -9,7 +9,8 @@ import {
 } from "../src/errors.js";
 import type { Store } from "../src/store/index.js";
 import { CountingStore } from "./support/counting-store.js";
-import { MemoryStore, overriding } from "./support/memory-store.js";
+import { MapStore } from "./support/map-store.js";
+import { overriding } from "./support/overriding.js";
 
 const text = (value: string) => new TextEncoder().encode(value);
 
@@ -45,7 +46,7 @@ function request(writeCount: number, extra: Partial<CommitRequest> = {}, objects
 
 describe("CatalogClient commit (DESIGN §4)", () => {
   it("commits a row readable through rows, manifest, readObject and verify", async () => {
-    const store = new MemoryStore();
+    const store = new MapStore({ pageSize: 3 });
     const catalog = client(store);
     const row = await catalog.commit(request(3, { labels: { member: 1 } }));
     expect(row.commitId).toMatch(/^commit_00000003_[0-9a-f]{12}$/);
@@ -64,7 +65,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
   });
 
   it("makes k + 2 store calls in 3 sequential steps when no other writer intervened", async () => {
-    const store = new CountingStore(new MemoryStore());
+    const store = new CountingStore(new MapStore({ pageSize: 3 }));
     const catalog = client(store, { mode: "append" });
     await catalog.rows();
     for (const k of [0, 1, 5, 20]) {
@@ -75,7 +76,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
   });
 
   it("overwrite mode replaces the row with equal labels and deletes the retired commit in one call", async () => {
-    const inner = new MemoryStore();
+    const inner = new MapStore({ pageSize: 3 });
     const store = new CountingStore(inner);
     const catalog = client(store);
     const first = await catalog.commit(request(1, { labels: { a: 1 } }));
@@ -91,7 +92,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
   });
 
   it("cleanup: background resolves the commit before deleting the retired commit; settle waits for it", async () => {
-    const inner = new MemoryStore();
+    const inner = new MapStore({ pageSize: 3 });
     let release: () => void = () => {};
     const gate = new Promise<void>((done) => {
       release = done;
@@ -113,7 +114,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
   });
 
   it("append mode trims only the new row's label group to historySize", async () => {
-    const store = new MemoryStore();
+    const store = new MapStore({ pageSize: 3 });
     const catalog = client(store, { mode: "append", historySize: 2 });
     const a1 = await catalog.commit(request(1, { labels: { g: "a" } }));
     const b1 = await catalog.commit(request(1, { labels: { g: "b" } }));
@@ -128,7 +129,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
   });
 
   it("re-reads and re-applies on a conflict, losing no row of another writer", async () => {
-    const store = new CountingStore(new MemoryStore());
+    const store = new CountingStore(new MapStore({ pageSize: 3 }));
     const a = client(store, { mode: "append" });
     const b = client(store, { mode: "append" });
     await a.rows();
@@ -142,7 +143,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
   });
 
   it("a writer 40 updates behind (beyond the update log) still resolves its conflict and loses nothing", async () => {
-    const store = new MemoryStore();
+    const store = new MapStore({ pageSize: 3 });
     const a = client(store, { mode: "append" });
     const b = client(store, { mode: "append" });
     const first = await a.commit(request(1, { labels: { w: "a" } }));
@@ -157,7 +158,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
   });
 
   it("an abort before the commit point leaves the catalog unchanged and the objects removed", async () => {
-    const store = new MemoryStore();
+    const store = new MapStore({ pageSize: 3 });
     const catalog = client(store);
     const before = await catalog.commit(request(1));
     const controller = new AbortController();
@@ -170,7 +171,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
   });
 
   it("an abort while objects are in flight stops the commit promptly; the catalog is unchanged", async () => {
-    const inner = new MemoryStore();
+    const inner = new MapStore({ pageSize: 3 });
     const before = await client(inner).commit(request(1));
     let started = 0;
     // Object puts hang until their signal aborts, as a slow upload would.
@@ -196,7 +197,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
   });
 
   it("refuses metadata it could not read back, leaving no objects behind", async () => {
-    const store = new MemoryStore();
+    const store = new MapStore({ pageSize: 3 });
     const catalog = client(store);
     await expect(catalog.commit(request(1, { metadata: { bad: Number.NaN } }))).rejects.toBeInstanceOf(
       CheckpointCatalogError,
@@ -206,7 +207,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
   });
 
   it("refuses object keys that leave the commit folder, before writing anything", async () => {
-    const store = new MemoryStore();
+    const store = new MapStore({ pageSize: 3 });
     const catalog = client(store);
     for (const key of ["../escape", "/abs", "manifest.json", "a//b"])
       await expect(
@@ -218,7 +219,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
 
 describe("CatalogClient reading", () => {
   async function committed() {
-    const store = new MemoryStore();
+    const store = new MapStore({ pageSize: 3 });
     const catalog = client(store);
     const row = await catalog.commit(request(1));
     return { store, row, reader: client(store) };
@@ -256,7 +257,7 @@ describe("CatalogClient reading", () => {
   });
 
   it("rebuilds a missing catalog from manifests, honouring mode and history, and writes it back", async () => {
-    const store = new MemoryStore();
+    const store = new MapStore({ pageSize: 3 });
     const writer = client(store, { mode: "append", historySize: 2 });
     const rows = [];
     for (let i = 1; i <= 3; i++) rows.push(await writer.commit(request(i, { labels: { g: 1 } })));
@@ -278,7 +279,7 @@ describe("CatalogClient reading", () => {
   });
 
   it("rebuilds a damaged catalog and replaces it with compare-and-swap", async () => {
-    const store = new MemoryStore();
+    const store = new MapStore({ pageSize: 3 });
     const row = await client(store).commit(request(1));
     await store.put("run/catalog.json", text("{ not json"));
     expect(await client(store).rows()).toEqual([row]);
@@ -288,13 +289,13 @@ describe("CatalogClient reading", () => {
   });
 
   it("refuses a catalog written by a newer format instead of rebuilding over it", async () => {
-    const store = new MemoryStore();
+    const store = new MapStore({ pageSize: 3 });
     await store.put("run/catalog.json", text(JSON.stringify({ format: "ckpt.catalog", version: 99 })));
     await expect(client(store).rows()).rejects.toBeInstanceOf(CheckpointCatalogError);
   });
 
   it("an empty checkpoint reads as no rows and writes nothing", async () => {
-    const store = new MemoryStore();
+    const store = new MapStore({ pageSize: 3 });
     expect(await client(store).rows()).toEqual([]);
     expect(store.objects.size).toBe(0);
   });
@@ -302,7 +303,7 @@ describe("CatalogClient reading", () => {
 
 describe("CatalogClient gc", () => {
   it("removes unreferenced commit folders older than the grace period, honouring dryRun", async () => {
-    const store = new MemoryStore();
+    const store = new MapStore({ pageSize: 3 });
     const catalog = client(store);
     const kept = await catalog.commit(request(1));
     // an orphan: objects and manifest put, catalog never swapped
@@ -350,7 +351,7 @@ describe("CatalogClient unknown outcomes", () => {
   }
 
   it("a lost race reported as a 5xx (radosgw's If-Match losers) counts as a conflict, not a failure", async () => {
-    const inner = new MemoryStore();
+    const inner = new MapStore({ pageSize: 3 });
     const other = client(inner, { mode: "append" });
     let races = 0;
     const fromB: string[] = [];
@@ -386,7 +387,7 @@ describe("CatalogClient unknown outcomes", () => {
   for (const [what, error] of Object.entries(failures))
     for (const when of ["before", "after"] as const) {
       it(`a catalog put failing ${when} it took effect (${what}) is resolved by reading back`, async () => {
-        const inner = new MemoryStore();
+        const inner = new MapStore({ pageSize: 3 });
         const catalog = client(
           losingStore(inner, (key) => key.endsWith("catalog.json"), when, error),
           { mode: "append" },
@@ -396,7 +397,7 @@ describe("CatalogClient unknown outcomes", () => {
         expect((await client(inner).rows()).map((r) => r.commitId)).toEqual([row.commitId]);
       });
       it(`a manifest put failing ${when} it took effect (${what}) is resolved by reading back`, async () => {
-        const inner = new MemoryStore();
+        const inner = new MapStore({ pageSize: 3 });
         const catalog = client(
           losingStore(inner, (key) => key.endsWith("manifest.json"), when, error),
           { mode: "append" },

@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { CatalogClient, type CatalogRow } from "../src/commit/index.js";
 import { openStore } from "../src/store/index.js";
 
-// Two separate Node processes commit to one checkpoint on the real disk at the same time
-// (issue 4): the catalog compare-and-swap must lose no row and leave a whole last row.
+// Two separate Node processes commit to one checkpoint on the real disk at the same time: the
+// catalog compare-and-swap must lose no row and leave a whole last row.
 
 // FsStore (@ckpt/store-fs, a devDependency of core) serves the file: URLs.
 import "@ckpt/store-fs";
@@ -16,7 +16,8 @@ import "@ckpt/store-fs";
 const repoRoot = resolve(fileURLToPath(import.meta.url), "../../../..");
 const writerScript = fileURLToPath(new URL("./support/commit-writer.ts", import.meta.url));
 const COMMITS = 200;
-// 400 durable commits with contention take ~15 s here, several times that on a loaded CI machine.
+// 400 durable commits with contention take seconds, several times longer on a loaded CI machine
+// (BENCHMARKS.md).
 const TIMEOUT = 300_000;
 
 interface Writer {

@@ -1,18 +1,9 @@
 /**
- * The behaviour of earth2studio's checkpoint module (../../../shared/reference/earth2studio-behaviour.md),
- * item by item, on ckpt's public API and a real store: memfs volumes through @ckpt/store-fs.
- *
- * | item | covered by |
- * |------|------------|
- * | 1-16, 21, 28-33, 37-41 | this file: `describe("item N: …")` |
- * | 17 commit id, 18 manifest, 19 level 0, 20 one .npy per array, 22 session row after a commit | this file (through the session API); the protocol itself in commit-protocol.test.ts |
- * | 23 catalog update, 24 catalog file, 25 clean-up, 26-27 rebuild | this file (through the API) + commit-protocol.test.ts (CAS re-apply, rebuild order and history) |
- * | 34-36 codec | codec.roundtrip / codec.refused / codec.fuzz / npy / npy.numpy-interop tests; metadata round trip here |
- * | W1, W2 | this file + commit-faults.test.ts (every store call failed in turn), commit-two-processes.test.ts |
- * | W3 fsync | packages/store-fs (fs-store, sigkill tests) |
- * | W4, W5, W6, W7, W9, W10 | this file: `describe("W…")` |
- * | W8 schema hash from zod | state.schema.test.ts |
- * | issue 8 `verify` option | this file: `describe("verify option …")` |
+ * The behaviour of earth2studio's checkpoint module, which ckpt's API follows, proved on ckpt's
+ * public API and a real store: memfs volumes through @ckpt/store-fs. Where ckpt differs on purpose,
+ * the test says "ours differs". Behaviour proved elsewhere: the commit protocol under every store
+ * fault (commit-faults.test.ts, commit-two-processes.test.ts), fsync and SIGKILL (packages/store-fs),
+ * the codec (codec.*, npy.* tests), the schema hash (state.schema.test.ts).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -91,7 +82,7 @@ const Counter = checkpointState("demo.Counter", z.object({ count: z.number() }))
 
 const env = {}; // no rank variables: tests pass ranks explicitly where they matter
 
-describe("item 1: Checkpoint(name, options) and its defaults", () => {
+describe("Checkpoint(name, options) and its defaults", () => {
   it("defaults to overwrite, flushInterval 1, historySize 1, level 2, rank 0 of 1, device cpu", async () => {
     const checkpoint = new Checkpoint("defaults", { store: await freshStore(), env });
     expect(checkpoint.name).toBe("defaults");
@@ -134,7 +125,7 @@ describe("item 1: Checkpoint(name, options) and its defaults", () => {
   });
 });
 
-describe("item 2: option validation, in the original's order and words", () => {
+describe("option validation, in earth2studio's order and words", () => {
   const cases: [Record<string, unknown>, string, string][] = [
     [{ mode: "replace" }, "mode", "mode must be 'overwrite' or 'append'."],
     [{ flushInterval: 0 }, "flushInterval", "flushInterval must be a positive integer or null."],
@@ -161,7 +152,7 @@ describe("item 2: option validation, in the original's order and words", () => {
       }
     });
 
-  it("reports the first invalid option in the original's order: mode, flushInterval, historySize, level", () => {
+  it("reports the first invalid option in earth2studio's order: mode, flushInterval, historySize, level", () => {
     const all = { mode: "x", flushInterval: 0, historySize: 0, level: 9 };
     expect(() => new Checkpoint("order", { env, ...all } as never)).toThrow("mode must be");
     expect(() => new Checkpoint("order", { env, ...all, mode: "append" } as never)).toThrow(
@@ -194,7 +185,7 @@ describe("item 2: option validation, in the original's order and words", () => {
   });
 });
 
-describe("item 3: location and history defaults", () => {
+describe("location and history defaults", () => {
   it("defaults the store to CKPT_STORE, and does no I/O in the constructor", () => {
     // An unknown scheme would fail on open: constructing must not open anything.
     const checkpoint = new Checkpoint("lazy", { env: { CKPT_STORE: "nosuch://bucket/runs" } });
@@ -226,7 +217,7 @@ describe("item 3: location and history defaults", () => {
   });
 });
 
-describe("item 4: the most recently constructed checkpoint is the current one", () => {
+describe("the most recently constructed checkpoint is the current one", () => {
   it("a state bound outside any session goes to the newest checkpoint", async () => {
     const store = await freshStore();
     new Checkpoint("first", { store, level: 1, env });
@@ -241,7 +232,7 @@ describe("item 4: the most recently constructed checkpoint is the current one", 
   });
 });
 
-describe("item 5 / DESIGN §6: rank and world size from the environment", () => {
+describe("rank and world size from the environment (DESIGN §6)", () => {
   it("reads the variables in DESIGN §6's order", () => {
     const cases: [Record<string, string>, number, number | undefined][] = [
       [{ RANK: "3", WORLD_SIZE: "4", SLURM_PROCID: "1", SLURM_NTASKS: "2" }, 3, 4],
@@ -281,7 +272,7 @@ describe("item 5 / DESIGN §6: rank and world size from the environment", () => 
   });
 });
 
-describe("item 6: per-rank folders and catalogs", () => {
+describe("per-rank folders and catalogs", () => {
   it("world size 1 writes at the name; otherwise under rank_NNNNNN, one catalog per rank", async () => {
     const store = await freshStore();
     expect(new Checkpoint("run", { store, env }).root).toBe("run");
@@ -301,7 +292,7 @@ describe("item 6: per-rank folders and catalogs", () => {
   });
 });
 
-describe("item 7: catalog rows", () => {
+describe("catalog rows", () => {
   it("rows carry commitId, labels, metadata, metadataKeys, writeCount, savedAt, rank, worldSize, stateIds", async () => {
     const checkpoint = new Checkpoint("rows", { store: await freshStore(), env });
     await checkpoint.run(async (session) => {
@@ -323,8 +314,8 @@ describe("item 7: catalog rows", () => {
   });
 });
 
-describe("item 8: select(row)", () => {
-  it("fails on an empty catalog with the original's message and the checkpoint's name", async () => {
+describe("select(row)", () => {
+  it("fails on an empty catalog with earth2studio's message and the checkpoint's name", async () => {
     const checkpoint = new Checkpoint("empty", { store: await freshStore(), env });
     await expect(checkpoint.select(-1)).rejects.toThrow("No checkpoint entries match this selection.");
     await expect(checkpoint.select(0)).rejects.toBeInstanceOf(CheckpointSelectionError);
@@ -353,7 +344,7 @@ describe("item 8: select(row)", () => {
   });
 });
 
-describe("item 9: labels", () => {
+describe("labels", () => {
   it("a session carries its row's labels; overwrite replaces only rows with equal labels", async () => {
     const checkpoint = new Checkpoint("labels", { store: await freshStore(), env });
     await checkpoint.run((session) => session.write({ step: 1 }), { labels: { member: 1 } });
@@ -400,7 +391,7 @@ describe("item 9: labels", () => {
   });
 });
 
-describe("item 10: entering a checkpoint", () => {
+describe("entering a checkpoint", () => {
   it("a new session on an empty catalog, the latest row otherwise", async () => {
     const store = await freshStore();
     const checkpoint = new Checkpoint("enter", { store, mode: "append", env });
@@ -437,7 +428,7 @@ describe("item 10: entering a checkpoint", () => {
   });
 });
 
-describe("item 11: entering adopts pending states once", () => {
+describe("entering adopts pending states once", () => {
   it("states bound before the session are adopted and saved with it", async () => {
     const store = await freshStore();
     const checkpoint = new Checkpoint("adopt", { store, env });
@@ -457,7 +448,7 @@ describe("item 11: entering adopts pending states once", () => {
   });
 });
 
-describe("item 12: leaving a session", () => {
+describe("leaving a session", () => {
   it("restores the previous active session; bound states stay with the checkpoint and become reusable", async () => {
     const store = await freshStore();
     const checkpoint = new Checkpoint("leave", { store, env });
@@ -512,7 +503,7 @@ describe("item 12: leaving a session", () => {
   });
 });
 
-describe("item 13: write", () => {
+describe("write", () => {
   it("counts, accumulates metadata, turns one-element typed arrays into scalars, flushes on the interval", async () => {
     const checkpoint = new Checkpoint("write", { store: await freshStore(), flushInterval: 2, env });
     await checkpoint.run(async (session) => {
@@ -546,7 +537,7 @@ describe("item 13: write", () => {
   });
 });
 
-describe("item 14: flush", () => {
+describe("flush", () => {
   it("returns undefined when nothing is dirty and no overrides are given; overrides commit", async () => {
     const checkpoint = new Checkpoint("flush", { store: await freshStore(), flushInterval: null, env });
     await checkpoint.run(async (session) => {
@@ -573,7 +564,7 @@ describe("item 14: flush", () => {
   });
 });
 
-describe("item 15: new and resumed sessions", () => {
+describe("new and resumed sessions", () => {
   it("a new session commits writeCount 0 on its first flush without writes", async () => {
     const checkpoint = new Checkpoint("zero", { store: await freshStore(), env });
     const session = await checkpoint.open();
@@ -597,7 +588,7 @@ describe("item 15: new and resumed sessions", () => {
   });
 });
 
-describe("item 16: flushInterval null", () => {
+describe("flushInterval null", () => {
   it("writes stay pending until flush(); flush is never due", async () => {
     const checkpoint = new Checkpoint("manual", { store: await freshStore(), flushInterval: null, env });
     const session = await checkpoint.open();
@@ -613,7 +604,7 @@ describe("item 16: flushInterval null", () => {
   });
 });
 
-describe("items 17-20, 22, 24-26: what a commit writes (through the session API)", () => {
+describe("what a commit writes (through the session API)", () => {
   it("commit id, manifest fields, state folder with .npy arrays, catalog file; the session points at the new row", async () => {
     const store = await freshStore();
     const checkpoint = new Checkpoint("layout", { store, env });
@@ -622,11 +613,11 @@ describe("items 17-20, 22, 24-26: what a commit writes (through the session API)
       bindCheckpointState(RngState, rng());
       const entry = await session.write({ leadTime: 6 });
       commitId = entry!.commitId;
-      expect(session.commitId).toBe(commitId); // item 22
+      expect(session.commitId).toBe(commitId);
       expect(session.commitFolder).toBe(`layout/commits/${commitId}`);
     });
-    expect(commitId).toMatch(/^commit_00000001_[0-9a-f]{12}$/); // item 17
-    const manifest = await readJson(store, `layout/commits/${commitId}/manifest.json`); // item 18
+    expect(commitId).toMatch(/^commit_00000001_[0-9a-f]{12}$/);
+    const manifest = await readJson(store, `layout/commits/${commitId}/manifest.json`);
     expect(manifest).toMatchObject({
       checkpoint: "layout",
       commitId,
@@ -640,16 +631,17 @@ describe("items 17-20, 22, 24-26: what a commit writes (through the session API)
     expect(manifest.metadata).toEqual({ leadTime: 6 });
     const keys = await keysUnder(store, `layout/commits/${commitId}/`);
     const npy = keys.filter((key) => key.endsWith(".npy"));
-    expect(npy).toHaveLength(1); // item 20: the array is its own .npy, the scalars are in state.json
-    expect(keys).toContain(`layout/commits/${commitId}/states/demo.RngState/state.json`); // item 19
+    // The array is its own .npy; the scalars are in state.json.
+    expect(npy).toHaveLength(1);
+    expect(keys).toContain(`layout/commits/${commitId}/states/demo.RngState/state.json`);
     const magic = (await store.get(npy[0]!)).bytes.subarray(0, 6);
     expect(new TextDecoder().decode(magic.subarray(1))).toBe("NUMPY");
-    const catalog = await readJson(store, "layout/catalog.json"); // item 24
+    const catalog = await readJson(store, "layout/catalog.json");
     expect(catalog.version).toBe(1);
     expect((catalog.rows as { commitId: string }[]).map((row) => row.commitId)).toEqual([commitId]);
   });
 
-  it("item 19: level 0 writes no state and restores none", async () => {
+  it("level 0 writes no state and restores none", async () => {
     const store = await freshStore();
     const checkpoint = new Checkpoint("level0", { store, level: 0, env });
     await checkpoint.run(async (session) => {
@@ -667,7 +659,7 @@ describe("items 17-20, 22, 24-26: what a commit writes (through the session API)
     });
   });
 
-  it("item 25: overwrite deletes the commit it retires", async () => {
+  it("overwrite deletes the commit it retires", async () => {
     const store = await freshStore();
     const checkpoint = new Checkpoint("retire", { store, env });
     const first = await (await checkpoint.open()).flush();
@@ -675,7 +667,7 @@ describe("items 17-20, 22, 24-26: what a commit writes (through the session API)
     expect(await keysUnder(store, `retire/commits/${first!.commitId}/`)).toEqual([]);
   });
 
-  it("item 25 with cleanup: 'background': close() waits for the retired commit's deletion", async () => {
+  it("overwrite with cleanup: 'background': close() waits for the retired commit's deletion", async () => {
     const store = await freshStore();
     const checkpoint = new Checkpoint("retire-bg", { store, cleanup: "background", env });
     const first = await (await checkpoint.open()).flush();
@@ -685,7 +677,7 @@ describe("items 17-20, 22, 24-26: what a commit writes (through the session API)
     expect(await checkpoint.catalog()).toHaveLength(1);
   });
 
-  it("item 26: a missing catalog is rebuilt from the manifests (and written back, W6)", async () => {
+  it("a missing catalog is rebuilt from the manifests and written back", async () => {
     const store = await freshStore();
     const checkpoint = new Checkpoint("rebuild", { store, mode: "append", warn: () => {}, env });
     await checkpoint.run(async (session) => {
@@ -699,7 +691,7 @@ describe("items 17-20, 22, 24-26: what a commit writes (through the session API)
   });
 });
 
-describe("item 21: metadata keys and values", () => {
+describe("metadata keys and values", () => {
   it("refuses symbol keys and values the codec refuses, naming the key, before anything changes", async () => {
     const checkpoint = new Checkpoint("meta", { store: await freshStore(), env });
     const session = await checkpoint.open();
@@ -711,7 +703,7 @@ describe("item 21: metadata keys and values", () => {
     expect(session.writeCount).toBe(0);
   });
 
-  it("items 34-35 through metadata: dates and nested values round-trip, other kinds are refused", async () => {
+  it("through metadata, dates and nested values round-trip, other kinds are refused", async () => {
     const checkpoint = new Checkpoint("meta-codec", { store: await freshStore(), env });
     const when = new Date("2026-01-02T03:04:05.000Z");
     await checkpoint.run((session) =>
@@ -724,7 +716,7 @@ describe("item 21: metadata keys and values", () => {
   });
 });
 
-describe("item 28: only declared states bind", () => {
+describe("only declared states bind", () => {
   it("binding something that is not a declared state type fails", () => {
     expect(() => bindCheckpointState({ id: "x" } as never, { a: 1 } as never)).toThrow(
       CheckpointBindingError,
@@ -733,7 +725,7 @@ describe("item 28: only declared states bind", () => {
   });
 });
 
-describe("item 29: where a state binds", () => {
+describe("where a state binds", () => {
   it("inside a session: bound and restored at once", async () => {
     const store = await freshStore();
     const checkpoint = new Checkpoint("where", { store, env });
@@ -771,7 +763,7 @@ describe("item 29: where a state binds", () => {
   });
 });
 
-describe("item 30: binding twice", () => {
+describe("binding twice", () => {
   it("the same object again → the same handle; a different object with the same id → collision", async () => {
     const checkpoint = new Checkpoint("twice", { store: await freshStore(), env });
     await checkpoint.run(async () => {
@@ -809,7 +801,7 @@ describe("item 30: binding twice", () => {
   });
 });
 
-describe("item 31: restore checks come before any field changes", () => {
+describe("restore checks come before any field changes", () => {
   it("a different schema under the same id is CheckpointStateSchemaError, the live object untouched", async () => {
     const store = await freshStore();
     await new Checkpoint("schema", { store, env }).run(async (session) => {
@@ -825,7 +817,7 @@ describe("item 31: restore checks come before any field changes", () => {
   });
 });
 
-describe("item 32: late adoption warns", () => {
+describe("late adoption warns", () => {
   it("a state bound before a session that restores an existing row is restored with a warning", async () => {
     const store = await freshStore();
     await new Checkpoint("late", { store, env }).run(async (session) => {
@@ -853,7 +845,7 @@ describe("item 32: late adoption warns", () => {
   });
 });
 
-describe("item 33: handle properties are read-only views", () => {
+describe("handle properties are read-only views", () => {
   it("reports the session and refuses assignment to every property", async () => {
     const checkpoint = new Checkpoint("handle", {
       store: await freshStore(),
@@ -912,7 +904,7 @@ describe("item 33: handle properties are read-only views", () => {
   });
 });
 
-describe("item 37: session members", () => {
+describe("session members", () => {
   it("exists, isActive, commitId, device, labels, writeCount, metadata, leadTime, metadataValue, artifact(s)", async () => {
     const checkpoint = new Checkpoint("members", { store: await freshStore(), device: "cuda:2", env });
     const fresh = await checkpoint.open();
@@ -942,7 +934,7 @@ describe("item 37: session members", () => {
   });
 });
 
-describe("item 38: NullCheckpoint", () => {
+describe("NullCheckpoint", () => {
   it("is the no-op: not enabled, no row, level 0, write count 0, write/flush resolve undefined, run runs fn", async () => {
     const nothing = new NullCheckpoint();
     expect([nothing.enabled, nothing.exists, nothing.level, nothing.writeCount]).toEqual([
@@ -958,7 +950,7 @@ describe("item 38: NullCheckpoint", () => {
   });
 });
 
-describe("item 39: format()", () => {
+describe("format()", () => {
   it("prints the header, then 'catalog: empty'", async () => {
     const checkpoint = new Checkpoint("show", { store: await freshStore(), env });
     const text = await checkpoint.format();
@@ -1000,7 +992,7 @@ describe("item 39: format()", () => {
   });
 });
 
-describe("item 40: a forecast loop resumes at its write count", () => {
+describe("a forecast loop resumes at its write count", () => {
   it("a run that crashes at step 5 resumes at step 5 with its full state", async () => {
     const store = await freshStore();
     const forecast = async (crashAt?: number) => {
@@ -1025,7 +1017,7 @@ describe("item 40: a forecast loop resumes at its write count", () => {
   });
 });
 
-describe("item 40 on disk: a file:// store opened from its URL", () => {
+describe("a forecast loop on disk: a file:// store opened from its URL", () => {
   it("resumes a crashed run from a temporary folder", async () => {
     const folder = await mkdtemp(join(tmpdir(), "ckpt-behaviour-"));
     try {
@@ -1057,7 +1049,7 @@ describe("item 40 on disk: a file:// store opened from its URL", () => {
   });
 });
 
-describe("item 41: an ensemble loop resumes at the first incomplete member", () => {
+describe("an ensemble loop resumes at the first incomplete member", () => {
   it("completedMembers metadata lists the finished members", async () => {
     const store = await freshStore();
     const ensemble = async (crashAt?: number) => {
@@ -1080,10 +1072,10 @@ describe("item 41: an ensemble loop resumes at the first incomplete member", () 
   });
 });
 
-describe("W1/W7: a failed commit leaves the old catalog and no garbage after gc", () => {
+describe("a failed commit leaves the old catalog and no garbage after gc", () => {
   it("a commit that fails before its catalog swap is invisible; gc removes its objects", async () => {
     const store = new DenyingStore(await freshStore());
-    const checkpoint = new Checkpoint("w1", { store, env });
+    const checkpoint = new Checkpoint("failed-commit", { store, env });
     await checkpoint.run(async (session) => {
       bindCheckpointState(RngState, rng());
       await session.write({ step: 1 });
@@ -1100,16 +1092,18 @@ describe("W1/W7: a failed commit leaves the old catalog and no garbage after gc"
       before.map((row) => row.commitId),
     );
     await checkpoint.gc({ olderThan: 0 });
-    const commits = new Set((await keysUnder(store, "w1/commits/")).map((key) => key.split("/")[2]));
+    const commits = new Set(
+      (await keysUnder(store, "failed-commit/commits/")).map((key) => key.split("/")[2]),
+    );
     expect([...commits]).toEqual(before.map((row) => row.commitId));
   });
 });
 
-describe("W2: two writers never lose each other's rows", () => {
+describe("two writers never lose each other's rows", () => {
   it("interleaved commits with different labels all survive", async () => {
     const store = await freshStore();
-    const a = new Checkpoint("w2", { store, mode: "append", env });
-    const b = new Checkpoint("w2", { store, mode: "append", env });
+    const a = new Checkpoint("two-writers", { store, mode: "append", env });
+    const b = new Checkpoint("two-writers", { store, mode: "append", env });
     await Promise.all([
       a.run(
         async (session) => {
@@ -1161,11 +1155,11 @@ describe("W2: two writers never lose each other's rows", () => {
   });
 });
 
-describe("W4: damaged objects never restore silently", () => {
+describe("damaged objects never restore silently", () => {
   it("a bit-flipped array is a CheckpointIntegrityError naming the key; verify: 'latest' falls back in append mode", async () => {
     const store = await freshStore();
     const { list, warn } = warnings();
-    const checkpoint = new Checkpoint("w4", { store, mode: "append", warn, env });
+    const checkpoint = new Checkpoint("damaged", { store, mode: "append", warn, env });
     await checkpoint.run(async (session) => {
       const state = bindCheckpointState(RngState, rng());
       await session.write({ step: 1 });
@@ -1173,7 +1167,9 @@ describe("W4: damaged objects never restore silently", () => {
       await session.write({ step: 2 });
     });
     const [older, latest] = await checkpoint.catalog();
-    const key = (await keysUnder(store, `w4/commits/${latest!.commitId}/`)).find((k) => k.endsWith(".npy"))!;
+    const key = (await keysUnder(store, `damaged/commits/${latest!.commitId}/`)).find((k) =>
+      k.endsWith(".npy"),
+    )!;
     const bytes = new Uint8Array((await store.get(key)).bytes);
     bytes[bytes.length - 1]! ^= 0xff;
     await store.put(key, bytes);
@@ -1187,10 +1183,10 @@ describe("W4: damaged objects never restore silently", () => {
   });
 });
 
-describe("W5: the catalog and metadata are not re-read on every access", () => {
+describe("the catalog and metadata are not re-read on every access", () => {
   it("metadata of a selected row is decoded once, and reading it makes no store call", async () => {
     const store = new FaultyStore(await freshStore());
-    const checkpoint = new Checkpoint("w5", { store, env });
+    const checkpoint = new Checkpoint("cached-metadata", { store, env });
     await checkpoint.run((session) => session.write({ leadTime: 6, list: [1, 2] }));
     const session = await checkpoint.select(-1);
     store.reset();
@@ -1202,15 +1198,15 @@ describe("W5: the catalog and metadata are not re-read on every access", () => {
   });
 });
 
-describe("W7: no silent loss", () => {
+describe("no silent loss", () => {
   it("a failed restore leaves the live object whole", async () => {
     const store = await freshStore();
-    await new Checkpoint("w7", { store, env }).run(async (session) => {
+    await new Checkpoint("failed-restore", { store, env }).run(async (session) => {
       bindCheckpointState(RngState, { seed: 5, counter: 5, buffer: new Float64Array([5, 5, 5]) });
       await session.write();
     });
     const Narrower = checkpointState("demo.RngState", z.object({ seed: z.number(), counter: z.number() }));
-    await new Checkpoint("w7", { store, env }).run(async () => {
+    await new Checkpoint("failed-restore", { store, env }).run(async () => {
       const value = { seed: 1, counter: 1 };
       expect(() => bindCheckpointState(Narrower, value)).toThrow(CheckpointStateSchemaError);
       expect(value).toEqual({ seed: 1, counter: 1 });
@@ -1218,46 +1214,46 @@ describe("W7: no silent loss", () => {
   });
 });
 
-describe("W9: ranks never share a folder by accident", () => {
+describe("ranks never share a folder by accident", () => {
   it("LOCAL_RANK alone is not a rank; RANK without WORLD_SIZE still writes under rank_NNNNNN", () => {
-    const local = new Checkpoint("w9", { store: "memory://unused", env: { LOCAL_RANK: "1" } });
-    expect([local.rank, local.worldSize, local.root]).toEqual([0, 1, "w9"]);
-    const bare = new Checkpoint("w9", { store: "memory://unused", env: { RANK: "3" } });
-    expect([bare.rank, bare.worldSize, bare.root]).toEqual([3, undefined, "w9/rank_000003"]);
-    const explicit = new Checkpoint("w9", { store: "memory://unused", env, rank: 2 });
-    expect(explicit.root).toBe("w9/rank_000002");
+    const local = new Checkpoint("ranks", { store: "memory://unused", env: { LOCAL_RANK: "1" } });
+    expect([local.rank, local.worldSize, local.root]).toEqual([0, 1, "ranks"]);
+    const bare = new Checkpoint("ranks", { store: "memory://unused", env: { RANK: "3" } });
+    expect([bare.rank, bare.worldSize, bare.root]).toEqual([3, undefined, "ranks/rank_000003"]);
+    const explicit = new Checkpoint("ranks", { store: "memory://unused", env, rank: 2 });
+    expect(explicit.root).toBe("ranks/rank_000002");
   });
 
   it("a rank without a size commits and formats as r/?", async () => {
-    const checkpoint = new Checkpoint("w9b", { store: await freshStore(), env: { RANK: "2" } });
+    const checkpoint = new Checkpoint("rank-without-size", { store: await freshStore(), env: { RANK: "2" } });
     await checkpoint.run((session) => session.write());
     expect((await checkpoint.catalog())[0]!.rank).toBe(2);
     expect(await checkpoint.format()).toContain("rank: 2/?");
   });
 });
 
-describe("W10: a commit's store calls do not grow with the number of scalar fields", () => {
+describe("a commit's store calls do not grow with the number of scalar fields", () => {
   it("one state.json per state plus one .npy per array", async () => {
     const store = await freshStore();
     const Wide = checkpointState(
       "demo.Wide",
       z.object(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, z.number()]))),
     );
-    const checkpoint = new Checkpoint("w10", { store, env });
+    const checkpoint = new Checkpoint("scalar-fields", { store, env });
     let commitId = "";
     await checkpoint.run(async (session) => {
       bindCheckpointState(Wide, Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, i])));
       commitId = (await session.write())!.commitId;
     });
-    const keys = await keysUnder(store, `w10/commits/${commitId}/`);
-    expect(keys.map((key) => key.slice(`w10/commits/${commitId}/`.length)).sort()).toEqual([
+    const keys = await keysUnder(store, `scalar-fields/commits/${commitId}/`);
+    expect(keys.map((key) => key.slice(`scalar-fields/commits/${commitId}/`.length)).sort()).toEqual([
       "manifest.json",
       "states/demo.Wide/state.json",
     ]);
   });
 });
 
-describe("verify option (issue 8)", () => {
+describe("the verify option", () => {
   it("'all' checks every matching row: an explicit row fails, an implicit latest in append mode warns", async () => {
     const store = await freshStore();
     const { list, warn } = warnings();

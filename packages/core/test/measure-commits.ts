@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url";
 import { CatalogClient, type CatalogOptions, type CommitRequest } from "../src/commit/index.js";
 import { openStore, type Store } from "../src/store/index.js";
 import { CountingStore } from "./support/counting-store.js";
-import { MemoryStore } from "./support/memory-store.js";
+import { MapStore } from "./support/map-store.js";
 
 function client(
   store: Store,
@@ -49,7 +49,7 @@ async function callsPerCommit(): Promise<void> {
     ["overwrite", "background"],
   ] as const)
     for (const k of [0, 1, 4, 16]) {
-      const store = new CountingStore(new MemoryStore());
+      const store = new CountingStore(new MapStore({ pageSize: 3 }));
       const catalog = client(store, mode, cleanup);
       await catalog.commit(request(1, k));
       store.calls.length = 0;
@@ -95,7 +95,7 @@ async function timeCommits(name: string, open: () => Promise<{ store: Store; don
 await callsPerCommit();
 console.log("\n1,000 small commits (1 object of ~25 bytes + manifest + catalog each), sequential");
 await timeCommits("Map store (test support)", async () => ({
-  store: new MemoryStore(),
+  store: new MapStore({ pageSize: 3 }),
   done: async () => {},
 }));
 await timeCommits("memfs (memory://)", async () => {

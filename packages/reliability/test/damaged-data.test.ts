@@ -19,7 +19,7 @@ import {
   rowKeys,
   snapshot,
 } from "./support/store-tools.js";
-import { Field, fieldProblem, fillField, initialField } from "./support/workload.js";
+import { commitFieldRows, Field, fieldProblem, initialField } from "./support/workload.js";
 
 const NAME = "damaged";
 /** One row's objects (3.5 MiB) plus its JSON fit; any of the huge objects does not. */
@@ -31,15 +31,7 @@ let rows: readonly CheckpointEntry[];
 
 /** Commits rows 1..count of the workload state. */
 async function commitRows(count: number, mode: "append" | "overwrite" = "append"): Promise<void> {
-  const writer = new Checkpoint(NAME, { store, mode, warn: () => {} });
-  await writer.run(async (session) => {
-    const field = session.bind(Field, initialField());
-    for (let n = 1; n <= count; n++) {
-      fillField(field.value, n);
-      await session.write({ step: n });
-    }
-  });
-  rows = await writer.catalog();
+  rows = await commitFieldRows(store, NAME, count, mode);
 }
 
 /** A fresh reader (no cached manifests) over a metered view of the store. */

@@ -19,11 +19,16 @@ import {
 import { FaultyStore } from "@ckpt/core/testing";
 import { GcsStore } from "@ckpt/store-gcs";
 import { S3Store } from "@ckpt/store-s3";
+import { startFaultProxy } from "@ckpt/test-servers";
+import {
+  fixture,
+  fixtureStorageOptions,
+  freshBucket,
+  radosgw,
+  radosgwClientConfig,
+} from "@ckpt/test-servers/vitest";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { fixture, fixtureStorageOptions, freshBucket } from "../../store-gcs/test/support/stores.js";
-import { startFaultProxy } from "../../store-s3/test/support/fault-proxy.js";
-import { radosgw, radosgwClientConfig } from "../../store-s3/test/support/stores.js";
 import { forge, MeteredStore, overwrite, rowKeys } from "./support/store-tools.js";
 import { Field, fillField, initialField } from "./support/workload.js";
 

@@ -1,6 +1,6 @@
 import { GcsStore } from "@ckpt/store-gcs";
+import { fixtureStorageOptions, freshBucket } from "@ckpt/test-servers/vitest";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { fixtureStorageOptions, freshBucket } from "../../store-gcs/test/support/stores.js";
 import { bundleChild } from "./support/children.js";
 import { runKillLoop } from "./support/kill-loop.js";
 

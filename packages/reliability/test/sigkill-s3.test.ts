@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { S3Store } from "@ckpt/store-s3";
+import { radosgw, radosgwClientConfig } from "@ckpt/test-servers/vitest";
 import { beforeAll, describe, expect, it } from "vitest";
-import { radosgw, radosgwClientConfig } from "../../store-s3/test/support/stores.js";
 import { bundleChild } from "./support/children.js";
 import { runKillLoop } from "./support/kill-loop.js";
 

@@ -10,7 +10,7 @@ import { Checkpoint, type CheckpointEntry, type CheckpointSession, CkptError, ty
 import { FsStore } from "@ckpt/store-fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { overwrite, rowKeys, snapshot } from "./support/store-tools.js";
-import { Field, fieldProblem, fillField, initialField } from "./support/workload.js";
+import { commitFieldRows, Field, fieldProblem, initialField } from "./support/workload.js";
 
 const NAME = "verify";
 let dir: string;
@@ -18,15 +18,7 @@ let store: Store;
 let rows: readonly CheckpointEntry[];
 
 async function commitRows(count: number, mode: "append" | "overwrite"): Promise<void> {
-  const writer = new Checkpoint(NAME, { store, mode, warn: () => {} });
-  await writer.run(async (session) => {
-    const field = session.bind(Field, initialField());
-    for (let n = 1; n <= count; n++) {
-      fillField(field.value, n);
-      await session.write({ step: n });
-    }
-  });
-  rows = await writer.catalog();
+  rows = await commitFieldRows(store, NAME, count, mode);
 }
 
 async function flipByte(key: string): Promise<void> {

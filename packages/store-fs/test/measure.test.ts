@@ -5,7 +5,7 @@ import { listAllArray } from "@ckpt/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FsStore } from "../src/index.js";
 
-// Numbers for the closing note. Logged, never asserted: machines differ.
+// Numbers to compare changes of the put path by. Logged, never asserted: machines differ.
 const MiB = 1024 * 1024;
 
 function seconds(start: bigint): number {

@@ -7,9 +7,8 @@
  * Run from the repo root: node --import tsx --conditions=@ckpt/source packages/store-gcs/bench/throughput.ts [sizesMiB…]
  * No timed assertions: it prints a table.
  */
-import { spawn } from "node:child_process";
 import { randomFillSync } from "node:crypto";
-import { fileURLToPath } from "node:url";
+import { startGcsServerProcess } from "@ckpt/test-servers";
 import { Storage } from "@google-cloud/storage";
 import { GcsStore } from "../src/index.js";
 
@@ -17,20 +16,8 @@ const MiB = 1024 * 1024;
 const sizes = process.argv.slice(2).map(Number);
 const sizesMiB = sizes.length > 0 ? sizes : [1, 64, 512];
 
-const child = spawn(
-  process.execPath,
-  [
-    "--import",
-    "tsx",
-    "--conditions=@ckpt/source",
-    fileURLToPath(new URL("./fixture-server.ts", import.meta.url)),
-  ],
-  { stdio: ["ignore", "pipe", "inherit"] },
-);
-process.on("exit", () => child.kill("SIGTERM"));
-const url = await new Promise<string>((resolve) => {
-  child.stdout!.once("data", (chunk: Buffer) => resolve(chunk.toString().trim()));
-});
+const server = await startGcsServerProcess(["bench"]);
+const url = server.url;
 
 const storage = new Storage({ apiEndpoint: url, projectId: "bench" });
 const store = new GcsStore({ bucket: "bench", prefix: "store", storage });
@@ -83,4 +70,4 @@ for (const sizeMiB of sizesMiB) {
   );
   process.stdout.write(`${rows.at(-1)}\n`);
 }
-child.kill("SIGTERM");
+await server.stop();

@@ -2,9 +2,9 @@
 // over GcsStore through the real @google-cloud/storage client and the fake Cloud Storage (TEST FIXTURE).
 import { randomBytes } from "node:crypto";
 import { describeCommitProtocolFaults } from "@ckpt/core/testing";
+import { fixtureStorageOptions, freshBucket } from "@ckpt/test-servers/vitest";
 import { beforeAll } from "vitest";
 import { GcsStore } from "../src/index.js";
-import { fixtureStorageOptions, freshBucket } from "./support/stores.js";
 
 let bucket: string;
 beforeAll(async () => {

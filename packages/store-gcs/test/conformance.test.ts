@@ -2,9 +2,9 @@
 // fake Cloud Storage (TEST FIXTURE). 64 MiB bodies go as chunked resumable uploads (4 MiB chunks).
 import { randomBytes } from "node:crypto";
 import { describeStoreConformance } from "@ckpt/core/testing";
+import { fixtureStorageOptions, freshBucket } from "@ckpt/test-servers/vitest";
 import { beforeAll } from "vitest";
 import { GcsStore } from "../src/index.js";
-import { fixtureStorageOptions, freshBucket } from "./support/stores.js";
 
 let bucket: string;
 beforeAll(async () => {

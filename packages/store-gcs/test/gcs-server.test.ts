@@ -1,9 +1,9 @@
 // Pins the request/response shapes of the fake Cloud Storage (a TEST FIXTURE) to the Cloud Storage
 // JSON API reference, with raw fetch rather than the SDK, so the fixture cannot drift into agreeing
 // with whatever the SDK happens to do.
+
+import { Crc32c, GcsTestServer, RESUMABLE_QUANTUM } from "@ckpt/test-servers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Crc32c } from "./support/crc32c.js";
-import { GcsTestServer, RESUMABLE_QUANTUM } from "./support/gcs-server.js";
 
 let server: GcsTestServer;
 let api: string;

@@ -1,10 +1,10 @@
 // GcsStore construction: options validation, gs:// URLs, openStore registration, and the two ways
 // of pointing the SDK at another endpoint (apiEndpoint, STORAGE_EMULATOR_HOST).
 import { openStore, StoreConfigError } from "@ckpt/core";
+import { fixtureStorageOptions, freshBucket } from "@ckpt/test-servers/vitest";
 import { Storage } from "@google-cloud/storage";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { GcsStore, parseGcsUrl } from "../src/index.js";
-import { fixtureStorageOptions, freshBucket } from "./support/stores.js";
 
 const text = (value: string) => new TextEncoder().encode(value);
 

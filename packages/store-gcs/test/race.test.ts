@@ -5,9 +5,10 @@ import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CatalogClient } from "@ckpt/core";
+import { collectOutput } from "@ckpt/test-servers";
+import { fixtureStorageOptions, freshBucket } from "@ckpt/test-servers/vitest";
 import { describe, expect, inject, it } from "vitest";
 import { GcsStore } from "../src/index.js";
-import { fixtureStorageOptions, freshBucket } from "./support/stores.js";
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), "../../../..");
 const writerScript = fileURLToPath(new URL("./support/race-writer.ts", import.meta.url));
@@ -15,37 +16,22 @@ const WRITERS = 8;
 const ROUNDS = 20;
 const COMMITS = 2;
 
-function runWriter(bucket: string, writer: string): Promise<{ round: number; commitId: string }[]> {
-  return new Promise((done, fail) => {
-    const args = [inject("gcsServerUrl"), bucket, writer, String(WRITERS), String(ROUNDS), String(COMMITS)];
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "--conditions=@ckpt/source", writerScript, ...args],
-      {
-        cwd: repoRoot,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      err += chunk.toString();
-    });
-    child.on("error", fail);
-    child.on("close", (code) => {
-      if (code !== 0) fail(new Error(`writer ${writer} exited with ${code}: ${err}`));
-      else
-        done(
-          out
-            .trim()
-            .split("\n")
-            .map((line) => JSON.parse(line) as { round: number; commitId: string }),
-        );
-    });
-  });
+async function runWriter(bucket: string, writer: string): Promise<{ round: number; commitId: string }[]> {
+  const args = [inject("gcsServerUrl"), bucket, writer, String(WRITERS), String(ROUNDS), String(COMMITS)];
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--conditions=@ckpt/source", writerScript, ...args],
+    {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  const { code, stdout, stderr } = await collectOutput(child);
+  if (code !== 0) throw new Error(`writer ${writer} exited with ${code}: ${stderr}`);
+  return stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as { round: number; commitId: string });
 }
 
 describe(`${WRITERS} processes racing commits to one checkpoint`, () => {

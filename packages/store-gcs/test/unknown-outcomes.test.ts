@@ -1,10 +1,11 @@
 // Writes whose outcome the client cannot know, and transient failures, through the real
 // @google-cloud/storage client against the fake Cloud Storage (TEST FIXTURE) with faults injected.
 import { CatalogClient, PreconditionFailedError, TransientStoreError } from "@ckpt/core";
+import { fixture, fixtureStorageOptions, freshBucket } from "@ckpt/test-servers/vitest";
 import { IdempotencyStrategy, Storage } from "@google-cloud/storage";
 import { afterEach, describe, expect, it } from "vitest";
 import { GcsStore } from "../src/index.js";
-import { fixture, fixtureStorageOptions, fixtureStore, freshBucket } from "./support/stores.js";
+import { fixtureStore } from "./support/stores.js";
 
 const text = (value: string) => new TextEncoder().encode(value);
 const MiB = 1024 * 1024;

@@ -9,13 +9,13 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { CatalogClient, type Store } from "@ckpt/core";
+import { radosgwS3Config, startRadosgw } from "@ckpt/test-servers";
 import {
   DEFAULT_MULTIPART_THRESHOLD,
   DEFAULT_PART_CONCURRENCY,
   DEFAULT_PART_SIZE,
   S3Store,
 } from "../src/index.js";
-import { startRadosgw } from "../test/support/radosgw.js";
 
 const MiB = 1024 * 1024;
 const sizesMiB = process.argv.slice(2).map(Number);
@@ -49,12 +49,7 @@ async function drain(stream: AsyncIterable<Uint8Array>): Promise<number> {
 }
 
 const server = await startRadosgw({ log: (line) => console.error(`[radosgw] ${line}`) });
-const client = new S3Client({
-  endpoint: server.endpoint,
-  region: server.region,
-  forcePathStyle: true,
-  credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-});
+const client = new S3Client(radosgwS3Config(server));
 const bucket = server.bucket;
 const store = new S3Store({ client, bucket, prefix: "bench" });
 const rows: string[][] = [];

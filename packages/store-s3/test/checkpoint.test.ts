@@ -2,8 +2,9 @@ import { bindCheckpointState, Checkpoint, checkpointState, typedArray } from "@c
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import "../src/index.js";
+import { radosgw, radosgwClientConfig } from "@ckpt/test-servers/vitest";
 import { S3Store } from "../src/index.js";
-import { emptyStore, radosgw, radosgwClientConfig, uniquePrefix } from "./support/stores.js";
+import { emptyStore, uniquePrefix } from "./support/stores.js";
 
 const RngState = checkpointState(
   "s3test.RngState",

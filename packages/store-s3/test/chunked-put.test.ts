@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { PreconditionFailedError } from "@ckpt/core";
+import { conditionalPut, type FaultProxy } from "@ckpt/test-servers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { S3Store } from "../src/index.js";
-import { conditionalPut, type FaultProxy } from "./support/fault-proxy.js";
 import { failure, useFaultProxy } from "./support/proxied.js";
 
 const MiB = 1024 * 1024;

@@ -6,11 +6,12 @@ import {
   StoreError,
   TransientStoreError,
 } from "@ckpt/core";
+import { conditionalPut, type FaultProxy } from "@ckpt/test-servers";
+import { radosgw, radosgwClientConfig } from "@ckpt/test-servers/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3Store } from "../src/index.js";
-import { conditionalPut, type FaultProxy } from "./support/fault-proxy.js";
 import { failure, useFaultProxy } from "./support/proxied.js";
-import { emptyStore, radosgw, radosgwClientConfig, radosgwStore, uniquePrefix } from "./support/stores.js";
+import { emptyStore, radosgwStore, uniquePrefix } from "./support/stores.js";
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);

@@ -1,9 +1,10 @@
 import { ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import { StoreAbortedError, type StoreError } from "@ckpt/core";
+import { radosgw, radosgwClient } from "@ckpt/test-servers/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3Store } from "../src/index.js";
 import { failure } from "./support/proxied.js";
-import { emptyStore, radosgw, radosgwClient, uniquePrefix } from "./support/stores.js";
+import { emptyStore, uniquePrefix } from "./support/stores.js";
 
 const MiB = 1024 * 1024;
 

@@ -3,9 +3,10 @@ import { resolve } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { CatalogClient, type CatalogRow } from "@ckpt/core";
+import { radosgw, radosgwClientConfig } from "@ckpt/test-servers/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3Store } from "../src/index.js";
-import { emptyStore, radosgw, radosgwClientConfig, uniquePrefix } from "./support/stores.js";
+import { emptyStore, uniquePrefix } from "./support/stores.js";
 
 // 8 separate Node processes commit to one checkpoint on radosgw at the same time, 20 rounds (a
 // fresh checkpoint each round, the processes released together): the catalog compare-and-swap,

@@ -1,8 +1,9 @@
 import { HeadBucketCommand } from "@aws-sdk/client-s3";
 import { openStore, StoreConfigError } from "@ckpt/core";
+import { radosgw, radosgwClient } from "@ckpt/test-servers/vitest";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseS3Url, S3Store } from "../src/index.js";
-import { emptyStore, radosgw, radosgwClient, uniquePrefix } from "./support/stores.js";
+import { emptyStore, uniquePrefix } from "./support/stores.js";
 
 function configError(call: () => unknown): StoreConfigError {
   try {

@@ -2,35 +2,40 @@
 // forwards to `inner` and, after `after` successful puts, prints HOLDING on stderr and never
 // answers again, so the test can SIGKILL the process at exactly that point of a copy.
 // URL: hold:?after=5&inner=<url-encoded store URL>
-import type { Body, ObjectInfo, PutOptions, Store } from "@ckpt/core";
-import { openStore, registerStoreOpener } from "@ckpt/core";
+import { openStore, registerStoreOpener, type Store } from "@ckpt/core";
+import { ForwardingStore, type StoreCall } from "@ckpt/core/testing";
 
 const never = new Promise<never>(() => {});
 
+class HoldingStore extends ForwardingStore {
+  #puts = 0;
+
+  constructor(
+    inner: Store,
+    readonly after: number,
+  ) {
+    super(inner);
+  }
+
+  override get url(): string {
+    return `hold:${this.inner.url}`;
+  }
+
+  protected override async around<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
+    if (call.op !== "put") return run();
+    if (this.#puts >= this.after) return never;
+    const info = await run();
+    this.#puts += 1;
+    if (this.#puts === this.after) {
+      process.stderr.write(`HOLDING after ${this.#puts} puts (last: ${call.key})\n`);
+      setInterval(() => {}, 60_000);
+      return never;
+    }
+    return info;
+  }
+}
+
 registerStoreOpener("hold:", async (url) => {
-  const after = Number(url.searchParams.get("after"));
   const inner = await openStore(url.searchParams.get("inner")!);
-  let puts = 0;
-  const held: Store = {
-    get url() {
-      return `hold:${inner.url}`;
-    },
-    async put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
-      if (puts >= after) return never;
-      const info = await inner.put(key, body, options);
-      puts += 1;
-      if (puts === after) {
-        process.stderr.write(`HOLDING after ${puts} puts (last: ${key})\n`);
-        setInterval(() => {}, 60_000);
-        return never;
-      }
-      return info;
-    },
-    get: (key, options) => inner.get(key, options),
-    getStream: (key, options) => inner.getStream(key, options),
-    head: (key, options) => inner.head(key, options),
-    list: (prefix, options) => inner.list(prefix, options),
-    delete: (keys, options) => inner.delete(keys, options),
-  };
-  return held;
+  return new HoldingStore(inner, Number(url.searchParams.get("after")));
 });

@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { type ChildOutput, collectOutput } from "@ckpt/test-servers";
 
 /** Whether @ckpt/store-fs (file://) is in the workspace yet; folder tests are skipped, visibly, until it is. */
 export const storeFsPresent = existsSync(
@@ -16,27 +17,7 @@ const holdStorePath = fileURLToPath(new URL("./hold-store.ts", import.meta.url))
 const tsx = import.meta.resolve("tsx");
 
 /** What a finished `ckpt` run printed and returned. */
-export interface CliRun {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function collect(child: ChildProcess): Promise<CliRun> {
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.setEncoding("utf8").on("data", (text: string) => {
-    stdout += text;
-  });
-  child.stderr?.setEncoding("utf8").on("data", (text: string) => {
-    stderr += text;
-  });
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+export type CliRun = ChildOutput;
 
 /** Runs `node bin/ckpt.js ...args` and waits for it. */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
@@ -45,7 +26,7 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Pr
     env: { ...process.env, ...env, FORCE_COLOR: "0" },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  return collect(child);
+  return collectOutput(child);
 }
 
 /**
@@ -61,7 +42,7 @@ export function startHeldCli(
     ["--import", tsx, "--conditions=@ckpt/source", "--import", holdStorePath, mainPath, ...args],
     { cwd: repoRoot, env: { ...process.env, ...env, FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"] },
   );
-  const done = collect(child);
+  const done = collectOutput(child);
   return new Promise((resolve, reject) => {
     let seen = "";
     child.stderr?.on("data", (chunk: Buffer) => {

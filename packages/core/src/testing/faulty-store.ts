@@ -1,19 +1,6 @@
 import { StoreError, TransientStoreError } from "../errors.js";
-import type {
-  Body,
-  CallOptions,
-  GetOptions,
-  GetResult,
-  GetStreamResult,
-  ListOptions,
-  ListPage,
-  ObjectInfo,
-  PutOptions,
-  Store,
-} from "../store/types.js";
-
-/** The store operations a fault can target. */
-export type StoreOp = "put" | "get" | "getStream" | "head" | "list" | "delete";
+import type { GetStreamResult, Store } from "../store/types.js";
+import { ForwardingStore, type StoreCall, type StoreOp } from "./forwarding-store.js";
 
 /**
  * How an injected fault fails a call:
@@ -73,8 +60,7 @@ function seededRandom(seed: number): () => number {
  * // The 2nd put takes effect but its caller sees a dropped connection:
  * store.inject({ at: 2, kind: "lose-response", ops: ["put"] });
  */
-export class FaultyStore implements Store {
-  readonly inner: Store;
+export class FaultyStore extends ForwardingStore {
   readonly #options: Required<Omit<FaultyStoreOptions, "seed">>;
   readonly #seed: number;
   #random: () => number;
@@ -86,14 +72,10 @@ export class FaultyStore implements Store {
     const rate = options.transientRate ?? 0;
     if (!(rate >= 0 && rate <= 1))
       throw new StoreError("E_OPTION", `FaultyStore option transientRate must be in [0, 1], got ${rate}`);
-    this.inner = inner;
+    super(inner);
     this.#seed = options.seed ?? 1;
     this.#random = seededRandom(this.#seed);
     this.#options = { transientRate: rate, transientOps: options.transientOps ?? ALL_OPS };
-  }
-
-  get url(): string {
-    return this.inner.url;
   }
 
   /** Every call since {@link reset}, in call order. */
@@ -118,47 +100,11 @@ export class FaultyStore implements Store {
     this.#random = seededRandom(this.#seed);
   }
 
-  put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
-    return this.#call("put", key, () => this.inner.put(key, body, options));
-  }
-
-  get(key: string, options?: GetOptions): Promise<GetResult> {
-    return this.#call("get", key, () => this.inner.get(key, options));
-  }
-
-  getStream(key: string, options?: GetOptions): Promise<GetStreamResult> {
-    return this.#call(
-      "getStream",
-      key,
-      () => this.inner.getStream(key, options),
-      // A result thrown away must not keep a file handle or socket open.
-      (result) => result.stream[Symbol.asyncIterator]().return?.(),
-    );
-  }
-
-  head(key: string, options?: CallOptions): Promise<ObjectInfo | undefined> {
-    return this.#call("head", key, () => this.inner.head(key, options));
-  }
-
-  list(prefix: string, options?: ListOptions): Promise<ListPage> {
-    return this.#call("list", prefix, () => this.inner.list(prefix, options));
-  }
-
-  delete(keys: readonly string[], options?: CallOptions): Promise<void> {
-    return this.#call("delete", keys.join(","), () => this.inner.delete(keys, options));
-  }
-
-  async close(): Promise<void> {
-    await this.inner.close?.();
-  }
-
   /** Counts the call, picks the fault that fires on it (if any), and runs it accordingly. */
-  async #call<T>(
-    op: StoreOp,
-    key: string,
-    run: () => Promise<T>,
-    discard?: (result: T) => unknown,
-  ): Promise<T> {
+  protected override async around<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
+    // Faults target the six data operations; the store's own leftover sweep passes through.
+    if (call.op === "sweep") return run();
+    const { op, key } = call;
     this.#counts.set(op, (this.#counts.get(op) ?? 0) + 1);
     const kind = this.#pickFault(op);
     this.#calls.push(kind === undefined ? { op, key } : { op, key, fault: kind });
@@ -167,7 +113,11 @@ export class FaultyStore implements Store {
     let cause: unknown;
     try {
       const result = await run();
-      if (discard) await Promise.resolve(discard(result)).catch(() => undefined);
+      // A result thrown away must not keep a file handle or socket open.
+      if (op === "getStream")
+        await Promise.resolve((result as GetStreamResult).stream[Symbol.asyncIterator]().return?.()).catch(
+          () => undefined,
+        );
     } catch (error) {
       // The caller must not learn the real outcome either way.
       cause = error;

@@ -1,4 +1,4 @@
-// The store conformance suite and the fault-injecting store wrapper live here (issue 2).
+// The store conformance suite, the commit fault suite, and the store wrappers tests build on.
 
 export { type CommitFaultOptions, describeCommitProtocolFaults } from "./commit-faults.js";
 export {
@@ -12,5 +12,5 @@ export {
   FaultyStore,
   type FaultyStoreCall,
   type FaultyStoreOptions,
-  type StoreOp,
 } from "./faulty-store.js";
+export { ForwardingStore, type StoreCall, type StoreOp } from "./forwarding-store.js";

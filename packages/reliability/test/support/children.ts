@@ -1,8 +1,8 @@
 /**
  * Child processes of the reliability tests, started fast. Each child script is bundled once with
  * esbuild into one file (the workspace's TypeScript sources and the npm packages they use), so a
- * child starts as plain Node: no TypeScript loader, no resolution of hundreds of modules. On this
- * busy 2-core machine `--import tsx` took 1.3-2 s before the first line of the script ran.
+ * child starts as plain Node: no TypeScript loader, no resolution of hundreds of modules, which on
+ * a busy 2-core machine cost seconds per child (BENCHMARKS.md, "What the test set-up rests on").
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";

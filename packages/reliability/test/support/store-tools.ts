@@ -5,20 +5,15 @@
  * hostile writer would).
  */
 import {
-  type Body,
-  type CallOptions,
   type CheckpointEntry,
   checksumOf,
   type GetOptions,
   type GetResult,
   type GetStreamResult,
-  type ListOptions,
-  type ListPage,
   listAllArray,
-  type ObjectInfo,
-  type PutOptions,
   type Store,
 } from "@ckpt/core";
+import { ForwardingStore } from "@ckpt/core/testing";
 
 /** Every key of the store with the checksum of its bytes. */
 export async function snapshot(store: Store): Promise<Record<string, string>> {
@@ -29,18 +24,13 @@ export async function snapshot(store: Store): Promise<Record<string, string>> {
 }
 
 /** A pass-through store that counts the bytes every get/getStream handed to its caller. */
-export class MeteredStore implements Store {
+export class MeteredStore extends ForwardingStore {
   bytesRead = 0;
   /** The largest `maxBytes` a reader asked for (0 when every read was unbounded). */
   largestBound = 0;
   unboundedReads: string[] = [];
   /** The `maxBytes` of the last read of each key. */
   readonly bounds = new Map<string, number>();
-  constructor(readonly inner: Store) {}
-
-  get url(): string {
-    return this.inner.url;
-  }
   #note(key: string, options: GetOptions | undefined): void {
     if (options?.maxBytes === undefined) this.unboundedReads.push(key);
     else {
@@ -48,18 +38,15 @@ export class MeteredStore implements Store {
       this.bounds.set(key, options.maxBytes);
     }
   }
-  put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
-    return this.inner.put(key, body, options);
-  }
-  async get(key: string, options?: GetOptions): Promise<GetResult> {
+  override async get(key: string, options?: GetOptions): Promise<GetResult> {
     this.#note(key, options);
-    const result = await this.inner.get(key, options);
+    const result = await super.get(key, options);
     this.bytesRead += result.bytes.byteLength;
     return result;
   }
-  async getStream(key: string, options?: GetOptions): Promise<GetStreamResult> {
+  override async getStream(key: string, options?: GetOptions): Promise<GetStreamResult> {
     this.#note(key, options);
-    const result = await this.inner.getStream(key, options);
+    const result = await super.getStream(key, options);
     const meter = this;
     return {
       info: result.info,
@@ -70,15 +57,6 @@ export class MeteredStore implements Store {
         }
       })(),
     };
-  }
-  head(key: string, options?: CallOptions): Promise<ObjectInfo | undefined> {
-    return this.inner.head(key, options);
-  }
-  list(prefix: string, options?: ListOptions): Promise<ListPage> {
-    return this.inner.list(prefix, options);
-  }
-  delete(keys: readonly string[], options?: CallOptions): Promise<void> {
-    return this.inner.delete(keys, options);
   }
 }
 

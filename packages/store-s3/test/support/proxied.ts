@@ -2,10 +2,11 @@
  * Test set-up shared by the suites that put a fault-injecting proxy between S3Store and radosgw.
  */
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
+import { type FaultProxy, type SeenRequest, startFaultProxy } from "@ckpt/test-servers";
+import { radosgw, radosgwClientConfig } from "@ckpt/test-servers/vitest";
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { S3Store, type S3StoreOptions } from "../../src/index.js";
-import { type FaultProxy, type SeenRequest, startFaultProxy } from "./fault-proxy.js";
-import { emptyStore, radosgw, radosgwClientConfig, uniquePrefix } from "./stores.js";
+import { emptyStore, uniquePrefix } from "./stores.js";
 
 /** The error `call` rejects with; fails the test when it resolves. */
 export async function failure(call: () => Promise<unknown>): Promise<unknown> {

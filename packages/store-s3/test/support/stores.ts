@@ -1,35 +1,11 @@
 /**
  * Stores and clients for the tests, pointed at the radosgw that the global setup started
- * (see `global-setup.ts`). Every store gets a unique prefix, so tests never see each other.
+ * (`@ckpt/test-servers/radosgw-setup`). Every store gets a unique prefix, so tests never see each other.
  */
 import { randomUUID } from "node:crypto";
-import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { listAllArray } from "@ckpt/core";
-import { inject } from "vitest";
+import { radosgw, radosgwClientConfig } from "@ckpt/test-servers/vitest";
 import { S3Store, type S3StoreOptions } from "../../src/index.js";
-import type { RadosgwInfo } from "./radosgw.js";
-
-/** The running gateway. */
-export function radosgw(): RadosgwInfo {
-  return inject("radosgw");
-}
-
-/** Client options for the gateway, optionally overriding some. */
-export function radosgwClientConfig(overrides: S3ClientConfig = {}): S3ClientConfig {
-  const server = radosgw();
-  return {
-    endpoint: server.endpoint,
-    region: server.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-    ...overrides,
-  };
-}
-
-/** A new client for the gateway; the caller destroys it. */
-export function radosgwClient(overrides: S3ClientConfig = {}): S3Client {
-  return new S3Client(radosgwClientConfig(overrides));
-}
 
 /** A unique prefix under `tests/` for one test or suite. */
 export function uniquePrefix(label: string): string {

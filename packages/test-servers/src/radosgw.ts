@@ -15,7 +15,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 
 const run = promisify(execFile);
 
@@ -26,6 +26,16 @@ export interface RadosgwInfo {
   readonly bucket: string;
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
+}
+
+/** S3 client options for the gateway: its endpoint, region and keys, with path-style addressing. */
+export function radosgwS3Config(server: RadosgwInfo): S3ClientConfig {
+  return {
+    endpoint: server.endpoint,
+    region: server.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+  };
 }
 
 export interface RadosgwServer extends RadosgwInfo {
@@ -163,8 +173,8 @@ rgw gc processor period = 10
 }
 
 /**
- * Starts one gateway and creates `bucket` in it. Takes about 10-15 s and ~300 MiB of memory
- * plus whatever the tests store (memstore keeps objects in RAM).
+ * Starts one gateway and creates `bucket` in it. Costly enough to share one per run (BENCHMARKS.md,
+ * "What the test set-up rests on"), and it holds whatever the tests store (memstore keeps objects in RAM).
  */
 export async function startRadosgw(
   options: { bucket?: string; log?: (line: string) => void } = {},

@@ -4,18 +4,7 @@
  * maximal group of calls whose lifetimes overlap (calls sent in parallel form one step; a call
  * that starts only after the previous ones ended starts a new one).
  */
-import type {
-  Body,
-  CallOptions,
-  GetOptions,
-  GetResult,
-  GetStreamResult,
-  ListOptions,
-  ListPage,
-  ObjectInfo,
-  PutOptions,
-  Store,
-} from "@ckpt/core";
+import { ForwardingStore, type StoreCall } from "@ckpt/core/testing";
 
 /** One recorded store call; `end` is undefined while it is in flight. */
 export interface RecordedCall {
@@ -72,19 +61,10 @@ function describeOps(calls: readonly RecordedCall[]): string {
   return parts.join(", ");
 }
 
-/** Records calls to `inner`; see {@link CountingStore.window}. */
-export class CountingStore implements Store {
+/** Records calls to `inner`; see {@link CallTimelineStore.summarizeSince}. */
+export class CallTimelineStore extends ForwardingStore {
   readonly calls: RecordedCall[] = [];
-  readonly #inner: Store;
   #clock = 0;
-
-  constructor(inner: Store) {
-    this.#inner = inner;
-  }
-
-  get url(): string {
-    return this.#inner.url;
-  }
 
   /** The current time on the call clock: pass it to {@link summarizeSince}. */
   mark(): number {
@@ -114,35 +94,14 @@ export class CountingStore implements Store {
     };
   }
 
-  async #record<T>(op: string, key: string, call: () => Promise<T>): Promise<T> {
-    const entry: RecordedCall = { op, key, start: ++this.#clock, end: undefined };
+  protected override async around<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
+    const key = call.op === "delete" ? `${call.keys.length} keys` : call.key;
+    const entry: RecordedCall = { op: call.op, key, start: ++this.#clock, end: undefined };
     this.calls.push(entry);
     try {
-      return await call();
+      return await run();
     } finally {
       entry.end = ++this.#clock;
     }
-  }
-
-  put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
-    return this.#record("put", key, () => this.#inner.put(key, body, options));
-  }
-  get(key: string, options?: GetOptions): Promise<GetResult> {
-    return this.#record("get", key, () => this.#inner.get(key, options));
-  }
-  getStream(key: string, options?: GetOptions): Promise<GetStreamResult> {
-    return this.#record("getStream", key, () => this.#inner.getStream(key, options));
-  }
-  head(key: string, options?: CallOptions): Promise<ObjectInfo | undefined> {
-    return this.#record("head", key, () => this.#inner.head(key, options));
-  }
-  list(prefix: string, options?: ListOptions): Promise<ListPage> {
-    return this.#record("list", prefix, () => this.#inner.list(prefix, options));
-  }
-  delete(keys: readonly string[], options?: CallOptions): Promise<void> {
-    return this.#record("delete", `${keys.length} keys`, () => this.#inner.delete(keys, options));
-  }
-  async close(): Promise<void> {
-    await this.#inner.close?.();
   }
 }

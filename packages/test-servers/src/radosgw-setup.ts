@@ -1,19 +1,15 @@
 /**
- * Vitest global setup of the store-s3 project: starts one radosgw for the whole run and hands its
- * endpoint and keys to the tests through `inject("radosgw")`.
+ * Vitest global setup (`globalSetup: ["@ckpt/test-servers/radosgw-setup"]`): starts one radosgw for
+ * the whole run and hands its endpoint and keys to the tests, read with `radosgw()` of
+ * "@ckpt/test-servers/vitest".
  */
 import type { TestProject } from "vitest/node";
-import { type RadosgwInfo, startRadosgw } from "./radosgw.js";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    radosgw: RadosgwInfo;
-  }
-}
+import { startRadosgw } from "./radosgw.js";
+import type {} from "./vitest.js";
 
 // Several projects (store-s3, cli, lorenz96, reliability) name this setup; they all run in the
 // one vitest main process, so they share one gateway through globalThis and the last teardown
-// stops it. One radosgw instead of four saves a minute of start-up and a GiB of memory.
+// stops it: one radosgw instead of four starts faster and takes less memory (BENCHMARKS.md).
 interface SharedGateway {
   refs: number;
   server: ReturnType<typeof startRadosgw>;
