@@ -1,5 +1,4 @@
-import { CkptError, type Store } from "@ckpt/core";
-import { ForwardingStore, type StoreCall } from "@ckpt/core/testing";
+import { CkptError, ForwardingStore, type Store, type StoreCall } from "@ckpt/core";
 
 /**
  * Where the demo stops the job. The commit protocol puts every object of a commit, then its

@@ -6,6 +6,7 @@ export {
   readBody,
   tooLargeError,
 } from "./body.js";
+export { ForwardingStore, type StoreCall, type StoreOp } from "./forwarding-store.js";
 export { joinKey, MAX_KEY_BYTES, validateKey, validatePrefix } from "./keys.js";
 export { listAll, listAllArray } from "./list.js";
 export {

@@ -1,6 +1,6 @@
 import { StoreError, TransientStoreError } from "../errors.js";
+import { ForwardingStore, type StoreCall, type StoreOp } from "../store/forwarding-store.js";
 import type { GetStreamResult, Store } from "../store/types.js";
-import { ForwardingStore, type StoreCall, type StoreOp } from "./forwarding-store.js";
 
 /**
  * How an injected fault fails a call:

@@ -1,5 +1,6 @@
 // The store conformance suite, the commit fault suite, and the store wrappers tests build on.
 
+export { ForwardingStore, type StoreCall, type StoreOp } from "../store/forwarding-store.js";
 export { type CommitFaultOptions, describeCommitProtocolFaults } from "./commit-faults.js";
 export {
   describeStoreConformance,
@@ -13,4 +14,3 @@ export {
   type FaultyStoreCall,
   type FaultyStoreOptions,
 } from "./faulty-store.js";
-export { ForwardingStore, type StoreCall, type StoreOp } from "./forwarding-store.js";

@@ -11,7 +11,7 @@ import type {
   Store,
   SweepOptions,
   SweepResult,
-} from "../store/types.js";
+} from "./types.js";
 
 /** The store operations a {@link ForwardingStore} forwards (and a {@link FaultyStore} fault can target). */
 export type StoreOp = "put" | "get" | "getStream" | "head" | "list" | "delete";
