@@ -1,7 +1,7 @@
 import { type CheckpointStateHandle, resolveBinding, type StateBinding, type StateValue } from "./binding.js";
 import type { Checkpoint } from "./checkpoint.js";
 import type { JsonValue } from "./commit/catalog-format.js";
-import type { CatalogClient, CommitObject, Labels, Manifest } from "./commit/index.js";
+import type { CatalogReader, CommitObject, Labels, Manifest } from "./commit/index.js";
 import { mapBounded } from "./commit/pool.js";
 import { activeSessions, runInSession } from "./context.js";
 import { CheckpointEntry } from "./entry.js";
@@ -19,6 +19,7 @@ import {
   settleCleanup,
   takePendingBindings,
 } from "./internal.js";
+import { commitFolder } from "./layout.js";
 import { encodeMetadata, type MetadataInput, metadataRecord } from "./metadata.js";
 import { encodeState, restoreState } from "./state/codec.js";
 import type { CheckpointStateType } from "./state/declare.js";
@@ -39,7 +40,7 @@ const NO_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
  * manifest, so that binding a state later can restore it synchronously.
  */
 export async function loadStates(
-  client: CatalogClient,
+  client: CatalogReader,
   entry: CheckpointEntry,
   options: { signal?: AbortSignal | undefined; concurrency?: number | undefined } = {},
 ): Promise<ReadonlyMap<string, LoadedState>> {
@@ -133,7 +134,7 @@ export class CheckpointSession {
   get commitFolder(): string {
     if (this.#entry === undefined)
       throw new CheckpointSessionError(this.checkpoint.name, "This checkpoint session does not exist.");
-    return `${this.checkpoint.root}/commits/${this.#entry.commitId}`;
+    return commitFolder(this.checkpoint.root, this.#entry.commitId);
   }
 
   /** The checkpoint's device (opaque to ckpt). */
