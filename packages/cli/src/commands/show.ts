@@ -1,6 +1,6 @@
 import { decodeMetadataValue, displayValue, dtypeOfDescr, type Manifest, openStore } from "@ckpt/core";
 import { formatBytes } from "../bytes.js";
-import { pickRow, readerFor, rootsOf } from "../checkpoints.js";
+import { pickRow, readerFor, rootsOf, unreferencedBytes } from "../checkpoints.js";
 import { type CliIo, table, writeJson } from "../io.js";
 
 type JsonValue = Manifest["metadata"][string];
@@ -58,8 +58,9 @@ export async function showCommand(
   const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
   try {
     const [root] = await rootsOf(store, name, options.rank);
-    const reader = await readerFor(store, name, root!, warn);
-    const rows = await reader.rows();
+    const reader = readerFor(store, name, root!, warn);
+    const view = await reader.read();
+    const rows = view.rows;
     const row = pickRow(rows, which, name);
     const manifest = await reader.manifest(row);
     const states: StateSummary[] = [];
@@ -75,9 +76,23 @@ export async function showCommand(
       states.push({ id, path: state.path, schemaHash: state.schemaHash, fields });
     }
     const position = rows.indexOf(row);
+    // The checkpoint's mode is the one its catalog records; a row's manifest says its writer's.
+    const mode = view.policy?.mode ?? manifest.mode;
+    const unreferenced = await unreferencedBytes(reader);
 
     if (options.json) {
-      writeJson(io, { store: store.url, name, root: root!.root, position, row, manifest, states });
+      writeJson(io, {
+        store: store.url,
+        name,
+        root: root!.root,
+        mode,
+        historySize: view.policy === undefined ? null : view.policy.historySize,
+        unreferencedBytes: unreferenced,
+        position,
+        row,
+        manifest,
+        states,
+      });
       return;
     }
     const total = manifest.objects.reduce((sum, object) => sum + object.size, 0);
@@ -88,10 +103,11 @@ export async function showCommand(
     );
     lines.push(`write_count: ${manifest.writeCount}`);
     lines.push(`saved_at: ${manifest.savedAt}`);
-    lines.push(
-      `mode: ${manifest.mode}   level: ${manifest.level}   rank: ${manifest.rank}/${manifest.worldSize}`,
-    );
+    lines.push(`mode: ${mode}   level: ${manifest.level}   rank: ${manifest.rank}/${manifest.worldSize}`);
     lines.push(`labels: ${JSON.stringify(manifest.labels)}`);
+    lines.push(
+      `unreferenced: ${formatBytes(unreferenced)} (${unreferenced} bytes; \`ckpt gc\` removes them)`,
+    );
     lines.push("");
     const metadataKeys = Object.keys(manifest.metadata).sort();
     lines.push(metadataKeys.length === 0 ? "metadata: none" : "metadata:");

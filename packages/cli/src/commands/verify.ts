@@ -1,4 +1,10 @@
-import { type CatalogRow, CheckpointIntegrityError, openStore } from "@ckpt/core";
+import {
+  type CatalogRow,
+  CheckpointDecodeError,
+  CheckpointIntegrityError,
+  openStore,
+  verifyRow,
+} from "@ckpt/core";
 import { readerFor, rootsOf } from "../checkpoints.js";
 import { ExitCode } from "../exit-codes.js";
 import { type CliIo, writeJson } from "../io.js";
@@ -17,7 +23,8 @@ interface VerifyOutcome {
 
 /**
  * `ckpt verify <url> <name> [--all]`: reads every object of the latest (or every) row of every
- * rank and checks sizes and checksums. Resolves to the exit code: 3 when any object mismatched.
+ * rank, checks sizes and checksums and decodes every state. Resolves to the exit code: 3 when any
+ * object mismatched or did not decode.
  */
 export async function verifyCommand(
   io: CliIo,
@@ -30,13 +37,14 @@ export async function verifyCommand(
   try {
     const outcomes: VerifyOutcome[] = [];
     for (const root of await rootsOf(store, name, options.rank)) {
-      const reader = await readerFor(store, name, root, warn);
+      const reader = readerFor(store, name, root, warn);
       const rows = await reader.rows();
       const chosen: readonly CatalogRow[] = options.all ? rows : rows.slice(-1);
       for (const row of chosen) {
         const base = { root: root.root, commitId: row.commitId, writeCount: row.writeCount };
         try {
-          await reader.verify(row);
+          // Checksums, then every state decoded: a decode failure is a failed verification too.
+          await verifyRow(reader, row);
           const manifest = await reader.manifest(row);
           const outcome = {
             ...base,
@@ -50,8 +58,10 @@ export async function verifyCommand(
               `ok    ${root.root}  ${row.commitId}  ${outcome.objects} objects, ${outcome.bytes} bytes\n`,
             );
         } catch (error) {
-          if (!(error instanceof CheckpointIntegrityError)) throw error;
-          outcomes.push({ ...base, ok: false, key: error.key, error: error.message });
+          if (!(error instanceof CheckpointIntegrityError || error instanceof CheckpointDecodeError))
+            throw error;
+          const key = error instanceof CheckpointIntegrityError ? error.key : error.path;
+          outcomes.push({ ...base, ok: false, key, error: error.message });
           if (!options.json) io.stdout.write(`FAIL  ${root.root}  ${row.commitId}  ${error.message}\n`);
         }
       }

@@ -65,9 +65,12 @@ export interface CatalogOptions extends CatalogReaderOptions {
   readonly historySize?: number | null | undefined;
   /** Let an explicit `mode` replace the checkpoint's recorded one (recorded by the next commit). */
   readonly changeMode?: boolean | undefined;
-  readonly rank: number;
-  readonly worldSize: number;
-  readonly level: 0 | 1 | 2;
+  /** The writer's rank, recorded in the manifests it commits. Default 0. */
+  readonly rank?: number | undefined;
+  /** The writer's world size, recorded in its manifests. Default `rank + 1`. */
+  readonly worldSize?: number | undefined;
+  /** The writer's level, recorded in its manifests. Default 2. */
+  readonly level?: 0 | 1 | 2 | undefined;
   /**
    * When to delete the commits an update retired (overwrite mode retires one per commit):
    * `"background"` (default) after `commit` resolves, overlapping the caller's next work, so a
@@ -184,9 +187,9 @@ export class CatalogClient extends CatalogReader {
         commitId,
         mode: policy.mode,
         historySize: policy.historySize,
-        rank: this.#options.rank,
-        worldSize: this.#options.worldSize,
-        level: this.#options.level,
+        rank: this.#options.rank ?? 0,
+        worldSize: this.#options.worldSize ?? (this.#options.rank ?? 0) + 1,
+        level: this.#options.level ?? 2,
         labels: request.labels,
         metadata: request.metadata,
         writeCount: request.writeCount,
