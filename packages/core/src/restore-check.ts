@@ -30,8 +30,17 @@ export function checkDecodable(stateId: string, state: LoadedState): void {
       );
     return blob;
   });
-  for (const [name, description] of Object.entries(fields as Record<string, JsonValue>))
-    decoder.decodeProperty(description, `state.${stateId}`, name);
+  try {
+    for (const [name, description] of Object.entries(fields as Record<string, JsonValue>))
+      decoder.decodeProperty(description, `state.${stateId}`, name);
+  } catch (error) {
+    // The codec names the value and the file; the reader also needs to know where it is stored.
+    if (!(error instanceof CheckpointDecodeError)) throw error;
+    const detail = error.message.slice(error.path.length + 2);
+    throw new CheckpointDecodeError(error.path, `${detail} (stored under "${state.folder}/")`, {
+      cause: error,
+    });
+  }
 }
 
 /**
