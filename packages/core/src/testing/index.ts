@@ -14,3 +14,4 @@ export {
   type FaultyStoreOptions,
   type StoreOp,
 } from "./faulty-store.js";
+export { describeReadOnlyReads, type ReadOnlyReadsOptions } from "./read-only-reads.js";
