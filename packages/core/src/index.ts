@@ -46,7 +46,7 @@ export {
   validateCheckpointName,
 } from "./options.js";
 export { detectRank, RANK_VARIABLES, type RankInfo, rankRoot, resolveRank } from "./ranks.js";
-export { checkDecodable, verifyRow } from "./restore-check.js";
+export { checkDecodable, type SavedState, savedStates, verifyRow } from "./restore-check.js";
 export { CheckpointSession, type LoadedState } from "./session.js";
 export * from "./state/index.js";
 export * from "./store/index.js";

@@ -1,10 +1,13 @@
 import { ValueDecoder } from "./codec/decode.js";
 import { type JsonValue, parseJsonBytes } from "./codec/json.js";
-import type { CatalogReader, CatalogRow, ReadOptions } from "./commit/index.js";
+import type { CatalogReader, CatalogRow, Manifest, ReadOptions } from "./commit/index.js";
 import { CheckpointEntry } from "./entry.js";
 import { CheckpointDecodeError, CheckpointIntegrityError } from "./errors.js";
 import { type LoadedState, loadStates } from "./session.js";
 import { STATE_FORMAT } from "./state/codec.js";
+
+/** The file of a state folder that holds its fields' descriptions. */
+const STATE_JSON = "state.json";
 
 /**
  * Decodes a loaded state without its schema: state.json's envelope, then every field with the
@@ -74,4 +77,38 @@ export async function verifyRow(
   await reader.verify(row, options);
   if (row.stateIds.length === 0) return;
   await loadRestorable(reader, new CheckpointEntry(row), options);
+}
+
+/** One saved state of a row as {@link savedStates} describes it. */
+export interface SavedState {
+  readonly id: string;
+  /** The state's folder relative to the commit folder. */
+  readonly path: string;
+  readonly schemaHash: string;
+  /** Each field's stored description (arrays: dtype, shape and blob), as state.json holds it. */
+  readonly fields: Readonly<Record<string, JsonValue>>;
+}
+
+/**
+ * The saved states of a commit with their fields' stored descriptions, reading only each
+ * state.json (through its checksum), for tools that show a row without restoring it.
+ */
+export async function savedStates(
+  reader: CatalogReader,
+  manifest: Manifest,
+  options?: ReadOptions,
+): Promise<SavedState[]> {
+  const states: SavedState[] = [];
+  for (const [id, state] of Object.entries(manifest.states)) {
+    const key = `${state.path}/${STATE_JSON}`;
+    let fields: Record<string, JsonValue> = {};
+    if (manifest.objects.some((object) => object.key === key)) {
+      const parsed = parseJsonBytes(await reader.readObject(manifest, key, options), key);
+      const stored =
+        typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? parsed.fields : undefined;
+      if (typeof stored === "object" && stored !== null && !Array.isArray(stored)) fields = stored;
+    }
+    states.push({ id, path: state.path, schemaHash: state.schemaHash, fields });
+  }
+  return states;
 }
