@@ -3,9 +3,28 @@ import {
   CatalogReader,
   CheckpointSelectionError,
   listAll,
+  openStore,
   parseLayoutKey,
   type Store,
 } from "@ckpt/core";
+import type { CliIo } from "./io.js";
+
+/**
+ * Opens the store of `url`, runs a command's body with it and a warning printer (stderr), and
+ * closes the store whatever happens.
+ */
+export async function withCommandStore<T>(
+  io: CliIo,
+  url: string,
+  body: (store: Store, warn: (message: string) => void) => Promise<T>,
+): Promise<T> {
+  const store = await openStore(url);
+  try {
+    return await body(store, (message) => io.stderr.write(`warning: ${message}\n`));
+  } finally {
+    await store.close?.();
+  }
+}
 
 /** One catalog folder of a checkpoint: the checkpoint itself, or one rank of it. */
 export interface CheckpointRoot {

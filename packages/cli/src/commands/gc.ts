@@ -1,6 +1,6 @@
-import { commitFolder, openStore } from "@ckpt/core";
+import { commitFolder } from "@ckpt/core";
 import { formatBytes } from "../bytes.js";
-import { rootsOf, writerFor } from "../checkpoints.js";
+import { rootsOf, withCommandStore, writerFor } from "../checkpoints.js";
 import { formatDuration } from "../duration.js";
 import { type CliIo, writeJson } from "../io.js";
 
@@ -15,9 +15,7 @@ export async function gcCommand(
   name: string,
   options: { olderThan: number; dryRun: boolean; json: boolean; rank: number | undefined },
 ): Promise<void> {
-  const store = await openStore(url);
-  const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
-  try {
+  await withCommandStore(io, url, async (store, warn) => {
     const results = [];
     for (const root of await rootsOf(store, name, options.rank)) {
       const result = await writerFor(store, name, root, warn).gc({
@@ -60,7 +58,5 @@ export async function gcCommand(
       io.stdout.write(
         `${verb} ${leftovers} leftover(s) of interrupted writers, ${formatBytes(leftoverBytes)} (${leftoverBytes} bytes)\n`,
       );
-  } finally {
-    await store.close?.();
-  }
+  });
 }

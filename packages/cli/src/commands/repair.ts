@@ -1,5 +1,4 @@
-import { openStore } from "@ckpt/core";
-import { rootsOf, writerFor } from "../checkpoints.js";
+import { rootsOf, withCommandStore, writerFor } from "../checkpoints.js";
 import { type CliIo, writeJson } from "../io.js";
 
 /**
@@ -13,9 +12,7 @@ export async function repairCommand(
   name: string,
   options: { json: boolean; rank: number | undefined },
 ): Promise<void> {
-  const store = await openStore(url);
-  const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
-  try {
+  await withCommandStore(io, url, async (store, warn) => {
     const results = [];
     for (const root of await rootsOf(store, name, options.rank)) {
       const { repaired, rows } = await writerFor(store, name, root, warn).repair();
@@ -31,7 +28,5 @@ export async function repairCommand(
           ? `repaired ${result.root}: wrote a catalog of ${result.rows} row(s) rebuilt from the manifests\n`
           : `${result.root}: the catalog is intact (${result.rows} row(s)); nothing written\n`,
       );
-  } finally {
-    await store.close?.();
-  }
+  });
 }

@@ -1,5 +1,5 @@
-import { CheckpointSelectionError, openStore } from "@ckpt/core";
-import { readerFor, rootsOf, writerFor } from "../checkpoints.js";
+import { CheckpointSelectionError } from "@ckpt/core";
+import { readerFor, rootsOf, withCommandStore, writerFor } from "../checkpoints.js";
 import { type CliIo, writeJson } from "../io.js";
 
 /**
@@ -14,9 +14,7 @@ export async function rmCommand(
   commitId: string,
   options: { json: boolean; rank: number | undefined },
 ): Promise<void> {
-  const store = await openStore(url);
-  const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
-  try {
+  await withCommandStore(io, url, async (store, warn) => {
     for (const root of await rootsOf(store, name, options.rank)) {
       const rows = await readerFor(store, name, root, warn).rows();
       if (!rows.some((row) => row.commitId === commitId)) continue;
@@ -29,7 +27,5 @@ export async function rmCommand(
       return;
     }
     throw new CheckpointSelectionError(name, `no row with commit id ${commitId}`);
-  } finally {
-    await store.close?.();
-  }
+  });
 }
