@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   CheckpointCatalogError,
+  CheckpointIntegrityError,
   CheckpointOptionError,
   CheckpointSelectionError,
   PreconditionFailedError,
@@ -17,6 +18,7 @@ import {
   FORMAT_VERSION,
   type JsonValue,
   type Labels,
+  MAX_MANIFEST_BYTES,
   type Manifest,
   manifestSchema,
   type RowPolicy,
@@ -31,7 +33,7 @@ import {
 } from "./catalog-reader.js";
 import { newCommitId, newUpdateId } from "./commit-id.js";
 import { collectGarbage, type GcOptions, type GcResult } from "./gc.js";
-import { buildManifest, putManifest, rowOfManifest } from "./manifest.js";
+import { buildManifest, parseManifest, putManifest, rowOfManifest } from "./manifest.js";
 import { type CommitObject, putObjects, validateObjectKeys } from "./objects.js";
 import { mapBounded } from "./pool.js";
 import { backoffDelay, isUncertain, sleep, withRetry } from "./retry.js";
@@ -307,10 +309,20 @@ export class CatalogClient extends CatalogReader {
       );
     const plans = [];
     for (const row of view.rows) {
+      // The manifest's bytes as stored, so the destination gets the same create-only document.
       const key = manifestKey(source.root, row.commitId);
-      const bytes = (await withRetry(this.retryPolicy, signal, () => source.store.get(key, { signal })))
-        .bytes;
-      plans.push({ row, manifest: await source.manifest(row, { signal }), bytes });
+      const bytes = (
+        await withRetry(this.retryPolicy, signal, () =>
+          source.store.get(key, { signal, maxBytes: MAX_MANIFEST_BYTES }),
+        )
+      ).bytes;
+      const manifest = parseManifest(bytes, key, row.commitId);
+      if (manifest.writeCount !== row.writeCount)
+        throw new CheckpointIntegrityError(
+          key,
+          `the manifest records writeCount ${manifest.writeCount}, the catalog row ${row.writeCount}`,
+        );
+      plans.push({ row, manifest, bytes });
     }
     const sizeOf = (manifest: Manifest) => manifest.objects.reduce((sum, object) => sum + object.size, 0);
     const objects = plans.reduce((sum, plan) => sum + plan.manifest.objects.length, 0);
