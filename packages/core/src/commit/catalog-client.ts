@@ -27,6 +27,7 @@ import {
 import {
   CatalogReader,
   type CatalogReaderOptions,
+  type CatalogView,
   type LoadedCatalog,
   loadCatalog,
   type ReadOptions,
@@ -148,7 +149,7 @@ export class CatalogClient extends CatalogReader {
   }
 
   /** Rows and recorded policy; also the base of this writer's next compare-and-swap. Reads only. */
-  override async read(options?: ReadOptions): Promise<LoadedCatalog> {
+  override async read(options?: ReadOptions): Promise<CatalogView> {
     return this.#load(options?.signal);
   }
 
