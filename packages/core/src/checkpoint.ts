@@ -343,6 +343,8 @@ export class Checkpoint {
     const all = await this.catalog(options);
     const entries = wanted === undefined ? all : all.filter((entry) => matches(entry.labels, wanted));
     const client = await this[catalogClient]();
+    // A session may commit: a mode that conflicts with the recorded one is refused now.
+    client.assertPolicy();
     if (row === undefined && entries.length === 0)
       return new CheckpointSession(this, { entry: undefined, labels: wanted ?? {}, loaded: new Map() });
     const index = row === undefined ? entries.length - 1 : this.#indexOf(entries, row);

@@ -16,9 +16,9 @@ export interface CheckpointOptions {
   readonly store?: Store | string | undefined;
   /**
    * How the checkpoint keeps rows. Absent: the mode its catalog records (an existing checkpoint
-   * keeps its mode), `"overwrite"` for a new one. Given and different from the recorded mode: the
-   * first commit throws `CheckpointOptionError` naming both, before writing anything, unless
-   * `changeMode` is set.
+   * keeps its mode), `"overwrite"` for a new one. Given and different from the recorded mode:
+   * `CheckpointOptionError` naming both when a session is opened (or at a commit), before
+   * anything is written, unless `changeMode` is set.
    */
   readonly mode?: CheckpointMode | undefined;
   /**

@@ -119,6 +119,7 @@ for (const target of targets)
         await writeRows(inner, "conflict", 3, { mode: "append" });
         const store = new CountingStore(inner);
         const checkpoint = new Checkpoint("conflict", { store, mode: "overwrite", env, warn: () => {} });
+        await expect(checkpoint.open()).rejects.toBeInstanceOf(CheckpointOptionError);
         const failure = await checkpoint.run((session) => session.write({ step: 4 })).catch((error) => error);
         expect(failure).toBeInstanceOf(CheckpointOptionError);
         expect(failure.message).toContain("'overwrite'");

@@ -437,9 +437,17 @@ export class CatalogClient extends CatalogReader {
     };
   }
 
-  #writablePolicy(): RowPolicy {
+  /**
+   * Throws `CheckpointOptionError` when the requested `mode` conflicts with the recorded one (and
+   * `changeMode` is not set), as `commit` would; call it after a read to refuse a session early.
+   */
+  assertPolicy(): void {
     if (this.#conflict !== undefined)
       throw new CheckpointOptionError("mode", this.#conflict, { checkpoint: this.checkpoint });
+  }
+
+  #writablePolicy(): RowPolicy {
+    this.assertPolicy();
     return this.#policy!;
   }
 
