@@ -1,8 +1,34 @@
-import { CatalogClient, CheckpointSelectionError, listAll, listAllArray, type Store } from "@ckpt/core";
+import {
+  CatalogClient,
+  CatalogReader,
+  CheckpointSelectionError,
+  listAll,
+  openStore,
+  parseLayoutKey,
+  type Store,
+} from "@ckpt/core";
+import type { CliIo } from "./io.js";
+
+/**
+ * Opens the store of `url`, runs a command's body with it and a warning printer (stderr), and
+ * closes the store whatever happens.
+ */
+export async function withCommandStore<T>(
+  io: CliIo,
+  url: string,
+  body: (store: Store, warn: (message: string) => void) => Promise<T>,
+): Promise<T> {
+  const store = await openStore(url);
+  try {
+    return await body(store, (message) => io.stderr.write(`warning: ${message}\n`));
+  } finally {
+    await store.close?.();
+  }
+}
 
 /** One catalog folder of a checkpoint: the checkpoint itself, or one rank of it. */
 export interface CheckpointRoot {
-  /** The folder in the store: `"<name>"` or `"<name>/rank_000003"`. */
+  /** The folder in the store (core's layout: the name, or the name and a rank folder). */
   readonly root: string;
   /** The rank for a ranked folder. */
   readonly rank: number | undefined;
@@ -17,40 +43,19 @@ export interface FoundCheckpoint {
   lastModified: Date | undefined;
 }
 
-const rankFolder = /^rank_(\d{6,})$/;
-
-/**
- * Splits a key into the checkpoint folder it belongs to, when it belongs to one: keys end in
- * `catalog.json` or run through `commits/`, under `<name>/` or `<name>/rank_NNNNNN/`.
- */
-function rootOfKey(key: string): { name: string; root: CheckpointRoot } | undefined {
-  const parts = key.split("/");
-  let end = parts.indexOf("commits");
-  if (end < 0 && parts.at(-1) === "catalog.json") end = parts.length - 1;
-  if (end < 1) return undefined;
-  const folder = parts.slice(0, end);
-  const last = folder.at(-1)!;
-  const match = rankFolder.exec(last);
-  if (match && folder.length >= 2)
-    return {
-      name: folder.slice(0, -1).join("/"),
-      root: { root: folder.join("/"), rank: Number(match[1]) },
-    };
-  return { name: folder.join("/"), root: { root: folder.join("/"), rank: undefined } };
-}
-
 /** Every checkpoint under `prefix` (the whole store by default), by listing its keys. */
 export async function findCheckpoints(store: Store, prefix = ""): Promise<FoundCheckpoint[]> {
   const found = new Map<string, FoundCheckpoint>();
   for await (const info of listAll(store, prefix)) {
-    const located = rootOfKey(info.key);
+    const located = parseLayoutKey(info.key);
     if (located === undefined) continue;
     let entry = found.get(located.name);
     if (entry === undefined) {
       entry = { name: located.name, roots: [], objects: 0, bytes: 0, lastModified: undefined };
       found.set(located.name, entry);
     }
-    if (!entry.roots.some((root) => root.root === located.root.root)) entry.roots.push(located.root);
+    if (!entry.roots.some((root) => root.root === located.root))
+      entry.roots.push({ root: located.root, rank: located.rank });
     entry.objects += 1;
     entry.bytes += info.size;
     if (entry.lastModified === undefined || info.lastModified > entry.lastModified)
@@ -78,50 +83,27 @@ export async function rootsOf(store: Store, name: string, rank?: number): Promis
   return roots;
 }
 
-/**
- * The mode a rebuilt catalog should honour. Only matters when catalog.json is missing or damaged,
- * which a reader repairs (DESIGN §4): then the newest manifest says how its writer kept rows.
- */
-async function writerMode(store: Store, root: CheckpointRoot): Promise<"overwrite" | "append"> {
-  if ((await store.head(`${root.root}/catalog.json`)) !== undefined) return "append";
-  const manifests = (await listAllArray(store, `${root.root}/commits/`))
-    .map((info) => info.key)
-    .filter((key) => key.endsWith("/manifest.json"))
-    .sort();
-  const newest = manifests.at(-1);
-  if (newest === undefined) return "append";
-  try {
-    const { mode } = JSON.parse(new TextDecoder().decode((await store.get(newest)).bytes)) as {
-      mode?: unknown;
-    };
-    return mode === "overwrite" ? "overwrite" : "append";
-  } catch {
-    return "append";
-  }
-}
-
-/**
- * A catalog client for reading one checkpoint folder. Should the catalog need rebuilding, it keeps
- * the rows the writer's mode keeps (every row found, in append mode: the history size is not
- * recorded).
- */
-export async function readerFor(
+/** A read-only view of one checkpoint folder: it never writes (a damaged catalog is rebuilt in memory). */
+export function readerFor(
   store: Store,
   name: string,
   root: CheckpointRoot,
   warn: (message: string) => void,
-): Promise<CatalogClient> {
-  return new CatalogClient({
-    store,
-    checkpoint: name,
-    root: root.root,
-    mode: await writerMode(store, root),
-    historySize: null,
-    rank: root.rank ?? 0,
-    worldSize: 1,
-    level: 2,
-    warn,
-  });
+): CatalogReader {
+  return new CatalogReader({ store, checkpoint: name, root: root.root, warn });
+}
+
+/**
+ * A writer of one checkpoint folder for the commands that change it (gc, rm, repair, cp's
+ * destination). It adopts the checkpoint's recorded mode and commits nothing itself.
+ */
+export function writerFor(
+  store: Store,
+  name: string,
+  root: CheckpointRoot,
+  warn: (message: string) => void,
+): CatalogClient {
+  return new CatalogClient({ store, checkpoint: name, root: root.root, rank: root.rank, warn });
 }
 
 /** Picks a row by position (`-1` latest) or commit id. */
@@ -145,4 +127,10 @@ export function pickRow<T extends { readonly commitId: string }>(
   const row = rows.find((candidate) => candidate.commitId === which);
   if (row === undefined) throw new CheckpointSelectionError(name, `no row with commit id ${which}`);
   return row;
+}
+
+/** Bytes held by objects no row references (unreferenced commit folders and store leftovers). */
+export async function unreferencedBytes(reader: CatalogReader): Promise<number> {
+  const plan = await reader.unreferenced({ olderThan: 0 });
+  return plan.bytes + plan.leftovers.bytes;
 }

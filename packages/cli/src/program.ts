@@ -3,6 +3,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { copyCommand } from "./commands/cp.js";
 import { gcCommand } from "./commands/gc.js";
 import { lsCommand } from "./commands/ls.js";
+import { repairCommand } from "./commands/repair.js";
+import { rmCommand } from "./commands/rm.js";
 import { showCommand } from "./commands/show.js";
 import { verifyCommand } from "./commands/verify.js";
 import { parseDuration } from "./duration.js";
@@ -176,6 +178,39 @@ export function createProgram(
     )
     .action(async (src: string, dst: string, name: string | undefined, options: { json?: boolean }) => {
       await copyCommand(io, src, dst, name, { json: options.json === true });
+    });
+
+  program
+    .command("rm")
+    .summary("drop one row from a catalog (its objects are left for gc)")
+    .description(
+      "Drops the row of <commitId> from the checkpoint's catalog by compare-and-swap, e.g. a row that fails verification, so that `verify --all` passes again. Its objects stay until `ckpt gc` removes them.",
+    )
+    .argument("<url>", "store URL or folder")
+    .argument("<name>", "checkpoint name")
+    .argument("<commitId>", "the row's commit id (see `ckpt ls <url> <name> --json` or `ckpt verify`)")
+    .addOption(rankOption())
+    .option("--json", "print JSON for scripts")
+    .addHelpText("after", "\nExamples:\n  $ ckpt rm ./checkpoints lorenz96 commit_00000012_0a1b2c3d4e5f")
+    .action(
+      async (url: string, name: string, commitId: string, options: { rank?: number; json?: boolean }) => {
+        await rmCommand(io, url, name, commitId, { json: options.json === true, rank: options.rank });
+      },
+    );
+
+  program
+    .command("repair")
+    .summary("write back a missing or damaged catalog, rebuilt from the manifests")
+    .description(
+      "Reading commands never write: they rebuild a missing or damaged catalog in memory and warn. This command writes the rebuilt catalog (every row the writers kept), by compare-and-swap; an intact catalog is left as it is.",
+    )
+    .argument("<url>", "store URL or folder")
+    .argument("<name>", "checkpoint name")
+    .addOption(rankOption())
+    .option("--json", "print JSON for scripts")
+    .addHelpText("after", "\nExamples:\n  $ ckpt repair ./checkpoints lorenz96")
+    .action(async (url: string, name: string, options: { rank?: number; json?: boolean }) => {
+      await repairCommand(io, url, name, { json: options.json === true, rank: options.rank });
     });
 
   return program;

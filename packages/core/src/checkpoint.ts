@@ -2,7 +2,12 @@ import type { GcOptions, GcResult } from "./commit/gc.js";
 import { CatalogClient, type Labels } from "./commit/index.js";
 import { activeSessions } from "./context.js";
 import { CheckpointEntry } from "./entry.js";
-import { CheckpointIntegrityError, CheckpointOptionError, CheckpointSelectionError } from "./errors.js";
+import {
+  CheckpointDecodeError,
+  CheckpointIntegrityError,
+  CheckpointOptionError,
+  CheckpointSelectionError,
+} from "./errors.js";
 import { formatCatalog } from "./format.js";
 import { catalogClient, emitWarning, settleCleanup } from "./internal.js";
 import { checkLabelLimits } from "./limits.js";
@@ -16,7 +21,8 @@ import {
 } from "./options.js";
 import { registerCheckpoint } from "./pending.js";
 import { rankRoot, resolveRank } from "./ranks.js";
-import { CheckpointSession, endSessions, loadStates } from "./session.js";
+import { loadRestorable, verifyRow } from "./restore-check.js";
+import { CheckpointSession, endSessions, type LoadedState } from "./session.js";
 import { defaultStoreUrl, openStore, parseStoreUrl, redactUrl } from "./store/open.js";
 import type { Store } from "./store/types.js";
 
@@ -32,8 +38,10 @@ export interface OpenOptions {
   /** Labels of the rows to consider, and of the rows the session writes. */
   readonly labels?: Labels | undefined;
   /**
-   * Verify the row before using it. In append mode, when the latest row fails verification, the
-   * newest row that verifies is used instead, with a warning naming the damaged row.
+   * Verify the row before using it (default `"off"`: the restore's own reads are the check).
+   * Whatever the verify mode, when no row is asked for and the latest row is damaged (a checksum
+   * or a decode failure), the newest older row that restores is used, with a warning naming the
+   * damaged row.
    */
   readonly verify?: VerifyMode | undefined;
   readonly signal?: AbortSignal | undefined;
@@ -41,6 +49,19 @@ export interface OpenOptions {
 
 /** Options of `checkpoint.select(row, options)`. */
 export interface SelectOptions extends OpenOptions {}
+
+/**
+ * Which row `checkpoint.select` takes: a position in the catalog (negative counts from the end),
+ * `{ writeCount }` (the step: the newest row committed at that write count), or `{ commitId }`.
+ */
+export type RowSelector = number | { readonly writeCount: number } | { readonly commitId: string };
+
+/** Options of `checkpoint.latestStep()` and `checkpoint.allSteps()`. */
+export interface StepOptions {
+  /** Only rows whose labels match these. */
+  readonly labels?: Labels | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
 
 function validateLabels(name: string, labels: unknown): Labels {
   if (labels === undefined) return {};
@@ -77,6 +98,22 @@ function labelsEqual(a: Labels, b: Labels): boolean {
   );
 }
 
+/** The write counts of `entries`, in order, each once. */
+function stepsOf(entries: readonly { readonly writeCount: number }[]): number[] {
+  return [...new Set(entries.map((entry) => entry.writeCount))];
+}
+
+/** Runs `read`; a checksum or decode failure is returned (the row is damaged), anything else thrown. */
+async function damageOf(read: () => Promise<unknown>): Promise<Error | undefined> {
+  try {
+    await read();
+    return undefined;
+  } catch (error) {
+    if (error instanceof CheckpointIntegrityError || error instanceof CheckpointDecodeError) return error;
+    throw error;
+  }
+}
+
 function matches(row: Labels, wanted: Labels): boolean {
   return Object.entries(wanted).every(([key, value]) => Object.hasOwn(row, key) && row[key] === value);
 }
@@ -99,9 +136,6 @@ export class Checkpoint {
   readonly enabled = true as const;
   /** The checkpoint's name: one safe key segment. */
   readonly name: string;
-  readonly mode: CheckpointMode;
-  /** Rows kept per label set: 1 in overwrite mode, `null` (all) or N in append mode. */
-  readonly historySize: number | null;
   /** Commit every N writes; `null`: only on `flush()`. */
   readonly flushInterval: number | null;
   readonly level: CheckpointLevel;
@@ -115,14 +149,13 @@ export class Checkpoint {
   readonly #options: ResolvedOptions;
   #store: Promise<Store> | undefined;
   #client: Promise<CatalogClient> | undefined;
+  #writer: CatalogClient | undefined;
 
   constructor(name: string, options: CheckpointOptions = {}) {
     validateCheckpointName(name);
     const resolved = resolveOptions(name, options);
     const rank = resolveRank({ rank: resolved.rank, worldSize: resolved.worldSize }, resolved.env, name);
     this.name = name;
-    this.mode = resolved.mode;
-    this.historySize = resolved.historySize;
     this.flushInterval = resolved.flushInterval;
     this.level = resolved.level;
     this.rank = rank.rank;
@@ -131,6 +164,26 @@ export class Checkpoint {
     this.root = rankRoot(name, rank);
     this.#options = resolved;
     registerCheckpoint(this);
+  }
+
+  /**
+   * How the checkpoint keeps rows. Once its catalog was read (any of `catalog`, `select`, `open`,
+   * `run`, `format`, `repair`), the mode the checkpoint records (or the `mode` option for a new
+   * checkpoint, or with `changeMode`); before that, which does no I/O, the `mode` option, else
+   * `"overwrite"`.
+   */
+  get mode(): CheckpointMode {
+    return this.#writer?.policy?.mode ?? this.#options.mode;
+  }
+
+  /**
+   * Rows kept per label set: 1 in overwrite mode, `null` (all) or N in append mode. Like
+   * {@link mode}: the recorded value once the catalog was read, the options' before.
+   */
+  get historySize(): number | null {
+    const policy = this.#writer?.policy;
+    if (policy === undefined) return this.#options.historySize;
+    return policy.mode === "overwrite" ? 1 : policy.historySize;
   }
 
   /** Where the catalog lives, without credentials, e.g. `file:///data/runs/my-forecast/rank_000001`. */
@@ -174,8 +227,9 @@ export class Checkpoint {
             store,
             checkpoint: this.name,
             root: this.root,
-            mode: this.mode,
-            historySize: this.historySize,
+            mode: this.#options.requestedMode,
+            historySize: this.#options.requestedHistorySize,
+            changeMode: this.#options.changeMode,
             rank: this.rank,
             // A rank without a known size records the smallest world it can be part of.
             worldSize: this.worldSize ?? this.rank + 1,
@@ -185,6 +239,12 @@ export class Checkpoint {
             cleanup: this.#options.cleanup,
             warn: (message) => this[emitWarning](message),
           }),
+      );
+      this.#client.then(
+        (client) => {
+          this.#writer = client;
+        },
+        () => {},
       );
       this.#client.catch(() => {
         this.#client = undefined;
@@ -210,8 +270,9 @@ export class Checkpoint {
   }
 
   /**
-   * The committed rows, oldest first, read from the store (each call re-reads `catalog.json`; a
-   * missing or damaged catalog is rebuilt from the commits' manifests and written back).
+   * The committed rows, oldest first, read from the store (each call re-reads `catalog.json`).
+   * Reading never writes: a missing (with commits present) or damaged catalog is rebuilt in memory
+   * from the commits' manifests, with a warning; the next commit or {@link repair} writes it back.
    */
   async catalog(options?: { signal?: AbortSignal | undefined }): Promise<readonly CheckpointEntry[]> {
     const client = await this[catalogClient]();
@@ -220,97 +281,222 @@ export class Checkpoint {
   }
 
   /**
-   * A session on one row. `row` is a position in the catalog (negative counts from the end) among
-   * the rows whose labels match `options.labels`; without `row`, the latest matching row, or a new
-   * session (writing rows with those labels) when none matches. The session's labels are
+   * A session on one row. `row` picks it among the rows whose labels match `options.labels`: a
+   * position (negative counts from the end), `{ writeCount }` (the step: the newest row committed
+   * at that write count, like Orbax's `restore(step)`), or `{ commitId }`. Without `row`: the
+   * latest matching row, or a new session (writing rows with those labels) when none matches;
+   * should the latest row be damaged (its restore fails a checksum or decoding), the newest older
+   * row that restores is used, with a warning naming the damaged row. The session's labels are
    * `options.labels`, else the selected row's.
    *
    * @throws CheckpointSelectionError when no row matches a given `row`, or `row` is out of range.
+   * @example
+   * const session = await checkpoint.select({ writeCount: await checkpoint.latestStep() ?? 0 });
    */
-  async select(row?: number, options: SelectOptions = {}): Promise<CheckpointSession> {
-    if (row !== undefined && !Number.isSafeInteger(row))
-      throw new CheckpointSelectionError(this.name, `row must be an integer, got ${String(row)}.`);
+  async select(row?: RowSelector, options: SelectOptions = {}): Promise<CheckpointSession> {
     const wanted = options.labels === undefined ? undefined : validateLabels(this.name, options.labels);
     const verify = options.verify ?? "off";
     if (verify !== "off" && verify !== "latest" && verify !== "all")
       throw new CheckpointOptionError("verify", "verify must be 'off', 'latest' or 'all'.", {
         checkpoint: this.name,
       });
+    this.#checkSelector(row);
     const all = await this.catalog(options);
     const entries = wanted === undefined ? all : all.filter((entry) => matches(entry.labels, wanted));
-    let index: number | undefined;
-    if (row !== undefined) {
-      if (entries.length === 0)
-        throw new CheckpointSelectionError(this.name, "No checkpoint entries match this selection.");
-      index = row < 0 ? entries.length + row : row;
-      if (index < 0 || index >= entries.length)
-        throw new CheckpointSelectionError(
-          this.name,
-          `Row ${row} is out of range: ${entries.length} checkpoint ${entries.length === 1 ? "entry matches" : "entries match"} this selection.`,
-        );
-    } else if (entries.length > 0) index = entries.length - 1;
     const client = await this[catalogClient]();
-    const entry =
-      index === undefined
-        ? undefined
-        : await this.#verified(client, entries, index, verify, row === undefined, options.signal);
-    const loaded =
-      entry !== undefined && this.level > 0
-        ? await loadStates(client, entry, { signal: options.signal, concurrency: this.#options.concurrency })
-        : new Map();
+    // A session may commit: a mode that conflicts with the recorded one is refused now.
+    client.assertPolicy();
+    if (row === undefined && entries.length === 0)
+      return this.#session(client, undefined, wanted ?? {}, new Map());
+    const index = row === undefined ? entries.length - 1 : this.#indexOf(entries, row);
+    const { entry, loaded } =
+      row === undefined
+        ? await this.#restoreLatest(client, entries, verify, options.signal)
+        : await this.#restoreRow(client, entries, index, verify, options.signal);
+    return this.#session(client, entry, wanted ?? entry.labels, loaded);
+  }
+
+  #session(
+    client: CatalogClient,
+    entry: CheckpointEntry | undefined,
+    labels: Labels,
+    loaded: ReadonlyMap<string, LoadedState>,
+  ): CheckpointSession {
     return new CheckpointSession(this, {
       entry,
-      labels: wanted ?? entry?.labels ?? {},
+      labels,
       loaded,
       client,
       warn: (message) => this[emitWarning](message),
     });
   }
 
-  async #verified(
+  #checkSelector(row: RowSelector | undefined): void {
+    if (row === undefined) return;
+    if (typeof row === "number") {
+      if (!Number.isSafeInteger(row))
+        throw new CheckpointSelectionError(this.name, `row must be an integer, got ${String(row)}.`);
+      return;
+    }
+    if (typeof row === "object" && row !== null) {
+      if ("writeCount" in row && Number.isSafeInteger(row.writeCount) && row.writeCount >= 0) return;
+      if ("commitId" in row && typeof row.commitId === "string") return;
+    }
+    throw new CheckpointSelectionError(
+      this.name,
+      "row must be an integer position, { writeCount: n } or { commitId: id }.",
+    );
+  }
+
+  #indexOf(entries: readonly CheckpointEntry[], row: RowSelector): number {
+    if (entries.length === 0)
+      throw new CheckpointSelectionError(this.name, "No checkpoint entries match this selection.");
+    if (typeof row === "number") {
+      const index = row < 0 ? entries.length + row : row;
+      if (index < 0 || index >= entries.length)
+        throw new CheckpointSelectionError(
+          this.name,
+          `Row ${row} is out of range: ${entries.length} checkpoint ${entries.length === 1 ? "entry matches" : "entries match"} this selection.`,
+        );
+      return index;
+    }
+    if ("commitId" in row) {
+      const index = entries.findIndex((entry) => entry.commitId === row.commitId);
+      if (index < 0)
+        throw new CheckpointSelectionError(
+          this.name,
+          `No row with commit id ${row.commitId} matches this selection.`,
+        );
+      return index;
+    }
+    const index = entries.findLastIndex((entry) => entry.writeCount === row.writeCount);
+    if (index < 0)
+      throw new CheckpointSelectionError(
+        this.name,
+        `No row was committed at writeCount ${row.writeCount}; the steps are ${stepsOf(entries).join(", ")}.`,
+      );
+    return index;
+  }
+
+  /** The saved states of `entry`, read once through their checksums and decoded (none at level 0). */
+  #load(
+    client: CatalogClient,
+    entry: CheckpointEntry,
+    signal: AbortSignal | undefined,
+  ): Promise<ReadonlyMap<string, LoadedState>> {
+    if (this.level === 0) return Promise.resolve(new Map());
+    return loadRestorable(client, entry, { signal, concurrency: this.#options.concurrency });
+  }
+
+  /** An explicit row: verified as asked, then restored; any damage is the error (no fallback). */
+  async #restoreRow(
     client: CatalogClient,
     entries: readonly CheckpointEntry[],
     index: number,
     verify: VerifyMode,
-    latest: boolean,
     signal: AbortSignal | undefined,
-  ): Promise<CheckpointEntry> {
+  ): Promise<{ entry: CheckpointEntry; loaded: ReadonlyMap<string, LoadedState> }> {
     const selected = entries[index]!;
-    if (verify === "off") return selected;
-    const damaged = new Map<string, CheckpointIntegrityError>();
-    const check = async (entry: CheckpointEntry): Promise<boolean> => {
-      try {
-        await client.verify(entry.row, { signal });
-        return true;
-      } catch (error) {
-        if (!(error instanceof CheckpointIntegrityError)) throw error;
-        damaged.set(entry.commitId, error);
-        return false;
+    if (verify === "all") {
+      let first: unknown;
+      for (const entry of entries) {
+        const failure = await damageOf(() => client.verify(entry.row, { signal }));
+        if (failure !== undefined && (first === undefined || entry === selected)) first = failure;
       }
-    };
-    const fallback = latest && this.mode === "append";
-    if (verify === "all") for (const entry of entries) await check(entry);
-    else await check(selected);
-    const failure = damaged.get(selected.commitId) ?? damaged.values().next().value;
-    if (failure === undefined) return selected;
-    // Only an implicit "latest" in append mode may fall back: older rows are then real history.
-    if (!fallback) throw failure;
-    for (let candidate = index; candidate >= 0; candidate--) {
+      if (first !== undefined) throw first;
+    } else if (verify === "latest") await client.verify(selected.row, { signal });
+    return { entry: selected, loaded: await this.#load(client, selected, signal) };
+  }
+
+  /**
+   * The implicit latest row: the newest row whose restore succeeds. The restore is the check (each
+   * object read once); `verify` adds a full read of the candidate (or of every row) first. A row
+   * that fails either way is skipped, and the row used is named in one warning.
+   */
+  async #restoreLatest(
+    client: CatalogClient,
+    entries: readonly CheckpointEntry[],
+    verify: VerifyMode,
+    signal: AbortSignal | undefined,
+  ): Promise<{ entry: CheckpointEntry; loaded: ReadonlyMap<string, LoadedState> }> {
+    const damaged = new Map<string, Error>();
+    if (verify === "all")
+      for (const entry of entries) {
+        const failure = await damageOf(() => client.verify(entry.row, { signal }));
+        if (failure !== undefined) damaged.set(entry.commitId, failure);
+      }
+    for (let candidate = entries.length - 1; candidate >= 0; candidate--) {
       const entry = entries[candidate]!;
       if (damaged.has(entry.commitId)) continue;
-      if (verify === "all" || (await check(entry))) {
-        this[emitWarning](
-          `Checkpoint "${this.name}": ${[...damaged.keys()].map((id) => `row ${id}`).join(", ")} failed verification (${failure.message}); using ${entry.commitId}, the newest row that verifies.`,
-        );
-        return entry;
+      if (verify === "latest") {
+        const failure = await damageOf(() => client.verify(entry.row, { signal }));
+        if (failure !== undefined) {
+          damaged.set(entry.commitId, failure);
+          continue;
+        }
       }
+      let loaded: ReadonlyMap<string, LoadedState> | undefined;
+      const failure = await damageOf(async () => {
+        loaded = await this.#load(client, entry, signal);
+      });
+      if (failure !== undefined) {
+        damaged.set(entry.commitId, failure);
+        continue;
+      }
+      if (damaged.size > 0) {
+        const [first] = damaged.values();
+        this[emitWarning](
+          `Checkpoint "${this.name}": ${[...damaged.keys()].map((id) => `row ${id}`).join(", ")} failed verification (${first!.message}); using ${entry.commitId}, the newest row that verifies.`,
+        );
+      }
+      return { entry, loaded: loaded! };
     }
+    const newest = entries.at(-1)!;
+    const failure = damaged.get(newest.commitId) ?? [...damaged.values()][0]!;
+    failure.message = `${failure.message}. No row of checkpoint "${this.name}" restores (${damaged.size} damaged). To go on: restore a row of your choice with checkpoint.select(row); drop a damaged row with \`ckpt rm <store> ${this.name} <commitId>\` (checkpoint.remove(commitId)); see every damaged object with \`ckpt verify <store> ${this.name} --all\`; or start afresh under other labels or another name.`;
     throw failure;
   }
 
   /**
+   * The write count (the step) of the latest row matching `options.labels`; `undefined` when the
+   * catalog has none. Orbax's `latest_step()`.
+   */
+  async latestStep(options: StepOptions = {}): Promise<number | undefined> {
+    return (await this.allSteps(options)).at(-1);
+  }
+
+  /**
+   * The write counts (steps) of the rows matching `options.labels`, in catalog order (oldest
+   * first), each once. Orbax's `all_steps()`; pass one to `select({ writeCount })`.
+   */
+  async allSteps(options: StepOptions = {}): Promise<number[]> {
+    const wanted = options.labels === undefined ? undefined : validateLabels(this.name, options.labels);
+    const all = await this.catalog(options);
+    return stepsOf(wanted === undefined ? all : all.filter((entry) => matches(entry.labels, wanted)));
+  }
+
+  /**
+   * Writes back a catalog that reading found missing (with commits present) or damaged, rebuilt
+   * from the commits' manifests, by compare-and-swap (reads never write it). Resolves to whether
+   * anything was written; an intact catalog is left as it is.
+   */
+  async repair(options?: { signal?: AbortSignal | undefined }): Promise<boolean> {
+    const client = await this[catalogClient]();
+    return (await client.repair(options)).repaired;
+  }
+
+  /**
+   * Drops the row of `commitId` from the catalog by compare-and-swap (for example a damaged row),
+   * leaving its objects for `gc`. `CheckpointSelectionError` when no row has that id.
+   */
+  async remove(commitId: string, options?: { signal?: AbortSignal | undefined }): Promise<CheckpointEntry> {
+    const client = await this[catalogClient]();
+    return new CheckpointEntry(await client.remove(commitId, options));
+  }
+
+  /**
    * The session `run` would use: the active session of this checkpoint in the current async
-   * context, else the latest row (matching `options.labels`), else a new session.
+   * context, else the latest row (matching `options.labels`) that restores, else a new session.
    */
   async open(options: OpenOptions = {}): Promise<CheckpointSession> {
     const active = this.active;
@@ -339,7 +525,7 @@ export class Checkpoint {
     return session.run(fn);
   }
 
-  /** The catalog as a table (behaviour item 39), e.g. for `console.log(await checkpoint.format())`. */
+  /** The catalog as a table, with the checkpoint's recorded mode, e.g. for `console.log(await checkpoint.format())`. */
   async format(): Promise<string> {
     const entries = await this.catalog();
     return formatCatalog(
@@ -355,10 +541,13 @@ export class Checkpoint {
     );
   }
 
-  /** Verifies every object of `entry` (size and checksum); `CheckpointIntegrityError` names the damaged key. */
+  /**
+   * Verifies `entry` as a restore would use it: every object's size and checksum, then every state
+   * decoded (`CheckpointIntegrityError` or `CheckpointDecodeError`, naming the damaged key).
+   */
   async verify(entry: CheckpointEntry, options?: { signal?: AbortSignal | undefined }): Promise<void> {
     const client = await this[catalogClient]();
-    await client.verify(entry.row, options);
+    await verifyRow(client, entry.row, options);
   }
 
   /** Removes commit folders no row references, older than `olderThan` ms (a grace period for writers in flight). */

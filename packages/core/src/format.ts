@@ -78,7 +78,7 @@ function replacer(_key: string, value: unknown): unknown {
 }
 
 /**
- * The catalog as text (behaviour item 39): header lines, then `catalog: empty` or a blank line and
+ * The catalog as text, as earth2studio prints it: header lines, then `catalog: empty` or a blank line and
  * a table with `id` (row position), the label keys, the metadata keys (each sorted), `writeCount`
  * and `savedAt`, left-justified, two spaces apart.
  */

@@ -4,7 +4,14 @@ export {
   isCheckpointStateType,
   type StateValue,
 } from "./binding.js";
-export { Checkpoint, type OpenOptions, type SelectOptions, type VerifyMode } from "./checkpoint.js";
+export {
+  Checkpoint,
+  type OpenOptions,
+  type RowSelector,
+  type SelectOptions,
+  type StepOptions,
+  type VerifyMode,
+} from "./checkpoint.js";
 export * from "./checksum.js";
 export * from "./codec/index.js";
 export * from "./commit/index.js";
@@ -17,6 +24,19 @@ export {
   formatCatalog,
   formatDuration,
 } from "./format.js";
+export {
+  CATALOG_NAME,
+  COMMITS_FOLDER,
+  catalogKey,
+  checkpointRoot,
+  commitFolder,
+  commitsPrefix,
+  type LayoutKey,
+  MANIFEST_NAME,
+  manifestKey,
+  parseLayoutKey,
+  rankFolderName,
+} from "./layout.js";
 export { CHECKPOINT_LIMITS } from "./limits.js";
 export type { MetadataInput } from "./metadata.js";
 export { NullCheckpoint } from "./null-checkpoint.js";
@@ -27,6 +47,7 @@ export {
   validateCheckpointName,
 } from "./options.js";
 export { detectRank, RANK_VARIABLES, type RankInfo, rankRoot, resolveRank } from "./ranks.js";
-export { CheckpointSession } from "./session.js";
+export { checkDecodable, type SavedState, savedStates, verifyRow } from "./restore-check.js";
+export { CheckpointSession, type LoadedState } from "./session.js";
 export * from "./state/index.js";
 export * from "./store/index.js";

@@ -14,10 +14,20 @@ export type CheckpointLevel = 0 | 1 | 2;
 export interface CheckpointOptions {
   /** A store, or a store URL opened on first use. Default: `CKPT_STORE`, else `file://~/.cache/ckpt/checkpoints`. */
   readonly store?: Store | string | undefined;
-  /** Default `"overwrite"`. */
+  /**
+   * How the checkpoint keeps rows. Absent: the mode its catalog records (an existing checkpoint
+   * keeps its mode), `"overwrite"` for a new one. Given and different from the recorded mode:
+   * `CheckpointOptionError` naming both when a session is opened (or at a commit), before
+   * anything is written, unless `changeMode` is set.
+   */
   readonly mode?: CheckpointMode | undefined;
-  /** Rows kept per label set in append mode; `null` (default) keeps every row. Overwrite mode forces 1. */
+  /**
+   * Rows kept per label set in append mode; `null` keeps every row. Absent: the recorded history
+   * size of an existing checkpoint, `null` for a new one. Overwrite mode forces 1.
+   */
   readonly historySize?: number | null | undefined;
+  /** Let an explicit `mode` replace the mode an existing checkpoint records (default false). */
+  readonly changeMode?: boolean | undefined;
   /** Commit every N writes (default 1); `null`: only on `flush()` (and when `run` returns). */
   readonly flushInterval?: number | null | undefined;
   /** Default 2. */
@@ -49,6 +59,11 @@ export interface ResolvedOptions {
   readonly store: Store | string | undefined;
   readonly mode: CheckpointMode;
   readonly historySize: number | null;
+  /** `mode` as given (undefined: adopt the recorded one). */
+  readonly requestedMode: CheckpointMode | undefined;
+  /** `historySize` as given (undefined: adopt the recorded one). */
+  readonly requestedHistorySize: number | null | undefined;
+  readonly changeMode: boolean;
   readonly flushInterval: number | null;
   readonly level: CheckpointLevel;
   readonly rank: number | undefined;
@@ -87,6 +102,7 @@ const OPTION_ORDER = [
   "cleanup",
   "warn",
   "env",
+  "changeMode",
 ] as const;
 
 /** One optional option: absent is fine, present must pass `check`, else `error` is the message. */
@@ -138,6 +154,7 @@ const optionsSchema = z.strictObject({
   ),
   warn: option((value) => typeof value === "function", "warn must be a function."),
   env: option((value) => typeof value === "object" && value !== null, "env must be an object."),
+  changeMode: option((value) => typeof value === "boolean", "changeMode must be a boolean."),
 });
 
 /**
@@ -192,6 +209,9 @@ export function resolveOptions(name: string, options: unknown): ResolvedOptions 
     store: given.store,
     mode,
     historySize: mode === "overwrite" ? 1 : (given.historySize ?? null),
+    requestedMode: given.mode,
+    requestedHistorySize: given.historySize,
+    changeMode: given.changeMode ?? false,
     flushInterval: given.flushInterval === undefined ? 1 : given.flushInterval,
     level: given.level ?? 2,
     rank: given.rank,

@@ -1,4 +1,5 @@
 import { CheckpointOptionError } from "./errors.js";
+import { checkpointRoot } from "./layout.js";
 
 /**
  * Environment variables that carry a global rank, with the variable of the matching world size,
@@ -87,5 +88,5 @@ export function resolveRank(
 
 /** The folder of one rank's catalog: `<name>` or `<name>/rank_000003`. */
 export function rankRoot(name: string, info: Pick<RankInfo, "rank" | "ranked">): string {
-  return info.ranked ? `${name}/rank_${String(info.rank).padStart(6, "0")}` : name;
+  return checkpointRoot(name, info.ranked ? info.rank : undefined);
 }

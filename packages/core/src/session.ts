@@ -1,7 +1,7 @@
 import { type CheckpointStateHandle, resolveBinding, type StateBinding, type StateValue } from "./binding.js";
 import type { Checkpoint } from "./checkpoint.js";
 import type { JsonValue } from "./commit/catalog-format.js";
-import type { CatalogClient, CommitObject, Labels, Manifest } from "./commit/index.js";
+import type { CatalogClient, CatalogReader, CommitObject, Labels, Manifest } from "./commit/index.js";
 import { mapBounded } from "./commit/pool.js";
 import { activeSessions, runInSession, setRunning } from "./context.js";
 import { CheckpointEntry } from "./entry.js";
@@ -12,6 +12,7 @@ import {
   CheckpointStateCollisionError,
 } from "./errors.js";
 import { attachBinding } from "./internal.js";
+import { commitFolder } from "./layout.js";
 import { checkMetadataLimits } from "./limits.js";
 import { encodeMetadata, type MetadataInput, metadataRecord } from "./metadata.js";
 import { addPending, takePending } from "./pending.js";
@@ -42,7 +43,7 @@ export function endSessions(checkpoint: Checkpoint): void {
  * manifest, so that binding a state later can restore it synchronously.
  */
 export async function loadStates(
-  client: CatalogClient,
+  client: CatalogReader,
   entry: CheckpointEntry,
   options: { signal?: AbortSignal | undefined; concurrency?: number | undefined } = {},
 ): Promise<ReadonlyMap<string, LoadedState>> {
@@ -173,7 +174,7 @@ export class CheckpointSession {
   get commitFolder(): string {
     if (this.#entry === undefined)
       throw new CheckpointSessionError(this.checkpoint.name, "This checkpoint session does not exist.");
-    return `${this.checkpoint.root}/commits/${this.#entry.commitId}`;
+    return commitFolder(this.checkpoint.root, this.#entry.commitId);
   }
 
   /** The checkpoint's device (opaque to ckpt). */

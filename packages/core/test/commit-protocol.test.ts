@@ -256,7 +256,7 @@ describe("CatalogClient reading", () => {
     void reader;
   });
 
-  it("rebuilds a missing catalog from manifests, honouring mode and history, and writes it back", async () => {
+  it("rebuilds a missing catalog from manifests in memory, keeping the writers' rows; repair writes it back", async () => {
     const store = new MapStore({ pageSize: 3 });
     const writer = client(store, { mode: "append", historySize: 2 });
     const rows = [];
@@ -268,24 +268,31 @@ describe("CatalogClient reading", () => {
     // as DESIGN §4 rebuilds from every manifest; an unreadable manifest is skipped with a warning.
     await store.put("run/commits/commit_00000009_aaaaaaaaaaaa/manifest.json", text("{"));
     const warnings: string[] = [];
-    const reader = client(store, { mode: "append", historySize: 2, warn: (m) => warnings.push(m) });
+    // The reader's own options do not matter: the manifests say how each writer kept rows.
+    const reader = client(store, { mode: "overwrite", historySize: 1, warn: (m) => warnings.push(m) });
     const rebuilt = await reader.rows();
     expect(rebuilt.map((row) => row.commitId).sort()).toEqual(expected.map((row) => row.commitId).sort());
     // ordered by write count, then time
     expect(rebuilt.map((row) => row.writeCount)).toEqual([1, 2, 3]);
     expect(warnings).toContainEqual(expect.stringContaining("commit_00000009_aaaaaaaaaaaa"));
+    // Reading never writes; repair does.
+    expect(store.objects.has("run/catalog.json")).toBe(false);
+    expect((await client(store).repair()).repaired).toBe(true);
     expect(store.objects.has("run/catalog.json")).toBe(true);
     expect(await client(store).rows()).toEqual(rebuilt);
   });
 
-  it("rebuilds a damaged catalog and replaces it with compare-and-swap", async () => {
+  it("rebuilds a damaged catalog in memory, and the next commit replaces it with compare-and-swap", async () => {
     const store = new MapStore({ pageSize: 3 });
-    const row = await client(store).commit(request(1));
+    const row = await client(store).commit(request(1, { labels: { g: 1 } }));
     await store.put("run/catalog.json", text("{ not json"));
     expect(await client(store).rows()).toEqual([row]);
+    expect(new TextDecoder().decode(store.objects.get("run/catalog.json")!.bytes)).toBe("{ not json");
+    const next = await client(store).commit(request(2, { labels: { g: 2 } }));
+    expect(await client(store).rows()).toEqual([row, next]);
     expect(
       JSON.parse(new TextDecoder().decode(store.objects.get("run/catalog.json")!.bytes)).rows,
-    ).toHaveLength(1);
+    ).toHaveLength(2);
   });
 
   it("refuses a catalog written by a newer format instead of rebuilding over it", async () => {

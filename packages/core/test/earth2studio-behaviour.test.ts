@@ -677,7 +677,7 @@ describe("what a commit writes (through the session API)", () => {
     expect(await checkpoint.catalog()).toHaveLength(1);
   });
 
-  it("a missing catalog is rebuilt from the manifests and written back", async () => {
+  it("a missing catalog is rebuilt from the manifests in memory; the next commit writes it back", async () => {
     const store = await freshStore();
     const checkpoint = new Checkpoint("rebuild", { store, mode: "append", warn: () => {}, env });
     await checkpoint.run(async (session) => {
@@ -687,7 +687,10 @@ describe("what a commit writes (through the session API)", () => {
     await store.delete(["rebuild/catalog.json"]);
     const reader = new Checkpoint("rebuild", { store, mode: "append", warn: () => {}, env });
     expect((await reader.catalog()).map((row) => row.writeCount)).toEqual([1, 2]);
+    expect(await store.head("rebuild/catalog.json")).toBeUndefined();
+    await reader.run((session) => session.write({ step: 3 }));
     expect(await store.head("rebuild/catalog.json")).toBeDefined();
+    expect((await reader.catalog()).map((row) => row.writeCount)).toEqual([1, 2, 3]);
   });
 });
 

@@ -1,6 +1,6 @@
-import { Checkpoint } from "@ckpt/core";
+import { CheckpointEntry, formatCatalog, redactUrl } from "@ckpt/core";
 import { formatBytes } from "../bytes.js";
-import { findCheckpoints, readerFor, rootsOf } from "../checkpoints.js";
+import { findCheckpoints, readerFor, rootsOf, unreferencedBytes } from "../checkpoints.js";
 import { type CliIo, table, writeJson } from "../io.js";
 import { openExistingStore } from "../locations.js";
 import { observeStore } from "../observed-store.js";
@@ -34,11 +34,16 @@ export async function lsCommand(
       for (const [index, entry] of found.entries()) {
         status.update(`reading catalogs: ${index + 1}/${found.length} ${entry.name}`);
         let rows = 0;
+        let unreferenced = 0;
         let latest: { writeCount: number; savedAt: string } | undefined;
+        const modes = new Set<string>();
         for (const root of entry.roots) {
-          const rowsOfRoot = await (await readerFor(store, entry.name, root, warn)).rows();
-          rows += rowsOfRoot.length;
-          const last = rowsOfRoot.at(-1);
+          const reader = readerFor(store, entry.name, root, warn);
+          const view = await reader.read();
+          rows += view.rows.length;
+          if (view.policy !== undefined) modes.add(view.policy.mode);
+          unreferenced += await unreferencedBytes(reader);
+          const last = view.rows.at(-1);
           if (last && (latest === undefined || last.savedAt > latest.savedAt)) latest = last;
         }
         summaries.push({
@@ -47,8 +52,10 @@ export async function lsCommand(
           rows,
           latestWriteCount: latest?.writeCount ?? null,
           latestSavedAt: latest?.savedAt ?? null,
+          mode: modes.size === 1 ? [...modes][0]! : modes.size === 0 ? null : "mixed",
           objects: entry.objects,
           bytes: entry.bytes,
+          unreferencedBytes: unreferenced,
         });
       }
       status.end();
@@ -62,7 +69,7 @@ export async function lsCommand(
       }
       io.stdout.write(
         `${table(
-          ["name", "ranks", "rows", "write_count", "saved_at", "objects", "size"],
+          ["name", "ranks", "rows", "write_count", "saved_at", "objects", "size", "unreferenced", "mode"],
           summaries.map((summary) => [
             summary.name,
             summary.ranks.length === 0 ? "-" : String(summary.ranks.length),
@@ -71,6 +78,8 @@ export async function lsCommand(
             summary.latestSavedAt ?? "-",
             String(summary.objects),
             formatBytes(summary.bytes),
+            formatBytes(summary.unreferencedBytes),
+            summary.mode ?? "-",
           ]),
         )}\n`,
       );
@@ -78,26 +87,49 @@ export async function lsCommand(
     }
 
     const roots = await rootsOf(store, name);
+    const catalogs = [];
+    for (const root of roots) {
+      const reader = readerFor(store, name, root, warn);
+      const view = await reader.read();
+      const last = view.rows.at(-1);
+      const level = last === undefined ? undefined : (await reader.manifest(last)).level;
+      catalogs.push({ root, view, level, unreferenced: await unreferencedBytes(reader) });
+    }
     status.end();
     if (options.json) {
-      const out = [];
-      for (const root of roots) {
-        const rows = await (await readerFor(store, name, root, warn)).rows();
-        out.push({ root: root.root, rank: root.rank ?? null, rows });
-      }
-      writeJson(io, { store: store.url, name, catalogs: out });
+      writeJson(io, {
+        store: store.url,
+        name,
+        catalogs: catalogs.map(({ root, view, unreferenced }) => ({
+          root: root.root,
+          rank: root.rank ?? null,
+          mode: view.policy?.mode ?? null,
+          historySize: view.policy === undefined ? null : view.policy.historySize,
+          source: view.source,
+          unreferencedBytes: unreferenced,
+          rows: view.rows,
+        })),
+      });
       return;
     }
-    const texts: string[] = [];
-    for (const root of roots) {
-      const rows = await (await readerFor(store, name, root, warn)).rows();
+    const texts = catalogs.map(({ root, view, level, unreferenced }) => {
       // A ranked folder whose rows do not say a usable world size is a "rank without a size".
-      const recorded = rows[0]?.worldSize ?? 1;
+      const recorded = view.rows[0]?.worldSize ?? 1;
       const worldSize =
         root.rank === undefined ? 1 : recorded > 1 && recorded > root.rank ? recorded : undefined;
-      const checkpoint = new Checkpoint(name, { store, rank: root.rank ?? 0, worldSize, env: {}, warn });
-      texts.push(await checkpoint.format());
-    }
+      const table = formatCatalog(
+        {
+          name,
+          location: `${redactUrl(store.url).replace(/\/+$/, "")}/${root.root}`,
+          mode: view.policy?.mode ?? "overwrite",
+          level: level ?? 2,
+          rank: root.rank ?? 0,
+          worldSize,
+        },
+        view.rows.map((row) => new CheckpointEntry(row)),
+      );
+      return `${table}\nunreferenced: ${formatBytes(unreferenced)} (${unreferenced} bytes; \`ckpt gc\` removes them)`;
+    });
     io.stdout.write(`${texts.join("\n\n")}\n`);
   } finally {
     status.end();

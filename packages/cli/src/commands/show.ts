@@ -1,17 +1,16 @@
-import { decodeMetadataValue, displayValue, dtypeOfDescr, type Manifest, openStore } from "@ckpt/core";
+import {
+  decodeMetadataValue,
+  displayValue,
+  dtypeOfDescr,
+  type Manifest,
+  openStore,
+  savedStates,
+} from "@ckpt/core";
 import { formatBytes } from "../bytes.js";
-import { pickRow, readerFor, rootsOf } from "../checkpoints.js";
+import { pickRow, readerFor, rootsOf, unreferencedBytes } from "../checkpoints.js";
 import { type CliIo, table, writeJson } from "../io.js";
 
 type JsonValue = Manifest["metadata"][string];
-
-/** What `show` reports of one bound state. */
-interface StateSummary {
-  readonly id: string;
-  readonly path: string;
-  readonly schemaHash: string;
-  readonly fields: Record<string, JsonValue>;
-}
 
 /** A one-line picture of a field's encoded description: dtype and shape for arrays. */
 export function describeField(description: JsonValue): string {
@@ -42,10 +41,6 @@ function metadataText(description: JsonValue, key: string): string {
   }
 }
 
-function statePaths(manifest: Manifest): [string, { path: string; schemaHash: string }][] {
-  return Object.entries(manifest.states).map(([id, state]) => [id, { ...state }]);
-}
-
 /** `ckpt show <url> <name> [row]`: one row's manifest, its states and fields, its objects. */
 export async function showCommand(
   io: CliIo,
@@ -58,26 +53,30 @@ export async function showCommand(
   const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
   try {
     const [root] = await rootsOf(store, name, options.rank);
-    const reader = await readerFor(store, name, root!, warn);
-    const rows = await reader.rows();
+    const reader = readerFor(store, name, root!, warn);
+    const view = await reader.read();
+    const rows = view.rows;
     const row = pickRow(rows, which, name);
     const manifest = await reader.manifest(row);
-    const states: StateSummary[] = [];
-    for (const [id, state] of statePaths(manifest)) {
-      const key = `${state.path}/state.json`;
-      let fields: Record<string, JsonValue> = {};
-      if (manifest.objects.some((object) => object.key === key)) {
-        const parsed = JSON.parse(new TextDecoder().decode(await reader.readObject(manifest, key))) as {
-          fields?: Record<string, JsonValue>;
-        };
-        fields = parsed.fields ?? {};
-      }
-      states.push({ id, path: state.path, schemaHash: state.schemaHash, fields });
-    }
+    const states = await savedStates(reader, manifest);
     const position = rows.indexOf(row);
+    // The checkpoint's mode is the one its catalog records; a row's manifest says its writer's.
+    const mode = view.policy?.mode ?? manifest.mode;
+    const unreferenced = await unreferencedBytes(reader);
 
     if (options.json) {
-      writeJson(io, { store: store.url, name, root: root!.root, position, row, manifest, states });
+      writeJson(io, {
+        store: store.url,
+        name,
+        root: root!.root,
+        mode,
+        historySize: view.policy === undefined ? null : view.policy.historySize,
+        unreferencedBytes: unreferenced,
+        position,
+        row,
+        manifest,
+        states,
+      });
       return;
     }
     const total = manifest.objects.reduce((sum, object) => sum + object.size, 0);
@@ -88,10 +87,11 @@ export async function showCommand(
     );
     lines.push(`write_count: ${manifest.writeCount}`);
     lines.push(`saved_at: ${manifest.savedAt}`);
-    lines.push(
-      `mode: ${manifest.mode}   level: ${manifest.level}   rank: ${manifest.rank}/${manifest.worldSize}`,
-    );
+    lines.push(`mode: ${mode}   level: ${manifest.level}   rank: ${manifest.rank}/${manifest.worldSize}`);
     lines.push(`labels: ${JSON.stringify(manifest.labels)}`);
+    lines.push(
+      `unreferenced: ${formatBytes(unreferenced)} (${unreferenced} bytes; \`ckpt gc\` removes them)`,
+    );
     lines.push("");
     const metadataKeys = Object.keys(manifest.metadata).sort();
     lines.push(metadataKeys.length === 0 ? "metadata: none" : "metadata:");

@@ -1,4 +1,10 @@
-import { type CatalogRow, CheckpointIntegrityError, openStore } from "@ckpt/core";
+import {
+  type CatalogRow,
+  CheckpointDecodeError,
+  CheckpointIntegrityError,
+  openStore,
+  verifyRow,
+} from "@ckpt/core";
 import { formatBytes } from "../bytes.js";
 import { readerFor, rootsOf } from "../checkpoints.js";
 import { ExitCode } from "../exit-codes.js";
@@ -20,7 +26,8 @@ interface VerifyOutcome {
 
 /**
  * `ckpt verify <url> <name> [--all]`: reads every object of the latest (or every) row of every
- * rank and checks sizes and checksums. Resolves to the exit code: 3 when any object mismatched.
+ * rank, checks sizes and checksums and decodes every state. Resolves to the exit code: 3 when any
+ * object mismatched or did not decode.
  */
 export async function verifyCommand(
   io: CliIo,
@@ -36,7 +43,7 @@ export async function verifyCommand(
   try {
     const outcomes: VerifyOutcome[] = [];
     for (const root of await rootsOf(store, name, options.rank)) {
-      const reader = await readerFor(store, name, root, warn);
+      const reader = readerFor(store, name, root, warn);
       const rows = await reader.rows();
       const chosen: readonly CatalogRow[] = options.all ? rows : rows.slice(-1);
       for (const row of chosen) {
@@ -50,7 +57,8 @@ export async function verifyCommand(
             bytes: manifest.objects.reduce((sum, object) => sum + object.size, 0),
           };
           progress = new ByteProgress(io.stderr, `verify ${root.root} ${row.commitId}`, outcome);
-          await reader.verify(row);
+          // Checksums, then every state decoded: a decode failure is a failed verification too.
+          await verifyRow(reader, row);
           progress.done("verified");
           outcomes.push(outcome);
           if (!options.json)
@@ -59,8 +67,10 @@ export async function verifyCommand(
             );
         } catch (error) {
           progress?.clear();
-          if (!(error instanceof CheckpointIntegrityError)) throw error;
-          outcomes.push({ ...base, ok: false, key: error.key, error: error.message });
+          if (!(error instanceof CheckpointIntegrityError || error instanceof CheckpointDecodeError))
+            throw error;
+          const key = error instanceof CheckpointIntegrityError ? error.key : error.path;
+          outcomes.push({ ...base, ok: false, key, error: error.message });
           if (!options.json) io.stdout.write(`FAIL  ${root.root}  ${row.commitId}  ${error.message}\n`);
         }
       }

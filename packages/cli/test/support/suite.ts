@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest";
 import { ExitCode } from "../../src/exit-codes.js";
 import { writeRows } from "./fixtures.js";
 import { runCli, startHeldCli } from "./run-cli.js";
-import { commitIds, copyCommit, corrupt, keysUnder, readKey } from "./store-helpers.js";
+import {
+  commitIds,
+  copyCommit,
+  corrupt,
+  disagreeingHeader,
+  keysUnder,
+  readKey,
+  snapshot,
+  writeKey,
+} from "./store-helpers.js";
 
 /** Where a suite runs: a fresh, empty store URL per call, and the environment `ckpt` needs for it. */
 export interface SuiteTarget {
@@ -213,6 +222,76 @@ export function describeCliCommands(target: SuiteTarget): void {
       const verify = await cli(["verify", destination, "run", "--all", "--json"]);
       expect(verify.code, verify.stderr).toBe(0);
       expect((JSON.parse(verify.stdout) as { rows: unknown[] }).rows).toHaveLength(6);
+    });
+    it("ls, show and verify on a damaged catalog write nothing and print the recorded mode; repair writes it", async () => {
+      const url = await target.fresh("readonly");
+      await writeRows(url, "alpha", 3);
+      await writeKey(url, "alpha/catalog.json", new TextEncoder().encode("{ damaged"));
+      const before = await snapshot(url);
+      const listed = await cli(["ls", url, "alpha"]);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stdout).toContain("mode: append");
+      expect(listed.stdout).toMatch(/^2\s+18 hours/m);
+      expect(listed.stderr).toMatch(/damaged.*rebuilt/);
+      const shown = await cli(["show", url, "alpha"]);
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(shown.stdout).toContain("mode: append");
+      expect((await cli(["verify", url, "alpha", "--all"])).code).toBe(0);
+      expect((await cli(["ls", url])).code).toBe(0);
+      expect(await snapshot(url)).toEqual(before);
+
+      const repaired = await cli(["repair", url, "alpha"]);
+      expect(repaired.code, repaired.stderr).toBe(0);
+      expect(repaired.stdout).toContain("repaired alpha");
+      const again = await cli(["repair", url, "alpha", "--json"]);
+      expect(JSON.parse(again.stdout)).toMatchObject({
+        roots: [{ root: "alpha", repaired: false, rows: 3 }],
+      });
+      const json = JSON.parse((await cli(["ls", url, "alpha", "--json"])).stdout) as {
+        catalogs: { mode: string; source: string; rows: unknown[] }[];
+      };
+      expect(json.catalogs[0]).toMatchObject({ mode: "append", source: "catalog" });
+      expect(json.catalogs[0]!.rows).toHaveLength(3);
+    });
+
+    it("verify exits 3 on a row that does not decode; rm drops it and gc removes its objects", async () => {
+      const url = await target.fresh("decode");
+      await writeRows(url, "alpha", 2);
+      const [first, latest] = await commitIds(url, "alpha");
+      const ids = JSON.parse((await cli(["ls", url, "alpha", "--json"])).stdout).catalogs[0].rows.map(
+        (row: { commitId: string }) => row.commitId,
+      ) as string[];
+      expect(new Set(ids)).toEqual(new Set([first, latest]));
+      const damagedId = ids.at(-1)!;
+      await disagreeingHeader(url, `alpha/commits/${damagedId}`);
+      const verify = await cli(["verify", url, "alpha"]);
+      expect(verify.code).toBe(ExitCode.integrity);
+      expect(verify.stdout).toContain(`FAIL  alpha  ${damagedId}`);
+
+      const missing = await cli(["rm", url, "alpha", "commit_00000009_aaaaaaaaaaaa"]);
+      expect(missing.code).toBe(ExitCode.notFound);
+      const removed = await cli(["rm", url, "alpha", damagedId]);
+      expect(removed.code, removed.stderr).toBe(0);
+      expect(removed.stdout).toContain(`removed row ${damagedId}`);
+      expect((await cli(["verify", url, "alpha", "--all"])).code).toBe(0);
+      expect(await commitIds(url, "alpha")).toContain(damagedId);
+
+      const shown = await cli(["show", url, "alpha", "--json"]);
+      expect((JSON.parse(shown.stdout) as { unreferencedBytes: number }).unreferencedBytes).toBeGreaterThan(
+        0,
+      );
+      const dry = await cli(["gc", url, "alpha", "--older-than", "0", "--dry-run", "--json"]);
+      const plan = JSON.parse(dry.stdout) as { removed: number; bytes: number; totalBytes: number };
+      expect(plan.removed).toBe(1);
+      expect(plan.bytes).toBeGreaterThan(0);
+      const text = await cli(["gc", url, "alpha", "--older-than", "0", "--dry-run"]);
+      expect(text.stdout).toContain(`would remove 1 unreferenced commit folder(s)`);
+      expect(text.stdout).toContain(`(${plan.bytes} bytes)`);
+      const listed = await cli(["ls", url, "alpha"]);
+      expect(listed.stdout).toContain(`unreferenced: `);
+      expect(listed.stdout).toContain(`(${plan.totalBytes} bytes;`);
+      expect((await cli(["gc", url, "alpha", "--older-than", "0"])).code).toBe(0);
+      expect(await commitIds(url, "alpha")).not.toContain(damagedId);
     });
   });
 }

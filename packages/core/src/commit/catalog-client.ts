@@ -1,9 +1,15 @@
 import { z } from "zod";
-import { CheckpointCatalogError, CheckpointIntegrityError, PreconditionFailedError } from "../errors.js";
+import {
+  CheckpointCatalogError,
+  CheckpointIntegrityError,
+  CheckpointOptionError,
+  CheckpointSelectionError,
+  PreconditionFailedError,
+} from "../errors.js";
+import { manifestKey } from "../layout.js";
 import { validateKey } from "../store/keys.js";
 import { listAllArray } from "../store/list.js";
 import { throwIfAborted } from "../store/signal.js";
-import type { Store } from "../store/types.js";
 import {
   CATALOG_FORMAT,
   type CatalogFile,
@@ -12,35 +18,27 @@ import {
   FORMAT_VERSION,
   type JsonValue,
   type Labels,
+  MAX_MANIFEST_BYTES,
   type Manifest,
-  type ManifestObject,
   manifestSchema,
+  type RowPolicy,
   UPDATE_LOG_SIZE,
 } from "./catalog-format.js";
-import { type CatalogSnapshot, readCatalog } from "./catalog-io.js";
+import {
+  CatalogReader,
+  type CatalogReaderOptions,
+  type CatalogView,
+  type LoadedCatalog,
+  loadCatalog,
+  type ReadOptions,
+} from "./catalog-reader.js";
 import { newCommitId, newUpdateId } from "./commit-id.js";
 import { collectGarbage, type GcOptions, type GcResult } from "./gc.js";
-import { buildManifest, putManifest, readManifest, rowOfManifest } from "./manifest.js";
-import {
-  type CommitObject,
-  MANIFEST_NAME,
-  putObjects,
-  readVerified,
-  validateObjectKeys,
-  verifyStreamed,
-} from "./objects.js";
+import { buildManifest, parseManifest, putManifest, rowOfManifest } from "./manifest.js";
+import { type CommitObject, putObjects, validateObjectKeys } from "./objects.js";
 import { mapBounded } from "./pool.js";
-import { rebuildRows } from "./rebuild.js";
-import {
-  backoffDelay,
-  isUncertain,
-  type RetryOptions,
-  type RetryPolicy,
-  retryPolicy,
-  sleep,
-  withRetry,
-} from "./retry.js";
-import { applyRowChange, type RowPolicy } from "./row-change.js";
+import { backoffDelay, isUncertain, sleep, withRetry } from "./retry.js";
+import { applyRowChange } from "./row-change.js";
 
 /** What one commit writes: its objects, and the row fields the catalog records. */
 export interface CommitRequest {
@@ -56,24 +54,26 @@ export interface CommitRequest {
 }
 
 /** How a {@link CatalogClient} reaches and keeps one checkpoint's catalog. */
-export interface CatalogOptions {
-  readonly store: Store;
-  /** The checkpoint's name (recorded in manifests and the catalog). */
-  readonly checkpoint: string;
-  /** The checkpoint's folder in the store: `"<name>"` or `"<name>/rank_000003"`. */
-  readonly root: string;
-  readonly mode: "overwrite" | "append";
-  /** Rows kept per labels in append mode (null: all). Overwrite mode always keeps one. */
-  readonly historySize: number | null;
-  readonly rank: number;
-  readonly worldSize: number;
-  readonly level: 0 | 1 | 2;
-  /** Object puts and reads in flight at once. Default 8. */
-  readonly concurrency?: number | undefined;
-  /** Receives warnings (a rebuilt catalog, a skipped manifest, a clean-up that failed). */
-  readonly warn?: ((message: string) => void) | undefined;
-  /** Retry and backoff of store calls whose failure may pass. */
-  readonly retry?: RetryOptions | undefined;
+export interface CatalogOptions extends CatalogReaderOptions {
+  /**
+   * The mode this writer asks for. Absent: the checkpoint's recorded mode (`"overwrite"` for a new
+   * checkpoint). Given and different from the recorded one: `commit` throws
+   * `CheckpointOptionError` before writing anything, unless `changeMode` is set.
+   */
+  readonly mode?: "overwrite" | "append" | undefined;
+  /**
+   * Rows kept per labels in append mode (null: all). Absent: the recorded history size (`null`
+   * for a new checkpoint, or when the mode changes). Overwrite mode always keeps one.
+   */
+  readonly historySize?: number | null | undefined;
+  /** Let an explicit `mode` replace the checkpoint's recorded one (recorded by the next commit). */
+  readonly changeMode?: boolean | undefined;
+  /** The writer's rank, recorded in the manifests it commits. Default 0. */
+  readonly rank?: number | undefined;
+  /** The writer's world size, recorded in its manifests. Default `rank + 1`. */
+  readonly worldSize?: number | undefined;
+  /** The writer's level, recorded in its manifests. Default 2. */
+  readonly level?: 0 | 1 | 2 | undefined;
   /**
    * When to delete the commits an update retired (overwrite mode retires one per commit):
    * `"background"` (default) after `commit` resolves, overlapping the caller's next work, so a
@@ -83,19 +83,38 @@ export interface CatalogOptions {
   readonly cleanup?: "await" | "background" | undefined;
 }
 
-/** Per-call options of the reading methods. */
-export interface ReadOptions {
+/** What {@link CatalogClient.copyFrom} copied. */
+export interface CopyResult {
+  /** Rows of the source catalog (all now in the destination catalog). */
+  readonly rows: number;
+  /** Commits whose objects were copied now. */
+  readonly copied: number;
+  /** Commits found complete and intact at the destination, not copied again. */
+  readonly skipped: number;
+  /** Objects and bytes of every row (copied or skipped). */
+  readonly objects: number;
+  readonly bytes: number;
+}
+
+/** Options of {@link CatalogClient.copyFrom}: progress callbacks and cancellation. */
+export interface CopyOptions {
+  /** Called once the source rows are read, with the totals to copy. */
+  readonly onPlan?: ((total: { rows: number; objects: number; bytes: number }) => void) | undefined;
+  /** Called after each object is copied (or found at the destination), with its size. */
+  readonly onObject?: ((bytes: number) => void) | undefined;
+  /** Called after each commit, with whether it was copied or found complete. */
+  readonly onCommit?: ((commitId: string, outcome: "copied" | "skipped") => void) | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
-const MANIFEST_CACHE_SIZE = 64;
 const OWN_KEYS_CACHE_SIZE = 64;
 
 /**
  * One checkpoint folder's catalog and commits, written with the commit protocol of DESIGN §4:
  * objects in parallel, then `manifest.json` (create-only), then a compare-and-swap of
- * `catalog.json` — the commit point. The catalog last read or written is cached, so a commit no
- * other writer raced makes three sequential round trips and k + 2 store calls for k objects.
+ * `catalog.json` — the commit point. Reads as a {@link CatalogReader} does (never writing); the
+ * catalog last read or written is cached, so a commit no other writer raced makes three
+ * sequential round trips and k + 2 store calls for k objects.
  *
  * Store calls whose outcome is unknown (a lost response, a 5xx) are resolved by reading back,
  * never by guessing: every catalog update carries a unique id kept in a short log inside
@@ -108,58 +127,37 @@ const OWN_KEYS_CACHE_SIZE = 64;
  *   states: {}, objects: [] });
  * const manifest = await catalog.manifest(row);
  */
-export class CatalogClient {
-  readonly store: Store;
-  readonly checkpoint: string;
-  readonly root: string;
+export class CatalogClient extends CatalogReader {
   readonly #options: CatalogOptions;
-  readonly #policy: RetryPolicy;
-  readonly #rowPolicy: RowPolicy;
-  readonly #concurrency: number;
-  readonly #warn: (message: string) => void;
-  #cache: CatalogSnapshot | undefined;
-  readonly #manifests = new Map<string, Manifest>();
+  #cache: LoadedCatalog | undefined;
+  #policy: RowPolicy | undefined;
+  #conflict: string | undefined;
   readonly #ownKeys = new Map<string, readonly string[]>();
   #cleanup: Promise<void> = Promise.resolve();
-  readonly #entries = new WeakMap<Manifest, Map<string, ManifestObject>>();
 
   constructor(options: CatalogOptions) {
-    validateKey(options.root);
-    this.store = options.store;
-    this.checkpoint = options.checkpoint;
-    this.root = options.root;
+    super(options);
     this.#options = options;
-    this.#policy = retryPolicy(options.retry);
-    this.#rowPolicy = { mode: options.mode, historySize: options.historySize };
-    this.#concurrency = Math.max(1, options.concurrency ?? 8);
-    this.#warn = options.warn ?? ((message) => process.emitWarning(message, "CkptWarning"));
   }
 
-  /** The key of catalog.json. */
-  get catalogKey(): string {
-    return `${this.root}/catalog.json`;
+  /**
+   * How this writer keeps rows: the checkpoint's recorded policy, or the requested one (see
+   * {@link CatalogOptions.mode}). `undefined` until the catalog was first read.
+   */
+  get policy(): RowPolicy | undefined {
+    return this.#policy;
   }
 
-  /** The folder of one commit. */
-  commitFolder(commitId: string): string {
-    return `${this.root}/commits/${commitId}`;
-  }
-
-  /** The rows of the last catalog read or written by this client, without a store call. */
-  cachedRows(): readonly CatalogRow[] | undefined {
-    return this.#cache === undefined ? undefined : (this.#cache.file?.rows ?? []);
-  }
-
-  /** Committed rows, oldest first. Reads catalog.json; rebuilds and writes it back if missing or damaged. */
-  async rows(options?: ReadOptions): Promise<readonly CatalogRow[]> {
-    const snapshot = await this.#load(options?.signal);
-    return snapshot.file?.rows ?? [];
+  /** Rows and recorded policy; also the base of this writer's next compare-and-swap. Reads only. */
+  override async read(options?: ReadOptions): Promise<CatalogView> {
+    return this.#load(options?.signal);
   }
 
   /**
    * Commits one row: puts the objects, then the manifest, then swaps the catalog. Resolves to the
    * committed row once the catalog swap succeeded; before that the commit did not happen, and a
-   * failure leaves the catalog as it was.
+   * failure leaves the catalog as it was. A catalog that was rebuilt in memory (missing or
+   * damaged) is written back by this swap.
    */
   async commit(request: CommitRequest): Promise<CatalogRow> {
     const { signal } = request;
@@ -171,34 +169,30 @@ export class CatalogClient {
       );
     validateObjectKeys(request.objects.map((object) => object.key));
     for (const state of Object.values(request.states)) validateKey(state.path);
+    // The checkpoint's recorded mode must be known, and agree with the requested one, before
+    // anything is written.
+    if (this.#cache === undefined) await this.#load(signal);
+    const policy = this.#writablePolicy();
     const commitId = newCommitId(request.writeCount);
     const folder = this.commitFolder(commitId);
-    const manifestKey = `${folder}/${MANIFEST_NAME}`;
+    const manifestKeyOfCommit = manifestKey(this.root, commitId);
     const objectKeys = request.objects.map((object) => `${folder}/${object.key}`);
     let manifestMaybeWritten = false;
     let manifest: Manifest;
     try {
-      // A client without a cached catalog reads it alongside the object puts (no extra sequential
-      // step) and before its manifest exists, so a rebuild of a missing catalog cannot pick up a
-      // commit that is still in flight.
-      const [put, loaded] = await Promise.allSettled([
-        putObjects(this.store, folder, request.objects, {
-          concurrency: this.#concurrency,
-          policy: this.#policy,
-          signal,
-        }),
-        this.#cache === undefined ? this.#load(signal) : undefined,
-      ]);
-      if (put.status === "rejected") throw put.reason;
-      if (loaded.status === "rejected") throw loaded.reason;
-      const entries = put.value;
+      const entries = await putObjects(this.store, folder, request.objects, {
+        concurrency: this.concurrency,
+        policy: this.retryPolicy,
+        signal,
+      });
       manifest = buildManifest({
         checkpoint: this.checkpoint,
         commitId,
-        mode: this.#options.mode,
-        rank: this.#options.rank,
-        worldSize: this.#options.worldSize,
-        level: this.#options.level,
+        mode: policy.mode,
+        historySize: policy.historySize,
+        rank: this.#options.rank ?? 0,
+        worldSize: this.#options.worldSize ?? (this.#options.rank ?? 0) + 1,
+        level: this.#options.level ?? 2,
         labels: request.labels,
         metadata: request.metadata,
         writeCount: request.writeCount,
@@ -213,8 +207,8 @@ export class CatalogClient {
           this.root,
           `commit ${commitId} cannot be recorded: ${z.prettifyError(invalid.error)}`,
         );
-      await putManifest(this.store, manifestKey, encodeDocument(manifest), {
-        policy: this.#policy,
+      await putManifest(this.store, manifestKeyOfCommit, encodeDocument(manifest), {
+        policy: this.retryPolicy,
         signal,
         onMaybeWritten: () => {
           manifestMaybeWritten = true;
@@ -227,10 +221,10 @@ export class CatalogClient {
       if (!manifestMaybeWritten) await this.#deleteQuietly(objectKeys, `failed commit ${commitId}`);
       throw error;
     }
-    this.#remember(this.#ownKeys, commitId, [...objectKeys, manifestKey], OWN_KEYS_CACHE_SIZE);
-    this.#remember(this.#manifests, commitId, manifest, MANIFEST_CACHE_SIZE);
+    this.#remember(this.#ownKeys, commitId, [...objectKeys, manifestKeyOfCommit], OWN_KEYS_CACHE_SIZE);
+    this.rememberManifest(manifest);
     const row = rowOfManifest(manifest);
-    const dropped = await this.#swap(row, signal);
+    const dropped = await this.#swap(row, policy, signal);
     // #dropCommits never rejects: a failed deletion only warns, and gc finishes it.
     this.#cleanup = this.#cleanup.then(() => this.#dropCommits(dropped));
     if (this.#options.cleanup === "await") await this.#cleanup;
@@ -242,54 +236,40 @@ export class CatalogClient {
     return this.#cleanup;
   }
 
-  /** The row's manifest, verified: schema, commit id, keys confined to the commit folder. */
-  async manifest(
-    row: Pick<CatalogRow, "commitId"> & Partial<Pick<CatalogRow, "writeCount">>,
+  /**
+   * Writes back a catalog that reading found missing (with manifests present) or damaged: the
+   * rows rebuilt from the manifests, by compare-and-swap against what was read. Resolves to
+   * whether it wrote anything (an intact or empty catalog is left as it is).
+   */
+  async repair(
     options?: ReadOptions,
-  ): Promise<Manifest> {
-    let manifest = this.#manifests.get(row.commitId);
-    if (manifest === undefined) {
-      manifest = await readManifest(this.store, this.commitFolder(row.commitId), row.commitId, {
-        policy: this.#policy,
-        signal: options?.signal,
-      });
-      this.#remember(this.#manifests, row.commitId, manifest, MANIFEST_CACHE_SIZE);
-    }
-    if (row.writeCount !== undefined && row.writeCount !== manifest.writeCount)
-      throw new CheckpointIntegrityError(
-        `${this.commitFolder(row.commitId)}/${MANIFEST_NAME}`,
-        `the manifest records writeCount ${manifest.writeCount}, the catalog row ${row.writeCount}`,
-      );
-    return manifest;
+  ): Promise<{ readonly repaired: boolean; readonly rows: readonly CatalogRow[] }> {
+    let repaired = false;
+    const result = await this.#update(options?.signal, (loaded) => {
+      if (loaded.source !== "rebuilt") return undefined;
+      repaired = true;
+      return [...loaded.rows];
+    });
+    return { repaired, rows: result.rows };
   }
 
   /**
-   * One object of a commit, read with at most the manifest's declared size and checked against
-   * its size and checksum (`CheckpointIntegrityError` names the key).
+   * Drops the row of `commitId` from the catalog by compare-and-swap, leaving its objects for
+   * `gc`. `CheckpointSelectionError` when no row has that id. Resolves to the dropped row.
    */
-  async readObject(manifest: Manifest, key: string, options?: ReadOptions): Promise<Uint8Array> {
-    const storeKey = `${this.commitFolder(manifest.commitId)}/${key}`;
-    let entries = this.#entries.get(manifest);
-    if (entries === undefined) {
-      entries = new Map(manifest.objects.map((object) => [object.key, object]));
-      this.#entries.set(manifest, entries);
-    }
-    const entry = entries.get(key);
-    if (entry === undefined)
-      throw new CheckpointIntegrityError(
-        storeKey,
-        `not listed in the manifest of commit ${manifest.commitId}`,
-      );
-    return readVerified(this.store, storeKey, entry, { policy: this.#policy, signal: options?.signal });
-  }
-
-  /** Reads every object of the row through its checksum (streamed, not kept). */
-  async verify(row: Pick<CatalogRow, "commitId">, options?: ReadOptions): Promise<void> {
-    const manifest = await this.manifest(row, options);
-    const folder = this.commitFolder(manifest.commitId);
-    await mapBounded(manifest.objects, this.#concurrency, options?.signal, (entry, signal) =>
-      verifyStreamed(this.store, `${folder}/${entry.key}`, entry, { policy: this.#policy, signal }),
-    );
+  async remove(commitId: string, options?: ReadOptions): Promise<CatalogRow> {
+    let removed: CatalogRow | undefined;
+    await this.#update(options?.signal, (loaded) => {
+      const row = loaded.rows.find((existing) => existing.commitId === commitId);
+      if (row === undefined) {
+        // Gone after a retry of our own update whose outcome was unknown: it landed.
+        if (removed !== undefined) return undefined;
+        throw new CheckpointSelectionError(this.root, `no row with commit id ${commitId}`);
+      }
+      removed = row;
+      return loaded.rows.filter((existing) => existing !== row);
+    });
+    return removed!;
   }
 
   /** Removes commit folders no row references, older than `olderThan` ms (see {@link GcOptions}). */
@@ -297,62 +277,227 @@ export class CatalogClient {
     await this.settle();
     const result = await collectGarbage(this.store, this.root, (signal) => this.rows({ signal }), {
       ...options,
-      policy: this.#policy,
+      policy: this.retryPolicy,
     });
     if (!options.dryRun)
       for (const commitId of result.removed) {
         this.#ownKeys.delete(commitId);
-        this.#manifests.delete(commitId);
+        this.manifests.delete(commitId);
       }
     return result;
   }
 
-  /** Reads the catalog, rebuilding it when missing (with manifests present) or damaged. */
-  async #load(signal: AbortSignal | undefined): Promise<CatalogSnapshot> {
-    for (let round = 0; ; round++) {
-      const snapshot = await readCatalog(this.store, this.catalogKey, this.root, {
-        policy: this.#policy,
+  /**
+   * Copies every row of `source` (another store's or folder's reader of the same checkpoint) into
+   * this folder with the commit protocol: each commit's objects (checked against the source
+   * manifest while read), then its manifest (create-only; the same bytes already there are
+   * fine), each read back through its checksum; commits already complete here are verified, not
+   * copied. Last, the catalog by compare-and-swap against the version read before copying: an
+   * interrupted copy leaves this catalog as it was, and a catalog changed meanwhile is left too
+   * (`CheckpointCatalogError`). An intact source catalog is copied byte for byte. Refuses
+   * (before copying) a destination holding rows the source lacks: copying would drop them.
+   */
+  async copyFrom(source: CatalogReader, options: CopyOptions = {}): Promise<CopyResult> {
+    const { signal } = options;
+    const before = await this.#load(signal);
+    const view = await source[loadCatalog](signal);
+    const sourceIds = new Set(view.rows.map((row) => row.commitId));
+    const extra = before.rows.filter((row) => !sourceIds.has(row.commitId));
+    if (extra.length > 0)
+      throw new CheckpointCatalogError(
+        this.root,
+        `the destination holds row(s) the source lacks (${extra.map((row) => row.commitId).join(", ")}); copying would drop them. Remove them (ckpt rm) or copy to another store`,
+      );
+    const plans = [];
+    for (const row of view.rows) {
+      // The manifest's bytes as stored, so the destination gets the same create-only document.
+      const key = manifestKey(source.root, row.commitId);
+      const bytes = (
+        await withRetry(this.retryPolicy, signal, () =>
+          source.store.get(key, { signal, maxBytes: MAX_MANIFEST_BYTES }),
+        )
+      ).bytes;
+      const manifest = parseManifest(bytes, key, row.commitId);
+      if (manifest.writeCount !== row.writeCount)
+        throw new CheckpointIntegrityError(
+          key,
+          `the manifest records writeCount ${manifest.writeCount}, the catalog row ${row.writeCount}`,
+        );
+      plans.push({ row, manifest, bytes });
+    }
+    const sizeOf = (manifest: Manifest) => manifest.objects.reduce((sum, object) => sum + object.size, 0);
+    const objects = plans.reduce((sum, plan) => sum + plan.manifest.objects.length, 0);
+    const bytes = plans.reduce((sum, plan) => sum + sizeOf(plan.manifest), 0);
+    options.onPlan?.({ rows: view.rows.length, objects, bytes });
+    let copied = 0;
+    let skipped = 0;
+    for (const plan of plans) {
+      const { row, manifest } = plan;
+      if (await this.#completeHere(row, plan.bytes, signal)) {
+        skipped++;
+        for (const object of manifest.objects) options.onObject?.(object.size);
+        options.onCommit?.(row.commitId, "skipped");
+        continue;
+      }
+      const folder = this.commitFolder(row.commitId);
+      await mapBounded(manifest.objects, this.concurrency, signal, async (object, inner) => {
+        const body = await source.readObject(manifest, object.key, { signal: inner });
+        await putObjects(this.store, folder, [{ key: object.key, chunks: [body], size: body.byteLength }], {
+          concurrency: 1,
+          policy: this.retryPolicy,
+          signal: inner,
+        });
+        options.onObject?.(object.size);
+      });
+      await putManifest(this.store, manifestKey(this.root, row.commitId), plan.bytes, {
+        policy: this.retryPolicy,
+        signal,
+        onMaybeWritten: () => {},
+      });
+      this.manifests.delete(row.commitId);
+      await this.verify(row, { signal });
+      copied++;
+      options.onCommit?.(row.commitId, "copied");
+    }
+    if (view.rows.length > 0) {
+      const body =
+        view.bytes ??
+        encodeDocument(
+          this.#catalogFile([...view.rows], view.policy ?? { mode: "append", historySize: null }, 1, [
+            newUpdateId(),
+          ]),
+        );
+      try {
+        await this.store.put(
+          this.catalogKey,
+          body,
+          before.version === undefined ? { ifNoneMatch: "*" } : { ifMatch: before.version },
+        );
+      } catch (error) {
+        if (error instanceof PreconditionFailedError)
+          throw new CheckpointCatalogError(
+            this.root,
+            `the destination catalog ${this.catalogKey} changed while copying; it was left as it is (run the copy again)`,
+            { cause: error },
+          );
+        throw error;
+      } finally {
+        this.#cache = undefined;
+      }
+    }
+    return { rows: view.rows.length, copied, skipped, objects, bytes };
+  }
+
+  /** Whether this folder holds the commit complete: the same manifest bytes, every object intact. */
+  async #completeHere(
+    row: CatalogRow,
+    manifestBytes: Uint8Array,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    try {
+      const existing = await this.store.get(manifestKey(this.root, row.commitId), {
+        maxBytes: manifestBytes.byteLength,
         signal,
       });
-      const settled = snapshot.state === "ok" ? snapshot : await this.#rebuild(snapshot, signal);
-      if (settled !== undefined) {
-        this.#cache = settled;
-        return settled;
-      }
-      if (round + 1 >= this.#policy.attempts)
-        throw new CheckpointCatalogError(this.root, "the catalog kept changing while it was being rebuilt");
-      await sleep(backoffDelay(this.#policy, round), signal);
+      if (Buffer.compare(existing.bytes, manifestBytes) !== 0) return false;
+      await this.verify(row, { signal });
+      return true;
+    } catch {
+      return false;
     }
   }
 
-  /** Rebuilds from manifests and writes back; undefined when another write got there first. */
-  async #rebuild(
-    snapshot: Exclude<CatalogSnapshot, { state: "ok" }>,
+  /** Reads the catalog (rebuilding in memory when missing or damaged), caches it, resolves the policy. */
+  async #load(signal: AbortSignal | undefined): Promise<LoadedCatalog> {
+    const loaded = await this[loadCatalog](signal);
+    this.#cache = loaded;
+    this.#resolvePolicy(loaded.policy);
+    return loaded;
+  }
+
+  /** The writer's policy given the recorded one: adopt it, keep the requested one, or note a conflict. */
+  #resolvePolicy(recorded: RowPolicy | undefined): void {
+    const { mode, historySize, changeMode } = this.#options;
+    this.#conflict = undefined;
+    if (recorded === undefined) {
+      this.#policy = { mode: mode ?? "overwrite", historySize: historySize ?? null };
+      return;
+    }
+    if (mode !== undefined && mode !== recorded.mode) {
+      if (changeMode === true) {
+        this.#policy = { mode, historySize: historySize ?? null };
+        return;
+      }
+      this.#conflict = `mode '${mode}' was asked for, but the checkpoint records mode '${recorded.mode}'. Open it without a mode to adopt '${recorded.mode}', or pass changeMode: true to change it to '${mode}'.`;
+    }
+    this.#policy = {
+      mode: recorded.mode,
+      historySize:
+        historySize !== undefined && this.#conflict === undefined ? historySize : recorded.historySize,
+    };
+  }
+
+  /**
+   * Throws `CheckpointOptionError` when the requested `mode` conflicts with the recorded one (and
+   * `changeMode` is not set), as `commit` would; call it after a read to refuse a session early.
+   */
+  assertPolicy(): void {
+    if (this.#conflict !== undefined)
+      throw new CheckpointOptionError("mode", this.#conflict, { checkpoint: this.checkpoint });
+  }
+
+  #writablePolicy(): RowPolicy {
+    this.assertPolicy();
+    return this.#policy!;
+  }
+
+  /**
+   * A compare-and-swap of catalog.json with rows computed from the catalog as read (`change`
+   * returns undefined when there is nothing to write). Used by repair and remove; a commit uses
+   * {@link #swap}, which also resolves the outcome through its manifest.
+   */
+  async #update(
     signal: AbortSignal | undefined,
-  ): Promise<CatalogSnapshot | undefined> {
-    const rows = await rebuildRows(this.store, this.root, {
-      policy: this.#policy,
-      rowPolicy: this.#rowPolicy,
-      concurrency: this.#concurrency,
-      warn: this.#warn,
-      signal,
-    });
-    // An empty, never-written checkpoint stays empty: reading must not create objects.
-    if (snapshot.state === "missing" && rows.length === 0) return snapshot;
-    this.#warn(
-      `The catalog of "${this.root}" was ${snapshot.state === "missing" ? "missing" : `damaged (${snapshot.detail})`}; rebuilt it from ${rows.length} commit manifest(s)`,
-    );
-    const file = this.#catalogFile(rows, 1, [newUpdateId()]);
-    try {
-      const info = await this.store.put(
-        this.catalogKey,
-        encodeDocument(file),
-        snapshot.state === "missing" ? { ifNoneMatch: "*" } : { ifMatch: snapshot.version },
-      );
-      return { state: "ok", version: info.version, file };
-    } catch (error) {
-      if (error instanceof PreconditionFailedError || isUncertain(error)) return undefined;
-      throw error;
+    change: (loaded: LoadedCatalog) => CatalogRow[] | undefined,
+  ): Promise<LoadedCatalog> {
+    let loaded = await this.#load(signal);
+    let conflicts = 0;
+    for (;;) {
+      const rows = change(loaded);
+      if (rows === undefined) return loaded;
+      const policy = this.#policy ?? { mode: "append", historySize: null };
+      const updateId = newUpdateId();
+      const next = this.#catalogFile(rows, policy, (loaded.file?.seq ?? 0) + 1, [
+        updateId,
+        ...(loaded.file?.updates ?? []),
+      ]);
+      try {
+        const info = await this.store.put(
+          this.catalogKey,
+          encodeDocument(next),
+          loaded.version === undefined ? { ifNoneMatch: "*" } : { ifMatch: loaded.version },
+        );
+        this.#cache = {
+          rows,
+          policy,
+          source: "catalog",
+          version: info.version,
+          file: next,
+          bytes: undefined,
+        };
+        return this.#cache;
+      } catch (error) {
+        if (!(error instanceof PreconditionFailedError) && !isUncertain(error)) throw error;
+        loaded = await this.#load(signal);
+        if (loaded.file?.updates.includes(updateId)) return loaded;
+        if (++conflicts > this.retryPolicy.conflicts)
+          throw new CheckpointCatalogError(
+            this.root,
+            `the catalog update lost the compare-and-swap ${conflicts} times to other writers; it did not happen`,
+            { cause: error },
+          );
+        await sleep(backoffDelay(this.retryPolicy, Math.min(conflicts - 1, 4)), signal);
+      }
     }
   }
 
@@ -360,17 +505,17 @@ export class CatalogClient {
    * Compare-and-swap of catalog.json with this commit's row change, re-read and re-applied on
    * conflict. Resolves to the rows the update dropped.
    */
-  async #swap(row: CatalogRow, signal: AbortSignal | undefined): Promise<CatalogRow[]> {
+  async #swap(row: CatalogRow, policy: RowPolicy, signal: AbortSignal | undefined): Promise<CatalogRow[]> {
     let snapshot = this.#cache ?? (await this.#load(signal));
     let conflicts = 0;
     let uncertain = 0;
     for (;;) {
       throwIfAborted(signal, this.catalogKey);
       const base = snapshot.file;
-      const change = applyRowChange(base?.rows ?? [], row, this.#rowPolicy);
+      const change = applyRowChange(snapshot.rows, row, policy);
       const updateId = newUpdateId();
       const seq = (base?.seq ?? 0) + 1;
-      const next = this.#catalogFile(change.rows, seq, [updateId, ...(base?.updates ?? [])]);
+      const next = this.#catalogFile(change.rows, policy, seq, [updateId, ...(base?.updates ?? [])]);
       let failure: unknown;
       try {
         // No signal: once the swap is sent, its outcome must be learnt, not abandoned.
@@ -379,7 +524,15 @@ export class CatalogClient {
           encodeDocument(next),
           snapshot.version === undefined ? { ifNoneMatch: "*" } : { ifMatch: snapshot.version },
         );
-        this.#cache = { state: "ok", version: info.version, file: next };
+        this.#cache = {
+          rows: change.rows,
+          policy,
+          source: "catalog",
+          version: info.version,
+          file: next,
+          bytes: undefined,
+        };
+        this.#resolvePolicy(policy);
         return change.dropped;
       } catch (error) {
         if (!(error instanceof PreconditionFailedError) && !isUncertain(error)) throw error;
@@ -388,28 +541,28 @@ export class CatalogClient {
       const fresh = await this.#load(undefined).catch((error: unknown) => {
         throw this.#unknownOutcome(row, error);
       });
+      // A catalog rebuilt in memory was not written by anyone: our update did not land.
       const outcome = resolveOutcome(fresh.file, updateId, seq, row.commitId);
       if (outcome === "landed") {
-        const current = new Set(fresh.file?.rows.map((existing) => existing.commitId));
+        const current = new Set(fresh.rows.map((existing) => existing.commitId));
         return change.dropped.filter((dropped) => !current.has(dropped.commitId));
       }
       if (outcome === "unknown") {
         // The log no longer reaches back to our sequence number (our cached catalog was far
         // behind) and our row is not in the catalog: either the update never landed, or it
         // landed and a later writer retired the row and deleted its folder. The manifest tells.
-        const manifestKey = `${this.commitFolder(row.commitId)}/${MANIFEST_NAME}`;
-        const present = await withRetry(this.#policy, undefined, () => this.store.head(manifestKey)).catch(
-          (error: unknown) => {
-            throw this.#unknownOutcome(row, error);
-          },
-        );
+        const present = await withRetry(this.retryPolicy, undefined, () =>
+          this.store.head(manifestKey(this.root, row.commitId)),
+        ).catch((error: unknown) => {
+          throw this.#unknownOutcome(row, error);
+        });
         if (present === undefined) return [];
       }
       // Another writer's update in between makes this a lost race, whatever the error said
       // (radosgw answers racing If-Match losers with a 500, not a 412).
       const raced = failure instanceof PreconditionFailedError || fresh.version !== snapshot.version;
       if (raced) {
-        if (++conflicts > this.#policy.conflicts)
+        if (++conflicts > this.retryPolicy.conflicts)
           throw new CheckpointCatalogError(
             this.root,
             `commit ${row.commitId} lost the catalog compare-and-swap ${conflicts} times to other writers; it did not happen`,
@@ -418,21 +571,23 @@ export class CatalogClient {
         // The fresh read is already in hand, so retry at once: a writer that sleeps after losing
         // keeps losing to one that commits in a loop (its cache is always current). Back off,
         // with jitter, only when the contention persists (many writers).
-        if (conflicts > 3) await sleep(backoffDelay(this.#policy, Math.min(conflicts - 4, 4)), signal);
+        if (conflicts > 3) await sleep(backoffDelay(this.retryPolicy, Math.min(conflicts - 4, 4)), signal);
         else throwIfAborted(signal, this.catalogKey);
       } else {
-        if (++uncertain >= this.#policy.attempts) throw failure;
-        await sleep(backoffDelay(this.#policy, uncertain - 1), signal);
+        if (++uncertain >= this.retryPolicy.attempts) throw failure;
+        await sleep(backoffDelay(this.retryPolicy, uncertain - 1), signal);
       }
       snapshot = fresh;
     }
   }
 
-  #catalogFile(rows: CatalogRow[], seq: number, updates: readonly string[]): CatalogFile {
+  #catalogFile(rows: CatalogRow[], policy: RowPolicy, seq: number, updates: readonly string[]): CatalogFile {
     return {
       format: CATALOG_FORMAT,
       version: FORMAT_VERSION,
       checkpoint: this.checkpoint,
+      mode: policy.mode,
+      historySize: policy.historySize,
       seq,
       updates: updates.slice(0, UPDATE_LOG_SIZE),
       rows,
@@ -460,7 +615,7 @@ export class CatalogClient {
             keys.push(info.key);
       }
     } catch (error) {
-      this.#warn(
+      this.warn(
         `Could not list retired commits of "${this.root}" for deletion; gc will remove them: ${error}`,
       );
       return;
@@ -468,7 +623,7 @@ export class CatalogClient {
     await this.#deleteQuietly(keys, `retired commit(s) ${dropped.map((row) => row.commitId).join(", ")}`);
     for (const row of dropped) {
       this.#ownKeys.delete(row.commitId);
-      this.#manifests.delete(row.commitId);
+      this.manifests.delete(row.commitId);
     }
   }
 
@@ -477,7 +632,7 @@ export class CatalogClient {
     try {
       await this.store.delete(keys);
     } catch (error) {
-      this.#warn(`Could not delete ${what} of "${this.root}"; gc will remove it: ${error}`);
+      this.warn(`Could not delete ${what} of "${this.root}"; gc will remove it: ${error}`);
     }
   }
 

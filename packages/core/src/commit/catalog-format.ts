@@ -61,11 +61,25 @@ export interface CatalogRow {
   readonly stateIds: readonly string[];
 }
 
+const modeSchema = z.enum(["overwrite", "append"]);
+const historySizeSchema = z.number().int().positive().nullable();
+
+/** How a checkpoint keeps rows: one per labels, or the last `historySize` per labels (null: all). */
+export interface RowPolicy {
+  readonly mode: "overwrite" | "append";
+  /** Rows kept per labels in append mode (null: every row); overwrite mode keeps one whatever it says. */
+  readonly historySize: number | null;
+}
+
 /** catalog.json: the one mutable object of a checkpoint, replaced only by compare-and-swap. */
 export const catalogFileSchema = z.object({
   format: z.literal(CATALOG_FORMAT),
   version: z.literal(FORMAT_VERSION),
   checkpoint: z.string(),
+  /** The mode of the checkpoint's last writer; absent in catalogs written before it was recorded. */
+  mode: modeSchema.optional(),
+  /** The history size of the checkpoint's last writer; absent in older catalogs. */
+  historySize: historySizeSchema.optional(),
   /** Incremented by every update; pairs with `updates` to locate an update in the log. */
   seq: count,
   /** Ids of the most recent updates, newest first (`updates[i]` wrote sequence `seq - i`). */
@@ -78,6 +92,10 @@ export interface CatalogFile {
   readonly format: typeof CATALOG_FORMAT;
   readonly version: typeof FORMAT_VERSION;
   readonly checkpoint: string;
+  /** The writers' mode (absent in catalogs written before it was recorded). */
+  readonly mode?: RowPolicy["mode"] | undefined;
+  /** The writers' history size (absent in catalogs written before it was recorded). */
+  readonly historySize?: number | null | undefined;
   readonly seq: number;
   readonly updates: readonly string[];
   readonly rows: readonly CatalogRow[];
@@ -98,7 +116,9 @@ export const manifestSchema = z.object({
   version: z.literal(FORMAT_VERSION),
   checkpoint: z.string(),
   commitId: commitIdSchema,
-  mode: z.enum(["overwrite", "append"]),
+  mode: modeSchema,
+  /** The writer's history size; absent in manifests written before it was recorded. */
+  historySize: historySizeSchema.optional(),
   rank: count,
   worldSize: z.number().int().positive(),
   level: z.union([z.literal(0), z.literal(1), z.literal(2)]),
@@ -123,6 +143,8 @@ export interface Manifest {
   readonly checkpoint: string;
   readonly commitId: string;
   readonly mode: "overwrite" | "append";
+  /** The writer's history size (absent in manifests written before it was recorded: read as null). */
+  readonly historySize?: number | null | undefined;
   readonly rank: number;
   readonly worldSize: number;
   readonly level: 0 | 1 | 2;

@@ -15,7 +15,13 @@ import { type RetryPolicy, withRetry } from "./retry.js";
  * is missing or damaged.
  */
 export type CatalogSnapshot =
-  | { readonly state: "ok"; readonly version: string; readonly file: CatalogFile }
+  | {
+      readonly state: "ok";
+      readonly version: string;
+      readonly file: CatalogFile;
+      /** The bytes as stored (absent once this process wrote the file itself). */
+      readonly bytes?: Uint8Array | undefined;
+    }
   | { readonly state: "missing"; readonly version?: undefined; readonly file?: undefined }
   | {
       readonly state: "damaged";
@@ -49,7 +55,13 @@ export async function readCatalog(
     throw error;
   }
   const parsed = parseDocument(result.bytes, catalogFileSchema, CATALOG_FORMAT);
-  if (parsed.ok) return { state: "ok", version: result.info.version, file: parsed.value as CatalogFile };
+  if (parsed.ok)
+    return {
+      state: "ok",
+      version: result.info.version,
+      file: parsed.value as CatalogFile,
+      bytes: result.bytes,
+    };
   if (parsed.problem.kind === "newer")
     throw new CheckpointCatalogError(checkpoint, `"${key}": ${parsed.problem.detail}`);
   return { state: "damaged", version: result.info.version, detail: parsed.problem.detail };

@@ -1,3 +1,4 @@
+import { commitsPrefix } from "../layout.js";
 import { listAll } from "../store/list.js";
 import type { Store, SweepResult } from "../store/types.js";
 import type { CatalogRow } from "./catalog-format.js";
@@ -44,7 +45,7 @@ export async function collectGarbage(
   options: GcOptions & { policy: RetryPolicy },
 ): Promise<GcResult> {
   const { signal } = options;
-  const prefix = `${root}/commits/`;
+  const prefix = commitsPrefix(root);
   const folders = new Map<string, { keys: string[]; bytes: number; newest: number }>();
   for await (const info of listAll(store, prefix, { signal })) {
     const [commitId, ...rest] = info.key.slice(prefix.length).split("/");

@@ -2,7 +2,8 @@ export {
   CatalogClient,
   type CatalogOptions,
   type CommitRequest,
-  type ReadOptions,
+  type CopyOptions,
+  type CopyResult,
 } from "./catalog-client.js";
 export {
   CATALOG_FORMAT,
@@ -15,7 +16,14 @@ export {
   MAX_MANIFEST_BYTES,
   type Manifest,
   type ManifestObject,
+  type RowPolicy,
 } from "./catalog-format.js";
+export {
+  CatalogReader,
+  type CatalogReaderOptions,
+  type CatalogView,
+  type ReadOptions,
+} from "./catalog-reader.js";
 export { isCommitId, newCommitId } from "./commit-id.js";
 export type { GcOptions, GcResult } from "./gc.js";
 export type { CommitObject } from "./objects.js";

@@ -9,6 +9,7 @@ import {
   type Manifest,
   manifestSchema,
   parseDocument,
+  type RowPolicy,
 } from "./catalog-format.js";
 import { MANIFEST_NAME, validateObjectKeys } from "./objects.js";
 import { backoffDelay, isAbort, isUncertain, type RetryPolicy, sleep, withRetry } from "./retry.js";
@@ -28,6 +29,11 @@ export function rowOfManifest(manifest: Manifest): CatalogRow {
   };
 }
 
+/** How the writer of a manifest kept rows (a manifest without a history size kept every row). */
+export function policyOfManifest(manifest: Manifest): RowPolicy {
+  return { mode: manifest.mode, historySize: manifest.historySize ?? null };
+}
+
 /** Builds a manifest with labels, metadata and states in a stable key order. */
 export function buildManifest(fields: Omit<Manifest, "format" | "version">): Manifest {
   return {
@@ -36,6 +42,7 @@ export function buildManifest(fields: Omit<Manifest, "format" | "version">): Man
     checkpoint: fields.checkpoint,
     commitId: fields.commitId,
     mode: fields.mode,
+    ...(fields.historySize === undefined ? {} : { historySize: fields.historySize }),
     rank: fields.rank,
     worldSize: fields.worldSize,
     level: fields.level,

@@ -6,6 +6,7 @@ import {
   StoreAbortedError,
   StoreError,
 } from "../errors.js";
+import { MANIFEST_NAME } from "../layout.js";
 import { validateKey } from "../store/keys.js";
 import type { Store } from "../store/types.js";
 import type { ManifestObject } from "./catalog-format.js";
@@ -21,8 +22,7 @@ export interface CommitObject {
   readonly size: number;
 }
 
-/** The file name reserved for the manifest inside a commit folder. */
-export const MANIFEST_NAME = "manifest.json";
+export { MANIFEST_NAME };
 
 /**
  * Checks that commit object keys are safe relative keys, unique, and not the manifest's name,

@@ -1,10 +1,6 @@
-import { type CatalogRow, labelsEqual } from "./catalog-format.js";
+import { type CatalogRow, labelsEqual, type RowPolicy } from "./catalog-format.js";
 
-/** How a writer keeps rows: one per labels, or the last `historySize` per labels (null: all). */
-export interface RowPolicy {
-  readonly mode: "overwrite" | "append";
-  readonly historySize: number | null;
-}
+export type { RowPolicy };
 
 /** Rows kept per label group: overwrite keeps one; append keeps `historySize` (null: every row). */
 export function groupLimit(policy: RowPolicy): number {
@@ -51,9 +47,15 @@ export function compareCommitOrder(a: CatalogRow, b: CatalogRow): number {
   );
 }
 
-/** Rows rebuilt from manifests: in commit order, each label group trimmed to the policy's limit. */
-export function rowsFromManifests(found: readonly CatalogRow[], policy: RowPolicy): CatalogRow[] {
+/**
+ * Rows rebuilt from manifests: in commit order, each commit's change applied with the policy its
+ * own writer recorded, so the rebuild keeps exactly the rows the writers kept.
+ */
+export function rowsFromManifests(
+  found: readonly { readonly row: CatalogRow; readonly policy: RowPolicy }[],
+): CatalogRow[] {
   let rows: CatalogRow[] = [];
-  for (const row of [...found].sort(compareCommitOrder)) rows = applyRowChange(rows, row, policy).rows;
+  for (const { row, policy } of [...found].sort((a, b) => compareCommitOrder(a.row, b.row)))
+    rows = applyRowChange(rows, row, policy).rows;
   return rows;
 }

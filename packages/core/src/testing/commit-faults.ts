@@ -167,7 +167,10 @@ async function runOnce(
       });
       if ("row" in outcome)
         expect(row, `the resolved row is the committed one (${where})`).toEqual(outcome.row);
-      const policy = { mode: scenario.options.mode, historySize: scenario.options.historySize };
+      const policy = {
+        mode: scenario.options.mode ?? "overwrite",
+        historySize: scenario.options.historySize ?? null,
+      };
       expect(after, `the catalog must be the old rows plus exactly this change (${where})`).toEqual(
         applyRowChange(old, row, policy).rows,
       );

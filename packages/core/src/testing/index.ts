@@ -14,3 +14,4 @@ export {
   type FaultyStoreCall,
   type FaultyStoreOptions,
 } from "./faulty-store.js";
+export { describeReadOnlyReads, type ReadOnlyReadsOptions } from "./read-only-reads.js";
