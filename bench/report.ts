@@ -181,16 +181,21 @@ function renderThroughput(results: BenchResults, out: string[]): void {
 function renderRest(results: BenchResults, out: string[]): string {
   if ((results.checksums ?? []).length > 0) {
     if (out.length > 0) out.push("");
-    out.push("### Checksum throughput (MiB/s over 256 MiB on the main thread; median (min–max))");
+    out.push("### Checksum and digest throughput (MiB/s over 256 MiB on the main thread; median (min–max))");
     out.push("");
     out.push(
-      "Every committed and restored byte goes through CRC-32 once; on media as fast as the checksum it halves the throughput unless it overlaps the I/O.",
+      'Every committed and restored byte goes through CRC-32 once; on media as fast as the checksum it halves the throughput unless it overlaps the I/O. The 128-bit digests are candidates for content-addressed objects; "incremental" = sums a body piece by piece.',
     );
     out.push("");
     out.push(
       table(
-        ["function", "MiB/s"],
-        results.checksums.map((c) => [c.name, range(c.rate, 0)]),
+        ["function", "MiB/s", "× zlib.crc32", "incremental"],
+        results.checksums.map((c) => [
+          c.name,
+          range(c.rate, 0),
+          c.ratioToZlib === undefined ? "" : c.ratioToZlib.toFixed(2),
+          c.incremental ? "yes" : "no",
+        ]),
       ),
     );
   }

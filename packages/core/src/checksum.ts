@@ -1,12 +1,20 @@
-import { crc32 } from "node:zlib";
+import { crc32Choice } from "./crc32.js";
+
+const { crc32 } = crc32Choice;
 
 /**
  * Object checksums recorded in manifests: `"crc32:<8 hex digits>"` (CRC-32/ISO-HDLC, as zlib and
- * S3's `x-amz-checksum-crc32` compute it). CRC-32 runs at several GB/s through zlib, so verifying
- * every object on restore costs little next to the read; the algorithm prefix leaves room for
- * stronger digests later without a format break.
+ * S3's `x-amz-checksum-crc32` compute it). CRC-32 runs at several GB/s, so verifying every object
+ * on restore costs little next to the read; the algorithm prefix leaves room for stronger digests
+ * later without a format break.
  */
 export const CHECKSUM_ALGORITHM = "crc32";
+
+/**
+ * Where this process computes CRC-32: `"@node-rs/crc32"` (SIMD, native, the default where its
+ * prebuilt binary loads) or `"node:zlib"` (the fallback). Both give the same values.
+ */
+export const CHECKSUM_IMPLEMENTATION: "@node-rs/crc32" | "node:zlib" = crc32Choice.implementation;
 
 /** Incremental checksum over a sequence of chunks. */
 export class Checksum {
