@@ -77,7 +77,12 @@ export interface FsStoreOptions {
   pageSize?: number;
   /** Age after which a key lock is stale even if its holder seems alive (default 30,000 ms). */
   lockStaleMs?: number;
-  /** fsync files and folders on put (default true). Only turn off for scratch data. */
+  /**
+   * fsync files and folders on put (default true). `false` leaves written objects in the page
+   * cache, as earth2studio and `torch.save` do: a crash of the process loses nothing, but a
+   * power loss or kernel crash can lose the latest commits (the catalog may then point at objects
+   * that never reached the disk). For scratch disks; also `file:///folder?durable=false`.
+   */
   durable?: boolean;
   /** Parallel fs calls within one `list` or `delete` (default 16). */
   concurrency?: number;
@@ -257,6 +262,8 @@ function decodeCursor(cursor: string): string {
 export class FsStore implements Store {
   readonly url: string;
   readonly root: string;
+  /** Whether puts fsync their files and folders (the `durable` option). */
+  readonly durable: boolean;
   readonly #fs: FsApi;
   readonly #options: z.output<typeof optionsSchema>;
   readonly #folderSyncs: FolderSyncs;
@@ -270,18 +277,22 @@ export class FsStore implements Store {
     this.#folderSyncs = new FolderSyncs((dir) => this.#syncFolder(dir));
     this.#writePiece = this.#options.fs?.wholeWrites === true ? Number.POSITIVE_INFINITY : WRITE_PIECE;
     this.url = this.#options.url ?? pathToFileURL(this.root).href;
+    this.durable = this.#options.durable;
   }
 
   /**
    * Opens `file:///abs/folder` (the real disk; plain paths go through `openStore`) or
    * `memory://name/optional/folder` (a memfs volume, one fresh volume per name per process).
+   * `?durable=false` in the URL turns fsync off (see {@link FsStoreOptions.durable}); a
+   * `durable` in `options` takes precedence over the URL's.
    *
    * @example
    * const scratch = FsStore.fromUrl("memory://tests");
+   * const fast = FsStore.fromUrl("file:///scratch/runs?durable=false");
    */
   static fromUrl(location: string | URL, options?: Omit<FsStoreOptions, "root" | "fs" | "url">): FsStore {
-    const where = resolveFsUrl(location);
-    return new FsStore({ ...options, ...where });
+    const { durable, ...where } = resolveFsUrl(location);
+    return new FsStore({ ...(durable === undefined ? {} : { durable }), ...options, ...where });
   }
 
   /** The path of a key, after validating it (before any I/O). */
