@@ -1,7 +1,7 @@
 /**
  * Saving and restoring one bound state. `state.json` holds
  * `{ "format": 1, "id", "schemaHash", "schema", "fields": { name: description } }`; arrays are
- * blobs beside it (`<field>.npy`). Restoring checks id, hash and field set, decodes every field and
+ * blobs beside it (`<field>.npy`), small ones packed into their description. Restoring checks id, hash and field set, decodes every field and
  * validates the result with zod before the first field of the live object is assigned, so a failed
  * restore leaves the object as it was.
  */
@@ -57,7 +57,8 @@ export function encodeState(
   if (typeof value !== "object" || value === null)
     throw new CheckpointSerializationError(root, "a state value must be an object");
   // Encode first: the codec refuses cycles cleanly, where zod would recurse without end.
-  const encoder = new ValueEncoder();
+  // Small arrays go into state.json itself: a state of small fields is one object to store.
+  const encoder = new ValueEncoder({ pack: true });
   const fields: Record<string, JsonValue> = {};
   for (const field of fieldNames(type)) {
     const item = (value as Record<string, unknown>)[field];
