@@ -25,7 +25,6 @@ import {
   validatePrefix,
 } from "@ckpt/core";
 import { z } from "zod";
-import { directFs } from "./direct-fs.js";
 import { FolderSyncs } from "./folder-syncs.js";
 import type { FsApi, FsBigIntStats, FsFileHandle } from "./fs-api.js";
 import { errorCode, ioError, raceAbort, retryingFileLimits, sleep } from "./io.js";
@@ -274,11 +273,7 @@ export class FsStore implements Store {
   constructor(options: FsStoreOptions) {
     this.#options = parseOptions(options);
     this.root = resolve(this.#options.root);
-    // Without fsync no call waits for the device unless the disk is saturated, so the calls are
-    // made directly (see direct-fs.ts); with it, metadata calls can queue behind a journal commit
-    // carrying the fsynced data, and must not hold the event loop meanwhile.
-    const diskFs = this.#options.durable ? (nodeFs as unknown as FsApi) : directFs();
-    this.#fs = retryingFileLimits(this.#options.fs ?? diskFs);
+    this.#fs = retryingFileLimits(this.#options.fs ?? (nodeFs as unknown as FsApi));
     this.#folderSyncs = new FolderSyncs((dir) => this.#syncFolder(dir));
     this.#writePiece = this.#options.fs?.wholeWrites === true ? Number.POSITIVE_INFINITY : WRITE_PIECE;
     this.url = this.#options.url ?? pathToFileURL(this.root).href;

@@ -6,7 +6,7 @@ import { describeEmptyArrayRestore, describeStoreConformance } from "@ckpt/core/
 import { afterAll } from "vitest";
 import { FsStore } from "../src/index.js";
 
-// Without fsync the disk store makes its fs calls directly (direct-fs.ts): the same contract.
+// The conformance suite and empty arrays on disk with fsync off (durable: false).
 const base = await mkdtemp(join(tmpdir(), "ckpt-fs-no-fsync-"));
 afterAll(() => rm(base, { recursive: true, force: true }));
 
