@@ -5,6 +5,7 @@ import { Checkpoint } from "../checkpoint.js";
 import { DTYPES, type DtypeName, type TypedArray } from "../codec/dtypes.js";
 import { ndArray, typedArray } from "../state/arrays.js";
 import { checkpointState } from "../state/declare.js";
+import { listAllArray } from "../store/index.js";
 import type { Store } from "../store/types.js";
 
 /** Options of {@link describeEmptyArrayRestore}. */
@@ -20,40 +21,53 @@ export interface EmptyArrayRestoreOptions {
 const dtypeNames = DTYPES.map((dtype) => dtype.name as DtypeName);
 const emptyShapes: readonly (readonly number[])[] = [[0], [4, 0], [0, 3]];
 
-// One field per dtype (a 1-d typed array), and one n-d field per empty shape of float64 and int8.
+// Two groups of empty arrays: one field per dtype (1-d) and n-d fields of float64 and int8 per
+// empty shape. The first group is packed into state.json; the filler then uses up what a state may
+// pack, so the second group goes out as .npy objects of their own.
+const GROUPS = ["packed", "blob"] as const;
+const FILLER = { count: 16, bytes: 4096 };
 const fields: Record<string, z.ZodType> = {};
-for (const name of dtypeNames) fields[`flat_${name}`] = typedArray(name);
-for (const shape of emptyShapes) {
-  fields[`nd_float64_${shape.join("x")}`] = ndArray("float64");
-  fields[`nd_int8_${shape.join("x")}`] = ndArray("int8");
-}
+const addGroup = (group: string) => {
+  for (const name of dtypeNames) fields[`${group}_${name}`] = typedArray(name);
+  for (const shape of emptyShapes) {
+    fields[`${group}_nd_float64_${shape.join("x")}`] = ndArray("float64");
+    fields[`${group}_nd_int8_${shape.join("x")}`] = ndArray("int8");
+  }
+};
+addGroup(GROUPS[0]);
+fields.filler = z.array(typedArray("uint8"));
+addGroup(GROUPS[1]);
 fields.counter = z.number();
 const EmptyArrays = checkpointState("ckpt.testing.EmptyArrays", z.object(fields));
 
+/** A zero-length array over a zero-length buffer (the case zlib.crc32 got wrong). */
 function emptyOf(name: DtypeName): TypedArray {
   const info = DTYPES.find((dtype) => dtype.name === name);
   if (info === undefined) throw new TypeError(name);
-  // A zero-length view over a non-empty buffer, and a zero-length buffer: both must round-trip.
   return info.view(new ArrayBuffer(0), 0, 0);
 }
 
 function initialValue(counter: number): Record<string, unknown> {
   const value: Record<string, unknown> = { counter };
-  for (const name of dtypeNames) value[`flat_${name}`] = emptyOf(name);
-  for (const shape of emptyShapes) {
-    value[`nd_float64_${shape.join("x")}`] = { data: new Float64Array(0), shape: [...shape] };
-    value[`nd_int8_${shape.join("x")}`] = {
-      data: new Int8Array(new ArrayBuffer(16), 8, 0),
-      shape: [...shape],
-    };
+  value.filler = Array.from({ length: FILLER.count }, (_, i) => new Uint8Array(FILLER.bytes).fill(i));
+  for (const group of GROUPS) {
+    for (const name of dtypeNames) value[`${group}_${name}`] = emptyOf(name);
+    for (const shape of emptyShapes) {
+      value[`${group}_nd_float64_${shape.join("x")}`] = { data: new Float64Array(0), shape: [...shape] };
+      // A zero-length view over a non-empty buffer.
+      value[`${group}_nd_int8_${shape.join("x")}`] = {
+        data: new Int8Array(new ArrayBuffer(16), 8, 0),
+        shape: [...shape],
+      };
+    }
   }
   return value;
 }
 
 /**
  * Declares (inside a vitest file) that a state of empty arrays (every dtype, and n-d arrays of
- * shapes `[0]`, `[4, 0]` and `[0, 3]`) commits, verifies and restores through `Checkpoint.run` on
- * the store `create()` makes.
+ * shapes `[0]`, `[4, 0]` and `[0, 3]`), packed into `state.json` and as `.npy` objects of their
+ * own, commits, verifies and restores through `Checkpoint.run` on the store `create()` makes.
  *
  * @example
  * describeEmptyArrayRestore({ name: "FsStore on disk", create: async () => new FsStore({ root }) });
@@ -78,6 +92,11 @@ export function describeEmptyArrayRestore(options: EmptyArrayRestoreOptions): vo
         await session.write({ step: 1 });
       });
       await first.close();
+      const objects = (await listAllArray(store, "empty-arrays/commits/")).map((info) => info.key);
+      expect(objects.filter((key) => /\/blob_[a-z0-9_x]+\.npy$/.test(key))).toHaveLength(
+        dtypeNames.length + 2 * emptyShapes.length,
+      );
+      expect(objects.some((key) => key.includes("/packed_"))).toBe(false);
 
       const second = new Checkpoint("empty-arrays", { store, mode: "append" });
       const [row] = await second.catalog();
@@ -89,17 +108,25 @@ export function describeEmptyArrayRestore(options: EmptyArrayRestoreOptions): vo
       });
       await second.close();
       expect(restored.counter).toBe(7);
-      for (const name of dtypeNames) {
-        const array = restored[`flat_${name}`] as TypedArray;
-        expect(array.constructor).toBe(emptyOf(name).constructor);
-        expect(array.length).toBe(0);
-      }
-      for (const shape of emptyShapes)
-        for (const dtype of ["float64", "int8"]) {
-          const nd = restored[`nd_${dtype}_${shape.join("x")}`] as { data: TypedArray; shape: number[] };
-          expect(nd.shape).toEqual(shape);
-          expect(nd.data.length).toBe(0);
+      expect((restored.filler as Uint8Array[]).map((filler) => filler[0])).toEqual(
+        Array.from({ length: FILLER.count }, (_, i) => i),
+      );
+      for (const group of GROUPS) {
+        for (const name of dtypeNames) {
+          const array = restored[`${group}_${name}`] as TypedArray;
+          expect(array.constructor).toBe(emptyOf(name).constructor);
+          expect(array.length).toBe(0);
         }
+        for (const shape of emptyShapes)
+          for (const dtype of ["float64", "int8"]) {
+            const nd = restored[`${group}_nd_${dtype}_${shape.join("x")}`] as {
+              data: TypedArray;
+              shape: number[];
+            };
+            expect(nd.shape).toEqual(shape);
+            expect(nd.data.length).toBe(0);
+          }
+      }
     });
   });
 }
