@@ -55,6 +55,84 @@ Measured on the same 2-core VM while the test suites ran; the comments in the te
  */
 export const FINDINGS = `## Targets and what stands in the way
 
+The speed targets' analysis of 2026-11-30 (figures from a partial run on a loaded machine; the
+table at the top of the results is this run's):
+
+**Checksums.** Core computes CRC-32 with the SIMD \`@node-rs/crc32\` (its prebuilt binary ships
+inside the npm package and loads here) and falls back to \`zlib.crc32\` where it cannot load
+(\`CHECKSUM_IMPLEMENTATION\` says which; \`chooseCrc32\` probes it against zlib first). Same values,
+so old and new rows verify alike. At load ~3: zlib 4,604 MiB/s, \`@node-rs/crc32\` 12,858 (2.79 ×),
+core's \`checksumOf\` 12,833. A 64 MiB restore now spends ~5 ms summing instead of ~15 ms.
+
+**Which 128-bit content digest (for incremental commits): XXH3-128 from \`hash-wasm\`.** Measured in
+one run over 256 MiB (load ~3; ratio to zlib.crc32): \`hash-wasm\` XXH3-128 4,329 MiB/s (0.94 ×),
+incremental (\`createXXHash128\`: init/update/digest, so it sums the pieces a put or get hands over)
+and WebAssembly (no native binary, so no fallback path); \`@node-rs/xxhash\` XXH3-128 2,203 MiB/s
+(0.48 ×) and one-shot only (its \`Xxh3\` class digests 64 bits), so it would need every body whole;
+SHA-256 (node:crypto, OpenSSL) 1,716 MiB/s (0.37 ×), cryptographic strength ckpt does not need
+(the digest keys a writer's own objects, it does not defend against a forger). In the loaded run:
+2,153 / 632 / 711 MiB/s. **Keep the CRC-32 beside it.** The digest costs ~3 × the CRC-32 per byte;
+an incremental commit must compute it before deciding what to skip, but a restore need not: it
+verifies with the CRC-32 at 12.8 GB/s, where verifying with XXH3-128 would put 3 × the CPU on
+the restore's critical path (64 MiB: ~15 ms instead of ~5 ms). The CRC-32 on commit then costs
+a third of the digest's time, and S3 checks the same CRC-32 on the wire (\`x-amz-checksum-crc32\`).
+
+**Durability option.** \`file:///folder?durable=false\` (or \`new FsStore({ root, durable: false })\`)
+turns every fsync off; the store-fs README says what that risks. In the loaded run it made
+earth2studio's small case 81/s against 40/s with fsync, and the 64 MiB commit 114 ms against
+172 ms. The targets (444–545/s, 15–46 ms) were not reached on this shared machine; what stands
+in the way, from \`--cpu-prof\` of 500 such commits (173/s in that run, load 7): the kernel time of
+the put protocol's own file-system calls, not ckpt's JavaScript. Per commit 3 puts (state.json,
+manifest, catalog; the clean-up of rows beyond \`historySize\` deletes in the background), each about ten fs calls
+(open, write, utimes, the lock symlink, stat, fstat, close, rename, readlink, unlink): \`unlink\`
+1.9 ms, \`rmdir\` 1.0 ms, \`rename\` 0.5 ms, \`mkdir\` 0.3 ms per commit on this ext4 (\`discard\`
+mount; profiled with the calls made synchronously, so their kernel time shows on the main
+thread), JavaScript under 1 ms. earth2studio's \`torch.save\` makes one open/write/close per file
+and takes no lock. What would close it: locks only for puts with preconditions (catalog,
+manifest), so object puts into a fresh commit folder are a plain temp-write-rename; lock records
+of at most 60 bytes, so a lock is an inline ext4 symlink with no data block to allocate and free.
+Tried and reverted: making the fs calls of a put-without-fsync directly on the main thread
+(synchronous calls instead of libuv's pool) was slower here (4 alternating rounds of 150
+commits, load 10–26: pool 46/95/28/69 per s, direct 31/36/16/46): metadata calls block on the
+ext4 journal when the disk is busy, and then hold the event loop.
+
+**Small commits.** A state's arrays of up to 4 KiB are packed into its \`state.json\` (their \`.npy\`
+bytes in base64; \`packages/core/docs/codec.md\`), so the 1 KiB benchmark state is one object per
+commit instead of five (\`put, put(manifest.json), put(catalog.json)\`), and 8 such states are 8
+objects instead of 40. The target (≥ 0.9 × the durable small-put rate / the 3 sequential steps)
+is met: 68/s against a bound of 52/s (commits beat the bound because the objects of one step
+share a folder fsync). A store's successive puts of one key (the catalog) no longer wait for the
+clock to pass the last mtime: the provisional mtime is one past the one it gave.
+
+**Restore ≥ 0.9 × raw read.** Met on memfs (1.25). On disk 0.47 in the loaded run, spread 0.35–1.75
+over 5 runs. Process CPU time of the same 64 MiB steps (\`bench/cpu-time.ts\`, 4 runs, load 12):
+restore 73–93 ms (of which ~20 ms is the benchmark's own zlib check of the restored arrays, outside
+the timed part) against raw read 49–70 ms; memfs 74–102 against 45–57. So ckpt's restore costs
+about the raw read's CPU plus ~10 ms. In 14 alternating pairs of restore and raw read of the same
+64 MiB with nothing between them but a heap collection (\`bench/restore-pairs.ts\`, load 10-12),
+the disk restore matched the raw read: medians 1.49, 1.10 and 1.01 over three runs; memfs
+0.64 and 0.80 (a \`--cpu-prof\` of 10 memfs restores, per restore: memfs copying into the read
+buffer 37 ms, GC 14 ms, the CRC-32 6 ms, allocating the buffers 4 ms, everything else under
+5 ms; the raw \`readFile\` makes the same one copy); the wall-time gap is its extra sequential round trips
+(catalog, then manifest, then the objects; the raw read opens its 4 files at once) each waiting
+for a thread-pool slot and a core on a machine with 15 runnable processes per 2 cores. The bytes
+are read once, into one buffer per array, and decoded as views of it (\`VIEW_MIN_BYTES\`), so no
+second copy. Reading straight into the live arrays is not possible in the current design: a
+session reads its row's objects when it is selected, before \`bindCheckpointState\` names the live
+object (binding restores synchronously). A restore now reads the objects of all its states in
+one bounded pool rather than state after state.
+
+**Durable commit ≥ 0.9 × raw durable write on disk.** 0.68 in the loaded run (0.54 at 64 MiB in
+the last full run). What stands in the way is the commit protocol's sequence, measured by
+\`bench/trace-commit.ts\` (above): the new folder chain \`commits/<id>/states/<type>/\` is made and
+fsynced before the objects are durable, and the manifest and then the catalog are each written
+and fsynced (file and folder) after all objects are: two more sequential fsync rounds than the raw
+write, which writes four files into an existing folder. The CRC-32 is no longer a visible cost
+(~5 ms of 64 MiB). What would close it: overlapping the manifest's write with the objects'
+fsyncs (it only has to be renamed into place after them), a change to the commit protocol.
+
+The analysis of 2026-11-26 follows.
+
 Measured on the 2-core VM above with nothing else running (load average about 2). Disk steps of
 one size still vary 2-3x between runs (a virtual disk), so read medians and ratios, not single runs.
 
@@ -70,8 +148,8 @@ What stands in the way:
 - *The CRC-32 of every byte is CPU work that two cores cannot hide on media as fast as memory.*
   \`zlib.crc32\` sums 3,725 MiB/s here. Node 20's zlib has no carry-less-multiply path (calling
   deflate first, which runs Chromium zlib's CPU feature check, left it at 2,913 → 2,953 MiB/s); the
-  SIMD \`@node-rs/crc32\` (10,422 MiB/s, same values) installs a prebuilt native binary, which this
-  project does not allow. The reads and writes of the raw baselines are themselves CPU work (the
+  SIMD \`@node-rs/crc32\` (10,422 MiB/s, same values) ships its prebuilt binary inside the npm
+  package: core uses it since 2026-11-30 (above). The reads and writes of the raw baselines are themselves CPU work (the
   kernel copying between page cache and the arrays on libuv's threads), so summing beside them
   competes for the same two cores. \`bench/checksum-cost.ts\` (4 objects at once, FsStore, disk
   settled before each step, medians): at 64 MiB, put without checksum 40 ms = raw write 39 ms,

@@ -10,6 +10,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ChecksumResult } from "./checksum.js";
+import { EARTH2STUDIO, type Earth2StudioCaseResult } from "./earth2studio-case.js";
 import { COMMIT_HEADROOM, type MemoryResult } from "./memory.js";
 import type { SmallCommitResult } from "./small-commits.js";
 import { formatSize, GiB, MiB, mibPerSecond, type Summary, summarize } from "./stats.js";
@@ -49,6 +50,10 @@ export interface BenchResults {
   readonly memory: readonly MemoryResult[];
   /** How the memory cases' child process ran; absent in results from before it ran compiled code. */
   readonly memoryRuntime?: string | undefined;
+  /** earth2studio's side-by-side case on disk, fsync on and off (absent in older results). */
+  readonly earth2studio?: readonly Earth2StudioCaseResult[] | undefined;
+  /** Sequential durable small puts per second on the same disk (absent in older results). */
+  readonly durableSmallPutsPerSecond?: number | undefined;
 }
 
 /** What the benchmark ran on. */
@@ -131,9 +136,98 @@ function verdict(ratio: number, bytes: number): string {
   return ratio >= RATIO_TARGET ? " ✓" : ` ✗ (${fmt((RATIO_TARGET - ratio) * 100, 0)} pts short)`;
 }
 
+/** One target of the headline table. */
+interface Headline {
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean;
+}
+
+/** Every target, from whatever parts this run measured. */
+export function headlines(results: BenchResults): Headline[] {
+  const rows: Headline[] = [];
+  const large = results.throughput.filter((r) => r.bytes >= RATIO_TARGET_FROM);
+  for (const result of large) {
+    const row = throughputRow(result);
+    rows.push({
+      target: `Restore ${formatSize(result.bytes)} on ${result.store} ≥ ${RATIO_TARGET} × raw read (checksums verified)`,
+      measured: `${fmt(row.restoreRatio.median, 2)} × (${rateRange(row.restore)} vs ${rateRange(row.rawRead)} MiB/s)`,
+      met: row.restoreRatio.median >= RATIO_TARGET,
+    });
+  }
+  for (const result of large) {
+    const row = throughputRow(result);
+    const what = result.store === "fs" ? "Durable commit" : "Commit";
+    const raw = result.store === "fs" ? "raw durable write (write + fsync)" : "raw write";
+    rows.push({
+      target: `${what} ${formatSize(result.bytes)} on ${result.store} ≥ ${RATIO_TARGET} × ${raw}`,
+      measured: `${fmt(row.commitRatio.median, 2)} × (${rateRange(row.commit)} vs ${rateRange(row.rawWrite)} MiB/s)`,
+      met: row.commitRatio.median >= RATIO_TARGET,
+    });
+  }
+  const putRate = results.durableSmallPutsPerSecond;
+  const smallCase = results.smallCommits.find(
+    (r) => r.store === "fs" && r.label === "1 KiB state" && r.mode === "append" && r.cleanup === "await",
+  );
+  if (putRate !== undefined && smallCase !== undefined) {
+    const bound = putRate / smallCase.steps;
+    rows.push({
+      target: `Small commits on disk (1 KiB state) ≥ ${RATIO_TARGET} × durable small-put rate / steps`,
+      measured: `${fmt(smallCase.commitsPerSecond, 0)}/s = ${fmt(smallCase.commitsPerSecond / bound, 2)} × (${fmt(putRate, 0)} puts/s / ${fmt(smallCase.steps, 0)} steps = ${fmt(bound, 0)}/s)`,
+      met: smallCase.commitsPerSecond >= RATIO_TARGET * bound,
+    });
+  }
+  for (const e2s of results.earth2studio ?? []) {
+    const label = e2s.durable ? "fsync on" : "fsync off";
+    if (e2s.durable) {
+      rows.push({
+        target: `earth2studio case, ${label}: small commits/s and 64 MiB commit (for reference)`,
+        measured: `${fmt(e2s.smallCommitsPerSecond, 0)}/s; ${fmt(e2s.commit64MiBMs.median, 0)} ms (${fmt(e2s.commit64MiBMs.min, 0)}–${fmt(e2s.commit64MiBMs.max, 0)}); restore ${fmt(e2s.restore64MiBMs, 0)} ms`,
+        met: true,
+      });
+      continue;
+    }
+    const { smallCommitsPerSecond: small, commit64MiBMs: commit } = EARTH2STUDIO;
+    rows.push({
+      target: `earth2studio case, ${label}: small commits/s ≥ earth2studio's ${small.low}–${small.high}`,
+      measured: `${fmt(e2s.smallCommitsPerSecond, 0)}/s`,
+      met: e2s.smallCommitsPerSecond >= small.low,
+    });
+    rows.push({
+      target: `earth2studio case, ${label}: 64 MiB commit ≤ earth2studio's ${commit.low}–${commit.high} ms`,
+      measured: `${fmt(e2s.commit64MiBMs.median, 0)} ms (${fmt(e2s.commit64MiBMs.min, 0)}–${fmt(e2s.commit64MiBMs.max, 0)}); restore ${fmt(e2s.restore64MiBMs, 0)} ms (earth2studio ${EARTH2STUDIO.restore64MiBMs.low}–${EARTH2STUDIO.restore64MiBMs.high})`,
+      met: e2s.commit64MiBMs.median <= commit.high,
+    });
+  }
+  const zlib = results.checksums.find((c) => c.name.startsWith("zlib.crc32"));
+  const core = results.checksums.find((c) => c.name.startsWith("@ckpt/core checksumOf"));
+  if (zlib !== undefined && core !== undefined)
+    rows.push({
+      target: "Checksums: core's CRC-32 faster than zlib.crc32 (SIMD @node-rs/crc32, zlib as fallback)",
+      measured: `${core.name.replace("@ckpt/core checksumOf ", "")} ${fmt(core.rate.median, 0)} MiB/s = ${fmt(core.ratioToZlib ?? Number.NaN, 2)} × zlib`,
+      met: (core.ratioToZlib ?? 0) > 1,
+    });
+  return rows;
+}
+
+function renderHeadline(results: BenchResults, out: string[]): void {
+  const rows = headlines(results);
+  if (rows.length === 0) return;
+  out.push("### Targets (medians of this run; ratios against baselines measured in the same run)");
+  out.push("");
+  out.push(
+    table(
+      ["target", "measured", ""],
+      rows.map((row) => [row.target, row.measured, row.met ? "✓" : "✗"]),
+    ),
+  );
+  out.push("");
+}
+
 /** The markdown of all tables. */
 export function renderTables(results: BenchResults): string {
   const out: string[] = [];
+  renderHeadline(results, out);
   if (results.throughput.length > 0) renderThroughput(results, out);
   return renderRest(results, out);
 }
@@ -181,16 +275,21 @@ function renderThroughput(results: BenchResults, out: string[]): void {
 function renderRest(results: BenchResults, out: string[]): string {
   if ((results.checksums ?? []).length > 0) {
     if (out.length > 0) out.push("");
-    out.push("### Checksum throughput (MiB/s over 256 MiB on the main thread; median (min–max))");
+    out.push("### Checksum and digest throughput (MiB/s over 256 MiB on the main thread; median (min–max))");
     out.push("");
     out.push(
-      "Every committed and restored byte goes through CRC-32 once; on media as fast as the checksum it halves the throughput unless it overlaps the I/O.",
+      'Every committed and restored byte goes through CRC-32 once; on media as fast as the checksum it halves the throughput unless it overlaps the I/O. The 128-bit digests are candidates for content-addressed objects; "incremental" = sums a body piece by piece.',
     );
     out.push("");
     out.push(
       table(
-        ["function", "MiB/s"],
-        results.checksums.map((c) => [c.name, range(c.rate, 0)]),
+        ["function", "MiB/s", "× zlib.crc32", "incremental"],
+        results.checksums.map((c) => [
+          c.name,
+          range(c.rate, 0),
+          c.ratioToZlib === undefined ? "" : c.ratioToZlib.toFixed(2),
+          c.incremental ? "yes" : "no",
+        ]),
       ),
     );
   }

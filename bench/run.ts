@@ -9,7 +9,8 @@
  *   --runs N                         runs per size (default 5, 3 from 1 GiB up; --quick: 2)
  *   --memory-sizes 64MiB,1GiB        state sizes of the memory cases
  *   --small-commits N                commits per small-commit case (default 100)
- *   --only checksum,throughput,small,memory   parts to run (default: all)
+ *   --only checksum,throughput,small,earth2studio,memory   parts to run (default: all;
+ *                                    earth2studio and the durable small-put rate run on fs only)
  *   --quick                          1KiB,1MiB,64MiB; 2 runs; 20 small commits; memory at 64 MiB only
  *   --rewrite                        measure nothing: render bench/results/latest.json again (and
  *                                    BENCHMARKS.md when it holds a full run)
@@ -17,11 +18,13 @@
  */
 import { readFile } from "node:fs/promises";
 import { loadavg, totalmem } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { type ChecksumResult, measureChecksums } from "./checksum.js";
 import { MEMORY_CHILD_RUNTIME } from "./compiled-child.js";
+import { durableSmallPutRate, type Earth2StudioCaseResult, earth2studioCase } from "./earth2studio-case.js";
 import { type MemoryResult, measureMemory } from "./memory.js";
 import { FINDINGS, METHOD_NOTES } from "./method.js";
 import { type BenchResults, describeMachine, renderConsole, writeReports } from "./report.js";
@@ -42,7 +45,7 @@ setFlagsFromString("--expose-gc");
 (globalThis as { gc?: unknown }).gc ??= runInNewContext("gc");
 
 const DEFAULT_SIZES = "1KiB,1MiB,64MiB,1GiB";
-const PARTS = ["checksum", "throughput", "small", "memory"] as const;
+const PARTS = ["checksum", "throughput", "small", "earth2studio", "memory"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -104,6 +107,8 @@ const small: (SmallCommitResult & { store: StoreKind })[] = [];
 const memory: MemoryResult[] = [];
 const described: Partial<Record<StoreKind, string>> = {};
 let checksums: ChecksumResult[] = [];
+const earth2studio: Earth2StudioCaseResult[] = [];
+let durableSmallPutsPerSecond: number | undefined;
 if (parts.includes("checksum")) {
   log("checksum throughput over 256 MiB");
   checksums = await measureChecksums();
@@ -136,6 +141,15 @@ for (const kind of stores) {
         throughput.push(await measureThroughput(env, bytes, runsFor(bytes), log));
       }
     }
+    if (parts.includes("small") && env.spec.kind === "fs") {
+      log("fs: durable small-put rate (write, fsync, rename, folder fsync; 200 in a row)");
+      durableSmallPutsPerSecond = await durableSmallPutRate(join(env.spec.dir, uniquePrefix("puts")));
+    }
+    if (parts.includes("earth2studio") && env.spec.kind === "fs")
+      for (const durable of [false, true]) {
+        log(`fs: earth2studio's case, fsync ${durable ? "on" : "off"}`);
+        earth2studio.push(await earth2studioCase(join(env.spec.dir, uniquePrefix("e2s")), durable));
+      }
     if (parts.includes("small"))
       for (const spec of SMALL_COMMIT_CASES) {
         log(`${kind}: ${smallCount} small commits, ${spec.label}, ${spec.mode}, clean-up ${spec.cleanup}`);
@@ -180,6 +194,8 @@ const results: BenchResults = {
   smallCommits: small,
   memory,
   memoryRuntime: parts.includes("memory") ? MEMORY_CHILD_RUNTIME : undefined,
+  earth2studio,
+  durableSmallPutsPerSecond,
 };
 console.log(renderConsole(results));
 for (const path of await writeReports(results, `${FINDINGS}\n${METHOD_NOTES}`)) log(`wrote ${path}`);

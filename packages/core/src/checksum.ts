@@ -1,12 +1,20 @@
-import { crc32 } from "node:zlib";
+import { crc32Choice } from "./crc32.js";
+
+const { crc32 } = crc32Choice;
 
 /**
  * Object checksums recorded in manifests: `"crc32:<8 hex digits>"` (CRC-32/ISO-HDLC, as zlib and
- * S3's `x-amz-checksum-crc32` compute it). CRC-32 runs at several GB/s through zlib, so verifying
- * every object on restore costs little next to the read; the algorithm prefix leaves room for
- * stronger digests later without a format break.
+ * S3's `x-amz-checksum-crc32` compute it). CRC-32 runs at several GB/s, so verifying every object
+ * on restore costs little next to the read; the algorithm prefix leaves room for stronger digests
+ * later without a format break.
  */
 export const CHECKSUM_ALGORITHM = "crc32";
+
+/**
+ * Where this process computes CRC-32: `"@node-rs/crc32"` (SIMD, native, the default where its
+ * prebuilt binary loads) or `"node:zlib"` (the fallback). Both give the same values.
+ */
+export const CHECKSUM_IMPLEMENTATION: "@node-rs/crc32" | "node:zlib" = crc32Choice.implementation;
 
 /** Incremental checksum over a sequence of chunks. */
 export class Checksum {
@@ -14,6 +22,9 @@ export class Checksum {
   #size = 0;
 
   update(chunk: Uint8Array): this {
+    // Node 20's zlib.crc32 returns 0, not the running value, for a zero-length view over a
+    // zero-length buffer; no bytes leave the checksum as it is.
+    if (chunk.byteLength === 0) return this;
     this.#state = crc32(chunk, this.#state);
     this.#size += chunk.byteLength;
     return this;

@@ -50,19 +50,25 @@ export async function loadStates(
   const loaded = new Map<string, LoadedState>();
   if (entry.stateIds.length === 0) return loaded;
   const manifest: Manifest = await client.manifest(entry.row, options);
-  for (const [stateId, { path }] of Object.entries(manifest.states)) {
+  const states = Object.entries(manifest.states).map(([stateId, { path }]) => {
     const prefix = `${path}/`;
     const keys = manifest.objects.map((object) => object.key).filter((key) => key.startsWith(prefix));
-    const bytes = await mapBounded(keys, options.concurrency ?? 8, options.signal, (key, signal) =>
-      client.readObject(manifest, key, { signal }),
-    );
+    return { stateId, path, prefix, keys };
+  });
+  // The objects of every state in one bounded pool: states are not read one after another.
+  const all = states.flatMap((state) => state.keys);
+  const read = await mapBounded(all, options.concurrency ?? 8, options.signal, (key, signal) =>
+    client.readObject(manifest, key, { signal }),
+  );
+  const bytesOf = new Map(all.map((key, index) => [key, read[index]!]));
+  for (const { stateId, path, prefix, keys } of states) {
     const blobs = new Map<string, Uint8Array>();
     let stateJson: Uint8Array | undefined;
-    keys.forEach((key, index) => {
+    for (const key of keys) {
       const name = key.slice(prefix.length);
-      if (name === STATE_JSON) stateJson = bytes[index];
-      else blobs.set(name, bytes[index]!);
-    });
+      if (name === STATE_JSON) stateJson = bytesOf.get(key);
+      else blobs.set(name, bytesOf.get(key)!);
+    }
     const folder = `${client.commitFolder(entry.commitId)}/${path}`;
     if (stateJson === undefined)
       throw new CheckpointIntegrityError(

@@ -28,6 +28,9 @@ import { CountingStore } from "./support/counting-store.js";
 import "@ckpt/store-fs";
 
 const env = {};
+// 8 KiB: an array over 4 KiB is its own .npy object, which the damage tests alter.
+const LENGTH = 1024;
+
 const Field = checkpointState(
   "trust.Field",
   z.object({ step: z.number(), values: z.instanceof(Float64Array) }),
@@ -58,7 +61,7 @@ async function writeRows(
 ): Promise<void> {
   const checkpoint = new Checkpoint(name, { store, env, warn: () => {}, ...options });
   await checkpoint.run(async (session) => {
-    const field = bindCheckpointState(Field, { step: 0, values: new Float64Array(4) }).value;
+    const field = bindCheckpointState(Field, { step: 0, values: new Float64Array(LENGTH) }).value;
     const start = session.writeCount;
     for (let n = start + 1; n <= start + count; n++) {
       field.step = n;
@@ -216,7 +219,7 @@ for (const target of targets)
           warn: (message) => warnings.push(message),
         });
         const restored = await checkpoint.run((session) => {
-          const field = session.bind(Field, { step: 0, values: new Float64Array(4) }).value;
+          const field = session.bind(Field, { step: 0, values: new Float64Array(LENGTH) }).value;
           return field.step;
         });
         expect(restored).toBe(2);
@@ -236,14 +239,14 @@ for (const target of targets)
         const a = new Checkpoint("groups", { store: inner, env, warn: () => {} });
         await a.run(
           async (session) => {
-            bindCheckpointState(Field, { step: 1, values: new Float64Array(4).fill(1) });
+            bindCheckpointState(Field, { step: 1, values: new Float64Array(LENGTH).fill(1) });
             await session.write({ step: 1 });
           },
           { labels: { member: 1 } },
         );
         await a.run(
           async (session) => {
-            bindCheckpointState(Field, { step: 2, values: new Float64Array(4).fill(2) });
+            bindCheckpointState(Field, { step: 2, values: new Float64Array(LENGTH).fill(2) });
             await session.write({ step: 2 });
           },
           { labels: { member: 2 } },
@@ -307,7 +310,7 @@ for (const target of targets)
         expect(await new Checkpoint("nothing", { store, env }).latestStep()).toBeUndefined();
         const session = await checkpoint.select({ writeCount: 2 });
         expect(session.writeCount).toBe(2);
-        expect(session.bind(Field, { step: 0, values: new Float64Array(4) }).value.step).toBe(2);
+        expect(session.bind(Field, { step: 0, values: new Float64Array(LENGTH) }).value.step).toBe(2);
         const byId = await checkpoint.select({ commitId: session.commitId! });
         expect(byId.writeCount).toBe(2);
         const missing = await checkpoint.select({ writeCount: 9 }).catch((error) => error);

@@ -8,6 +8,17 @@ const pattern = (size: number, seed: number) => {
   return out;
 };
 
+describe("Checksum", () => {
+  it("leaves the running value as it is for an empty chunk, over an empty or a non-empty buffer", () => {
+    const body = pattern(100, 9);
+    const whole = checksumOf(body);
+    expect(checksumOf([body, new Uint8Array(new ArrayBuffer(0))])).toBe(whole);
+    expect(checksumOf([body, new Uint8Array(new ArrayBuffer(8), 4, 0)])).toBe(whole);
+    expect(checksumOf([new Uint8Array(new ArrayBuffer(0)), body])).toBe(whole);
+    expect(checksumOf(new Uint8Array(0))).toBe("crc32:00000000");
+  });
+});
+
 describe("checksumBeside", () => {
   it("sums exactly what checksumOf sums, across slice and chunk boundaries", async () => {
     const chunks = [pattern(128, 1), pattern(9 * MiB + 3, 2), new Uint8Array(0), pattern(5, 3)];

@@ -78,6 +78,8 @@ const RngState = checkpointState(
   z.object({ seed: z.number(), counter: z.number(), buffer: typedArray("float64") }),
 );
 const rng = () => ({ seed: 1, counter: 0, buffer: new Float64Array([0, 0, 0]) });
+// Arrays of up to 4 KiB are packed into state.json; this one is a .npy of its own.
+const largeRng = () => ({ seed: 1, counter: 0, buffer: new Float64Array(1024) });
 const Counter = checkpointState("demo.Counter", z.object({ count: z.number() }));
 
 const env = {}; // no rank variables: tests pass ranks explicitly where they matter
@@ -610,7 +612,7 @@ describe("what a commit writes (through the session API)", () => {
     const checkpoint = new Checkpoint("layout", { store, env });
     let commitId: string | undefined;
     await checkpoint.run(async (session) => {
-      bindCheckpointState(RngState, rng());
+      bindCheckpointState(RngState, largeRng());
       const entry = await session.write({ leadTime: 6 });
       commitId = entry!.commitId;
       expect(session.commitId).toBe(commitId);
@@ -1164,7 +1166,7 @@ describe("damaged objects never restore silently", () => {
     const { list, warn } = warnings();
     const checkpoint = new Checkpoint("damaged", { store, mode: "append", warn, env });
     await checkpoint.run(async (session) => {
-      const state = bindCheckpointState(RngState, rng());
+      const state = bindCheckpointState(RngState, largeRng());
       await session.write({ step: 1 });
       state.value.counter = 2;
       await session.write({ step: 2 });

@@ -220,7 +220,7 @@ describe("ckpt reads what numpy writes", () => {
 });
 
 describe("a saved state folder is readable with json and numpy alone", () => {
-  it("reads state.json and its .npy files back to the same values", () => {
+  it("reads state.json, its packed arrays and its .npy files back to the same values", () => {
     requireNumpy();
     const Demo = checkpointState(
       "demo.Interop",
@@ -235,10 +235,12 @@ describe("a saved state folder is readable with json and numpy alone", () => {
     const { stateJson, blobs } = encodeState(Demo, {
       seed: 2n ** 70n,
       weights: { data: new Float32Array([0.5, -0, 1.5, 2, 3, 4]), shape: [3, 2] },
-      buffers: [new BigInt64Array([-(2n ** 63n)]), new BigInt64Array([1n, 2n])],
+      buffers: [new BigInt64Array([-(2n ** 63n)]), new BigInt64Array(1000).fill(3n)],
       names: new Map([["a", 1]]),
       kind: "not a tag",
     });
+    // The small arrays are packed into state.json, the 8,000-byte one is a .npy file.
+    expect(blobs.map((blob) => blob.name)).toEqual(["buffers.1.npy"]);
     const stateFolder = mkdtempSync(join(tmpdir(), "ckpt-state-"));
     try {
       writeFileSync(join(stateFolder, "state.json"), stateJson);
@@ -251,7 +253,7 @@ describe("a saved state folder is readable with json and numpy alone", () => {
           weights: { dtype: "<f4", shape: [3, 2], values: ["0.5", "-0.0", "1.5", "2.0", "3.0", "4.0"] },
           buffers: [
             { dtype: "<i8", shape: [1], values: [(-(2n ** 63n)).toString()] },
-            { dtype: "<i8", shape: [2], values: ["1", "2"] },
+            { dtype: "<i8", shape: [1000], values: Array.from({ length: 1000 }, () => "3") },
           ],
           names: { a: 1 },
           kind: "not a tag",

@@ -177,6 +177,20 @@ describe("descriptions the decoder refuses", () => {
       message,
     );
 
+  it("packed arrays that are not canonical base64 .npy bytes, or name a blob too", () => {
+    const packed = Buffer.from(npyHeader("<f8", [0])).toString("base64");
+    const array = { kind: "typedarray", jsType: "Float64Array", dtype: "<f8", shape: [0] };
+    expect(decodeValue({ ...array, npy: packed }, read, "state.x")).toEqual(new Float64Array(0));
+    refuse({ ...array, npy: 3 }, /state\.x: packed npy must be a base64 string/);
+    refuse({ ...array, npy: "not base64!" }, /packed npy must be a base64 string/);
+    refuse({ ...array, npy: `${packed.slice(0, -2)}A=` }, /packed npy is not canonical base64|\.npy/);
+    refuse({ ...array, npy: packed, blob: "x.npy" }, /keys \["kind","jsType","dtype","shape","npy","blob"\]/);
+    refuse({ ...array, shape: [1], npy: packed }, /state\.x \(packed \.npy\)/);
+    expect(
+      decodeError(() => decodeMetadataValue({ ...array, npy: packed } as JsonValue, "metadata.x")).message,
+    ).toMatch(/arrays are not stored inline/);
+  });
+
   it("unknown kinds and malformed tags", () => {
     refuse({ kind: "function", source: "() => 1" }, /state\.x: unknown kind "function"/);
     refuse({ kind: 3 }, /unknown kind 3/);

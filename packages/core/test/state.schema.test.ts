@@ -169,6 +169,19 @@ const Demo = checkpointState(
 );
 type DemoValue = z.infer<typeof Demo.schema>;
 
+/** Arrays above the 4 KiB packing threshold, except buffers[1], which stays packed. */
+function largeDemoValue(seed: number): DemoValue {
+  const buffer = new Float32Array(2048);
+  buffer[0] = seed;
+  const grid = new Float64Array(6 * 200);
+  grid[5] = seed;
+  return {
+    ...demoValue(seed),
+    buffers: [buffer, new Float32Array([-0])],
+    grid: { data: grid, shape: [200, 6] },
+  };
+}
+
 function demoValue(seed: number): DemoValue {
   return {
     seed,
@@ -223,12 +236,35 @@ describe("encodeState / restoreState", () => {
     expect(Object.hasOwn(target, "extra")).toBe(false);
   });
 
-  it("writes state.json with id, hash, schema and fields, and one blob per array named by field", () => {
-    const saved = save(Demo, demoValue(3));
+  it("writes state.json with id, hash, schema and fields, and one blob per array above 4 KiB, named by field", () => {
+    const saved = save(Demo, largeDemoValue(3));
     const json = JSON.parse(new TextDecoder().decode(saved.stateJson));
     expect(json).toMatchObject({ format: 1, id: "demo.State", schemaHash: Demo.schemaHash });
     expect(Object.keys(json.fields)).toEqual(["seed", "counter", "buffers", "grid", "names", "note"]);
-    expect(saved.blobs.map((b) => b.name)).toEqual(["buffers.0.npy", "buffers.1.npy", "grid.npy"]);
+    expect(saved.blobs.map((b) => b.name)).toEqual(["buffers.0.npy", "grid.npy"]);
+    expect(json.fields.buffers[1]).toMatchObject({ kind: "typedarray", jsType: "Float32Array", shape: [1] });
+    expect(typeof json.fields.buffers[1].npy).toBe("string");
+    const restored = demoValue(0) as unknown as Record<string, unknown>;
+    restoreState(Demo, restored, saved.stateJson, saved.readBlob);
+    expect(restored.buffers).toEqual(largeDemoValue(3).buffers);
+    expect(restored.grid).toEqual(largeDemoValue(3).grid);
+  });
+
+  it("packs a state of small arrays into state.json: one object, no blobs, the same values back", () => {
+    const saved = save(Demo, demoValue(3));
+    expect(saved.blobs).toEqual([]);
+    const json = JSON.parse(new TextDecoder().decode(saved.stateJson));
+    expect(json.fields.grid).toMatchObject({
+      kind: "ndarray",
+      jsType: "Float64Array",
+      dtype: "<f8",
+      shape: [2, 3],
+    });
+    expect(Buffer.from(json.fields.grid.npy, "base64").subarray(1, 6).toString()).toBe("NUMPY");
+    const restored = demoValue(0) as unknown as Record<string, unknown>;
+    restoreState(Demo, restored, saved.stateJson, saved.readBlob);
+    expect(restored.buffers).toEqual(demoValue(3).buffers);
+    expect(restored.grid).toEqual(demoValue(3).grid);
     expect(new TextDecoder().decode(save(Demo, demoValue(3)).stateJson)).toBe(
       new TextDecoder().decode(saved.stateJson),
     );
@@ -330,7 +366,7 @@ describe("encodeState / restoreState", () => {
   });
 
   it("leaves the live object untouched when a blob cannot be decoded (the last array)", () => {
-    const saved = save(Demo, demoValue(9));
+    const saved = save(Demo, largeDemoValue(9));
     const grid = saved.stored.get("grid.npy")!;
     saved.stored.set("grid.npy", grid.subarray(0, grid.byteLength - 8));
     const target = demoValue(1) as unknown as Record<string, unknown>;

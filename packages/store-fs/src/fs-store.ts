@@ -77,7 +77,12 @@ export interface FsStoreOptions {
   pageSize?: number;
   /** Age after which a key lock is stale even if its holder seems alive (default 30,000 ms). */
   lockStaleMs?: number;
-  /** fsync files and folders on put (default true). Only turn off for scratch data. */
+  /**
+   * fsync files and folders on put (default true). `false` leaves written objects in the page
+   * cache, as earth2studio and `torch.save` do: a crash of the process loses nothing, but a
+   * power loss or kernel crash can lose the latest commits (the catalog may then point at objects
+   * that never reached the disk). For scratch disks; also `file:///folder?durable=false`.
+   */
   durable?: boolean;
   /** Parallel fs calls within one `list` or `delete` (default 16). */
   concurrency?: number;
@@ -93,7 +98,8 @@ function parseOptions(options: FsStoreOptions): z.output<typeof optionsSchema> {
 
 /**
  * The opaque version of an object file. Sound because every put and delete of a key runs under
- * the key's lock and gives the new file an mtime strictly after the previous object's (see
+ * the key's lock and gives the new file an mtime strictly after the previous object's (a put:
+ * one past it if the clock has not passed it; a delete waits for the clock, see
  * {@link nextMtimeMs}): two objects ever stored under one key differ in mtime, whatever the
  * inode (memfs and ext4 both reuse inode numbers) and whatever the bytes.
  */
@@ -115,11 +121,9 @@ function wholeMs(stats: FsBigIntStats): number {
 }
 
 /**
- * The mtime (whole ms) for a new object replacing one last modified at `previousMs`: now, but
- * strictly after `previousMs`. Called under the key lock, so the mtimes of successive objects of
- * a key strictly increase. When the clock has not passed `previousMs` yet (two puts in one ms)
- * it waits the fraction of a millisecond; a clock stepped back by more than a second is not
- * waited out, the mtime is then `previousMs + 1` instead.
+ * Waits, under a deleted object's key lock, until the clock has passed that object's mtime
+ * (`previousMs`), so a later object of the key gets a later mtime. A clock stepped back by more
+ * than a second is not waited out.
  */
 async function nextMtimeMs(previousMs: number | undefined, signal: AbortSignal | undefined, key: string) {
   let now = Date.now();
@@ -257,11 +261,14 @@ function decodeCursor(cursor: string): string {
 export class FsStore implements Store {
   readonly url: string;
   readonly root: string;
+  /** Whether puts fsync their files and folders (the `durable` option). */
+  readonly durable: boolean;
   readonly #fs: FsApi;
   readonly #options: z.output<typeof optionsSchema>;
   readonly #folderSyncs: FolderSyncs;
   readonly #writePiece: number;
   readonly #makingFolders = new Map<string, Promise<NewFolders>>();
+  readonly #lastMtimes = new Map<string, number>();
 
   constructor(options: FsStoreOptions) {
     this.#options = parseOptions(options);
@@ -270,18 +277,42 @@ export class FsStore implements Store {
     this.#folderSyncs = new FolderSyncs((dir) => this.#syncFolder(dir));
     this.#writePiece = this.#options.fs?.wholeWrites === true ? Number.POSITIVE_INFINITY : WRITE_PIECE;
     this.url = this.#options.url ?? pathToFileURL(this.root).href;
+    this.durable = this.#options.durable;
   }
 
   /**
    * Opens `file:///abs/folder` (the real disk; plain paths go through `openStore`) or
    * `memory://name/optional/folder` (a memfs volume, one fresh volume per name per process).
+   * `?durable=false` in the URL turns fsync off (see {@link FsStoreOptions.durable}); a
+   * `durable` in `options` takes precedence over the URL's.
    *
    * @example
    * const scratch = FsStore.fromUrl("memory://tests");
+   * const fast = FsStore.fromUrl("file:///scratch/runs?durable=false");
    */
   static fromUrl(location: string | URL, options?: Omit<FsStoreOptions, "root" | "fs" | "url">): FsStore {
-    const where = resolveFsUrl(location);
-    return new FsStore({ ...options, ...where });
+    const { durable, ...where } = resolveFsUrl(location);
+    return new FsStore({ ...(durable === undefined ? {} : { durable }), ...options, ...where });
+  }
+
+  /**
+   * Now, or one past the mtime this store last gave the same path when that is not in the past:
+   * successive puts of one key within a millisecond (a catalog under fast commits) then need no
+   * second utimes and fsync under the lock.
+   */
+  #provisionalMtimeMs(path: string): number {
+    const last = this.#lastMtimes.get(path);
+    const now = Date.now();
+    return last !== undefined && last >= now ? last + 1 : now;
+  }
+
+  #rememberMtime(path: string, mtimeMs: number): void {
+    // Entries behind the clock no longer matter: drop them once there are many.
+    if (this.#lastMtimes.size >= 1024) {
+      const now = Date.now();
+      for (const [known, ms] of this.#lastMtimes) if (ms < now) this.#lastMtimes.delete(known);
+    }
+    this.#lastMtimes.set(path, mtimeMs);
   }
 
   /** The path of a key, after validating it (before any I/O). */
@@ -312,7 +343,7 @@ export class FsStore implements Store {
       await this.#writeBody(handle, key, body, signal);
       // A provisional mtime before the fsync lets one fsync cover data and mtime; under the lock
       // it stands when it is after the current object's (the usual case), else it is redone.
-      const provisionalMs = Date.now();
+      const provisionalMs = this.#provisionalMtimeMs(path);
       await setMtime(handle, provisionalMs);
       if (this.#options.durable) await handle.sync();
       throwIfAborted(signal, key);
@@ -333,10 +364,15 @@ export class FsStore implements Store {
               );
           }
           const previousMs = current && wholeMs(current);
+          let mtimeMs = provisionalMs;
           if (previousMs !== undefined && provisionalMs <= previousMs) {
-            await setMtime(open, await nextMtimeMs(previousMs, signal, key));
+            // Another process put this key within the same millisecond (or its clock is ahead):
+            // one past it, rather than waiting for the clock (see versionOf).
+            mtimeMs = previousMs + 1;
+            await setMtime(open, mtimeMs);
             if (this.#options.durable) await open.sync();
           }
+          this.#rememberMtime(path, mtimeMs);
           const stats = await open.stat({ bigint: true });
           await open.close();
           handle = undefined;

@@ -8,11 +8,30 @@ export interface FsLocation {
   readonly root: string;
   readonly fs?: FsApi;
   readonly url: string;
+  /** From `?durable=true|false`, when the URL has it. */
+  readonly durable?: boolean;
+}
+
+/** The URL's query: only `durable=true|false` (the store's fsync switch) is known. */
+function queryOptions(url: URL): { durable?: boolean } {
+  const options: { durable?: boolean } = {};
+  for (const [name, value] of url.searchParams) {
+    if (name !== "durable")
+      throw new StoreConfigError(
+        `Unknown parameter ${JSON.stringify(name)} in store URL ${JSON.stringify(url.href)}; FsStore knows "durable"`,
+      );
+    if (value !== "true" && value !== "false")
+      throw new StoreConfigError(
+        `The store URL parameter "durable" must be true or false, got ${JSON.stringify(value)} in ${JSON.stringify(url.href)}`,
+      );
+    options.durable = value === "true";
+  }
+  return options;
 }
 
 /**
  * Resolves `file:///abs/folder` (the real disk) or `memory://name/optional/folder` (a memfs
- * volume, one per name per process).
+ * volume, one per name per process); `?durable=false` turns the store's fsyncs off.
  */
 export function resolveFsUrl(location: string | URL): FsLocation {
   let url: URL;
@@ -22,9 +41,13 @@ export function resolveFsUrl(location: string | URL): FsLocation {
     throw new StoreConfigError(`Malformed store URL ${JSON.stringify(String(location))}`, { cause });
   }
   if (url.protocol === "file:") {
+    const options = queryOptions(url);
     try {
       const root = fileURLToPath(url);
-      return { root, url: url.href };
+      // The store's url names the folder; the parameters are options, not part of where it is.
+      const bare = new URL(url.href);
+      bare.search = "";
+      return { root, url: bare.href, ...options };
     } catch (cause) {
       throw new StoreConfigError(
         `Cannot use ${JSON.stringify(url.href)} as a folder: use file:///absolute/path`,
@@ -42,6 +65,7 @@ export function resolveFsUrl(location: string | URL): FsLocation {
       root: folder === "" ? "/" : folder,
       fs: memoryVolume(url.hostname),
       url: `memory://${url.hostname}${folder}`,
+      ...queryOptions(url),
     };
   }
   throw new StoreConfigError(`FsStore serves file: and memory: URLs, not ${JSON.stringify(url.href)}`);

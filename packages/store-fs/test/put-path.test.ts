@@ -198,4 +198,41 @@ describe("FsStore put path", () => {
     expect(second.lastModified.getTime()).toBeGreaterThan(before!.lastModified.getTime());
     expect((await stat(join(root, "k"))).mtimeMs).toBeGreaterThan(before!.lastModified.getTime() + 0.5);
   });
+
+  it("durable: false (or ?durable=false in the URL) writes without any fsync, and reads back the same", async () => {
+    const { fs, events } = recordingVolume("no-fsync");
+    const store = new FsStore({ root: "/", fs, url: "memory://no-fsync", durable: false });
+    expect(store.durable).toBe(false);
+    const body = pattern(70_000, 4);
+    await Promise.all([store.put("new/folder/a", body), store.put("new/folder/b", body)]);
+    await store.put("new/folder/a", pattern(10, 5), { ifNoneMatch: "*" }).catch(() => undefined);
+    expect(events.filter((event) => event.startsWith("sync")).length).toBe(0);
+    expect(Buffer.from((await store.get("new/folder/b")).bytes).equals(body)).toBe(true);
+
+    events.length = 0;
+    await new FsStore({ root: "/", fs, url: "memory://no-fsync" }).put("new/folder/c", body);
+    expect(events.filter((event) => event.startsWith("sync start")).length).toBeGreaterThan(0);
+
+    const fromUrl = FsStore.fromUrl(`file://${join(base, "scratch")}?durable=false`);
+    expect(fromUrl.durable).toBe(false);
+    expect(fromUrl.url).toBe(`file://${join(base, "scratch")}`);
+    await fromUrl.put("k", body);
+    expect(Buffer.from((await fromUrl.get("k")).bytes).equals(body)).toBe(true);
+    expect(FsStore.fromUrl(`file://${join(base, "scratch")}?durable=true`).durable).toBe(true);
+    expect(FsStore.fromUrl(`file://${join(base, "scratch")}`).durable).toBe(true);
+    expect(FsStore.fromUrl("memory://no-fsync-url?durable=false").durable).toBe(false);
+    expect(FsStore.fromUrl("memory://no-fsync-url?durable=false", { durable: true }).durable).toBe(true);
+  });
+
+  it("a store URL with an unknown parameter or a durable that is not true/false is a StoreConfigError naming it", () => {
+    expect(() => FsStore.fromUrl(`file://${base}?fsync=no`)).toThrow(
+      expect.objectContaining({ code: "E_STORE_CONFIG", message: expect.stringContaining('"fsync"') }),
+    );
+    expect(() => FsStore.fromUrl(`file://${base}?durable=0`)).toThrow(
+      expect.objectContaining({
+        code: "E_STORE_CONFIG",
+        message: expect.stringContaining('"durable" must be true or false'),
+      }),
+    );
+  });
 });

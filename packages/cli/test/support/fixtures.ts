@@ -40,7 +40,8 @@ export async function writeRows(
   await checkpoint.run(async (session) => {
     const state = bindCheckpointState(TestState, {
       s: Uint32Array.of(1, 2, 3, 4),
-      field: new Float64Array(options.size ?? 64),
+      // 8 KiB: above the 4 KiB up to which arrays are packed into state.json, so a field.npy.
+      field: new Float64Array(options.size ?? 1024),
       step: 0,
     }).value;
     const start = session.writeCount;

@@ -81,7 +81,7 @@ export function describeCliCommands(target: SuiteTarget): void {
       expect(run.stdout).toContain("leadTime: 18 hours");
       expect(run.stdout).toContain("cli-test.State");
       expect(run.stdout).toMatch(/^\s+s\s+uint32 \[4\]/m);
-      expect(run.stdout).toMatch(/^\s+field\s+float64 \[64\]/m);
+      expect(run.stdout).toMatch(/^\s+field\s+float64 \[1024\]/m);
       expect(run.stdout).toMatch(/state\.json\s+\d+\s+crc32:[0-9a-f]{8}/);
 
       const first = JSON.parse((await cli(["show", url, "alpha", "0", "--json"])).stdout) as {

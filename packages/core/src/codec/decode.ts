@@ -22,6 +22,7 @@ const NUMBER_TAGS = new Map<string, number>([
   ["-0", -0],
 ]);
 const BIGINT = /^-?(0|[1-9][0-9]*)$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const ISO_DATE = /^([+-]\d{6}|\d{4})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function fail(path: ValuePath, detail: string): never {
@@ -147,7 +148,8 @@ export class ValueDecoder {
   }
 
   #array(d: JsonObject, path: ValuePath, kind: "typedarray" | "ndarray"): unknown {
-    this.#keys(d, path, ["kind", "jsType", "dtype", "shape", "blob"]);
+    const packed = Object.hasOwn(d, "npy");
+    this.#keys(d, path, ["kind", "jsType", "dtype", "shape", packed ? "npy" : "blob"]);
     const dtype: DtypeInfo | undefined = typeof d.jsType === "string" ? dtypeOfJsType(d.jsType) : undefined;
     if (dtype === undefined) return fail(path, `unknown array type ${JSON.stringify(d.jsType)}`);
     if (d.dtype !== dtype.descr)
@@ -155,22 +157,34 @@ export class ValueDecoder {
     const shape = d.shape;
     if (!isShape(shape) || shapeSize(shape) === undefined || (kind === "typedarray" && shape.length !== 1))
       return fail(path, `invalid shape ${JSON.stringify(shape)}`);
-    const name = d.blob;
-    if (typeof name !== "string" || name === "" || name.includes("/"))
-      return fail(path, `invalid blob name ${JSON.stringify(name)}`);
     if (this.#readBlob === undefined)
       return fail(path, "arrays are not stored inline (this description may not reference blobs)");
-    if (this.#used.has(name)) return fail(path, `blob ${JSON.stringify(name)} is referenced twice`);
-    this.#used.add(name);
-    const bytes = this.#readBlob(name);
-    if (!(bytes instanceof Uint8Array))
-      return fail(path, `readBlob(${JSON.stringify(name)}) did not return a Uint8Array`);
-    const { data } = decodeNpy(bytes, { expect: { dtype, shape }, path: `${path.toString()} (${name})` });
+    const { bytes, source } = packed ? this.#packedBytes(d.npy, path) : this.#blobBytes(d.blob, path);
+    const { data } = decodeNpy(bytes, { expect: { dtype, shape }, path: `${path.toString()} (${source})` });
     if (kind === "typedarray") return data;
     const out: Record<string, unknown> = {};
     defineOwn(out, "data", data);
     defineOwn(out, "shape", [...shape]);
     return out;
+  }
+
+  #blobBytes(name: JsonValue | undefined, path: ValuePath): { bytes: Uint8Array; source: string } {
+    if (typeof name !== "string" || name === "" || name.includes("/"))
+      return fail(path, `invalid blob name ${JSON.stringify(name)}`);
+    if (this.#used.has(name)) return fail(path, `blob ${JSON.stringify(name)} is referenced twice`);
+    this.#used.add(name);
+    const bytes = this.#readBlob!(name);
+    if (!(bytes instanceof Uint8Array))
+      return fail(path, `readBlob(${JSON.stringify(name)}) did not return a Uint8Array`);
+    return { bytes, source: name };
+  }
+
+  /** A packed array's `.npy` bytes, from base64 (strict: only the canonical encoding). */
+  #packedBytes(npy: JsonValue | undefined, path: ValuePath): { bytes: Uint8Array; source: string } {
+    if (typeof npy !== "string" || !BASE64.test(npy)) return fail(path, "packed npy must be a base64 string");
+    const bytes = Buffer.from(npy, "base64");
+    if (bytes.toString("base64") !== npy) return fail(path, "packed npy is not canonical base64");
+    return { bytes, source: "packed .npy" };
   }
 }
 

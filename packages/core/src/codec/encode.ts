@@ -9,7 +9,9 @@
  * - everything else is tagged with `kind`: `number` (`"NaN"`, `"Infinity"`, `"-Infinity"`, `"-0"`),
  *   `bigint` (decimal), `date` (ISO 8601), `undefined` (only as an object property or Map value),
  *   `map` (`entries: [[key, description], …]`), `typedarray` and `ndarray`
- *   (`jsType`, `dtype`, `shape`, `blob`).
+ *   (`jsType`, `dtype`, `shape`, and `blob`: the name of its `.npy` blob, or `npy`: the `.npy`
+ *   file's bytes in base64, for small arrays packed into the description, see
+ *   {@link PACKED_ARRAY_BYTES}).
  */
 import { CheckpointSerializationError } from "../errors.js";
 import { dtypeOfArray, type TypedArray } from "./dtypes.js";
@@ -31,6 +33,15 @@ export interface EncodedValue {
   readonly description: JsonValue;
   readonly blobs: readonly EncodedBlob[];
 }
+
+/**
+ * With `pack`, arrays of at most this many data bytes are packed into the description (their
+ * `.npy` bytes in base64) instead of a blob each: a state of small fields is then one object to
+ * store, not one per field.
+ */
+export const PACKED_ARRAY_BYTES = 4096;
+/** With `pack`, arrays are packed until their `.npy` bytes add up to this; later ones are blobs. */
+export const PACKED_TOTAL_BYTES = 64 * 1024;
 
 /** Values nested deeper than this are refused (the decoder would otherwise exhaust the stack). */
 export const MAX_DEPTH = 1000;
@@ -67,9 +78,16 @@ export class ValueEncoder {
   /** Byte ranges of the typed arrays reached so far, by buffer, to refuse aliased memory. */
   readonly #buffers = new Map<ArrayBufferLike, { start: number; end: number; path: ValuePath }[]>();
 
-  /** `inline`: JSON only, no blobs (metadata): one-element arrays become scalars, longer ones are refused. */
-  constructor(options: { readonly inline?: boolean } = {}) {
+  readonly #pack: boolean;
+  #packedBytes = 0;
+
+  /**
+   * `inline`: JSON only, no blobs (metadata): one-element arrays become scalars, longer ones are
+   * refused. `pack`: small arrays are packed into the description (see {@link PACKED_ARRAY_BYTES}).
+   */
+  constructor(options: { readonly inline?: boolean; readonly pack?: boolean } = {}) {
     this.#inline = options.inline ?? false;
+    this.#pack = options.pack ?? false;
   }
 
   /** Encodes `value`; `path` names it in errors; its blobs are named `value.npy`, `<key>.<index>.npy`, … */
@@ -230,15 +248,23 @@ export class ValueEncoder {
     }
     this.#checkAliasing(data, path);
     const { chunks, size } = encodeNpy(data, shape ?? [data.length], path.toString());
-    const name = this.#namer.name(path.segments(), ".npy");
-    this.blobs.push({ name, chunks, size });
-    return {
+    const described = {
       kind: shape === undefined ? "typedarray" : "ndarray",
       jsType: dtype.jsType,
       dtype: dtype.descr,
       shape: shape === undefined ? [data.length] : [...shape],
-      blob: name,
     };
+    if (
+      this.#pack &&
+      data.byteLength <= PACKED_ARRAY_BYTES &&
+      this.#packedBytes + size <= PACKED_TOTAL_BYTES
+    ) {
+      this.#packedBytes += size;
+      return { ...described, npy: Buffer.concat(chunks).toString("base64") };
+    }
+    const name = this.#namer.name(path.segments(), ".npy");
+    this.blobs.push({ name, chunks, size });
+    return { ...described, blob: name };
   }
 
   /** Two typed arrays over overlapping bytes would come back as independent copies. */

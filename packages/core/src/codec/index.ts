@@ -9,7 +9,14 @@ export {
   dtypeOfPrototype,
 } from "./dtypes.js";
 export type { EncodedBlob, EncodedValue } from "./encode.js";
-export { encodeMetadataValue, encodeValue, MAX_DEPTH, ValueEncoder } from "./encode.js";
+export {
+  encodeMetadataValue,
+  encodeValue,
+  MAX_DEPTH,
+  PACKED_ARRAY_BYTES,
+  PACKED_TOTAL_BYTES,
+  ValueEncoder,
+} from "./encode.js";
 export type { JsonValue } from "./json.js";
 export { canonicalHash, canonicalJson, jsonBytes, jsonText, parseJsonBytes } from "./json.js";
 export type { NpyArray, NpyHeader } from "./npy.js";

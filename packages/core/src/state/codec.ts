@@ -1,9 +1,10 @@
 /**
  * Saving and restoring one bound state. `state.json` holds
  * `{ "format": 1, "id", "version", "schemaHash", "schema", "fields": { name: description } }`;
- * arrays are blobs beside it (`<field>.npy`). Restoring checks id, version, hash and field set,
- * migrates an older version, decodes every field and validates the result with zod before the
- * first field of the live object is assigned, so a failed restore leaves the object as it was.
+ * arrays are blobs beside it (`<field>.npy`), small ones packed into their description. Restoring
+ * checks id, version, hash and field set, migrates an older version, decodes every field and
+ * validates the result with zod before the first field of the live object is assigned, so a failed
+ * restore leaves the object as it was.
  */
 import type { z } from "zod";
 import { ValueDecoder } from "../codec/decode.js";
@@ -57,7 +58,8 @@ export function encodeState(
   if (typeof value !== "object" || value === null)
     throw new CheckpointSerializationError(root, "a state value must be an object");
   // Encode first: the codec refuses cycles cleanly, where zod would recurse without end.
-  const encoder = new ValueEncoder();
+  // Small arrays go into state.json itself: a state of small fields is one object to store.
+  const encoder = new ValueEncoder({ pack: true });
   const fields: Record<string, JsonValue> = {};
   for (const field of fieldNames(type)) {
     const item = (value as Record<string, unknown>)[field];

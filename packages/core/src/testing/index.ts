@@ -7,6 +7,7 @@ export {
   type StoreConformanceOptions,
   type StoreQuirks,
 } from "./conformance/index.js";
+export { describeEmptyArrayRestore, type EmptyArrayRestoreOptions } from "./empty-arrays.js";
 export {
   type Fault,
   type FaultKind,
