@@ -4,7 +4,13 @@ export {
   isCheckpointStateType,
   type StateValue,
 } from "./binding.js";
-export { Checkpoint, type OpenOptions, type SelectOptions, type VerifyMode } from "./checkpoint.js";
+export {
+  Checkpoint,
+  type OpenOptions,
+  type RunOptions,
+  type SelectOptions,
+  type VerifyMode,
+} from "./checkpoint.js";
 export * from "./checksum.js";
 export * from "./codec/index.js";
 export * from "./commit/index.js";
@@ -26,6 +32,12 @@ export {
   type CheckpointOptions,
   validateCheckpointName,
 } from "./options.js";
+export {
+  DEFAULT_PREEMPTION_DEADLINE,
+  PREEMPTION_SIGNALS,
+  type PreemptionOptions,
+  type PreemptionSignal,
+} from "./preemption.js";
 export { detectRank, RANK_VARIABLES, type RankInfo, rankRoot, resolveRank } from "./ranks.js";
 export { CheckpointSession } from "./session.js";
 export * from "./state/index.js";
