@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KILL_POINTS } from "../src/pause.js";
+import { KILL_POINT_TEXT, KILL_POINTS } from "../src/pause.js";
 import { runDemo, storeFsPresent } from "./support.js";
 
 let work: string;
@@ -56,6 +56,44 @@ describe.skipIf(!storeFsPresent)(
   },
 );
 
+describe.skipIf(!storeFsPresent)(
+  "the demo's SIGTERM case on a folder (child processes, real SIGTERM; needs @ckpt/store-fs)",
+  () => {
+    it.each(KILL_POINTS)(
+      "SIGTERM at %s: commits that write, exits 143, resumes from it and ends bit-identical",
+      async (point) => {
+        const store = pathToFileURL(join(work, "store")).href;
+        // Write 8 is the one the job commits anyway (every 8 writes); others only commit on SIGTERM.
+        const write = point === "between-steps" ? 6 : 8;
+        const run = await runDemo(store, [
+          "--kill",
+          "3:between-steps",
+          "--term",
+          `${write}:${point}`,
+          "--members",
+          "2",
+          "--steps",
+          "5",
+          "--work",
+          join(work, `term-${point}`),
+        ]);
+        expect(run.code, run.stdout + run.stderr).toBe(0);
+        expect(run.stdout).toContain(
+          `run 3: SIGTERM during write ${write}/10, ${KILL_POINT_TEXT[point]}; it committed writeCount ${write} (commit_0000000${write}_`,
+        );
+        expect(run.stdout).toContain("and exited with 143");
+        expect(run.stdout).toMatch(
+          new RegExp(
+            `run 4: resumed from the row with writeCount ${write} \\(commit_0000000${write}_\\w+\\) and ran to write 10: 0 step\\(s\\) recomputed`,
+          ),
+        );
+        expect(run.stdout).toContain("outputs after SIGTERM: identical, bit for bit (10 files, 3200 bytes");
+        expect(run.stdout).not.toContain("FAIL");
+      },
+    );
+  },
+);
+
 describe.skipIf(!storeFsPresent)("the demo on memory:// (in one process; needs @ckpt/store-fs)", () => {
   it.each(["mid-commit", "after-commit-point"])(
     "resumes after a stop at %s and ends bit-identical",
@@ -77,4 +115,23 @@ describe.skipIf(!storeFsPresent)("the demo on memory:// (in one process; needs @
       expect(run.stdout).toContain("outputs: identical, bit for bit (6 files");
     },
   );
+
+  it("SIGTERM to this process: the job commits the write it reached and resumes from it", async () => {
+    const run = await runDemo("memory://demo", [
+      "--term",
+      "4:between-steps",
+      "--members",
+      "2",
+      "--steps",
+      "3",
+      "--work",
+      join(work, "memory-term"),
+    ]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain("run 3: SIGTERM during write 4/6");
+    expect(run.stdout).toContain("it committed writeCount 4");
+    expect(run.stdout).toContain("a process exits with 143");
+    expect(run.stdout).toContain("0 step(s) recomputed");
+    expect(run.stdout).toContain("outputs after SIGTERM: identical, bit for bit (6 files");
+  });
 });
