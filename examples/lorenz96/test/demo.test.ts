@@ -16,6 +16,14 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
+/** The demo with 2 members × 5 steps on a folder store, its outputs under `work/<outputs>`. */
+function runSmallDemo(stops: readonly string[], outputs: string) {
+  return runDemo(pathToFileURL(join(work, "store")).href, [
+    ...stops,
+    ...["--members", "2", "--steps", "5", "--work", join(work, outputs)],
+  ]);
+}
+
 /** The row the demo must resume from after a kill during `write` at `point`. */
 function expectedRow(write: number, point: string): number {
   return point === "after-commit-point" ? write : write - 1;
@@ -25,18 +33,8 @@ describe.skipIf(!storeFsPresent)(
   "the demo on a folder (child processes, SIGKILL; needs @ckpt/store-fs)",
   () => {
     it.each(KILL_POINTS)("resumes after a kill at %s and ends bit-identical", async (point) => {
-      const store = pathToFileURL(join(work, "store")).href;
       const write = 7;
-      const run = await runDemo(store, [
-        "--kill",
-        `${write}:${point}`,
-        "--members",
-        "2",
-        "--steps",
-        "5",
-        "--work",
-        join(work, `out-${point}`),
-      ]);
+      const run = await runSmallDemo(["--kill", `${write}:${point}`], `out-${point}`);
       expect(run.code, run.stdout + run.stderr).toBe(0);
       expect(run.stdout).toContain("killed with SIGKILL during write 7/10");
       expect(run.stdout).toContain(`resumed from the row with writeCount ${expectedRow(write, point)}`);
@@ -62,21 +60,12 @@ describe.skipIf(!storeFsPresent)(
     it.each(KILL_POINTS)(
       "SIGTERM at %s: commits that write, exits 143, resumes from it and ends bit-identical",
       async (point) => {
-        const store = pathToFileURL(join(work, "store")).href;
         // Write 8 is the one the job commits anyway (every 8 writes); others only commit on SIGTERM.
         const write = point === "between-steps" ? 6 : 8;
-        const run = await runDemo(store, [
-          "--kill",
-          "3:between-steps",
-          "--term",
-          `${write}:${point}`,
-          "--members",
-          "2",
-          "--steps",
-          "5",
-          "--work",
-          join(work, `term-${point}`),
-        ]);
+        const run = await runSmallDemo(
+          ["--kill", "3:between-steps", "--term", `${write}:${point}`],
+          `term-${point}`,
+        );
         expect(run.code, run.stdout + run.stderr).toBe(0);
         expect(run.stdout).toContain(
           `run 3: SIGTERM during write ${write}/10, ${KILL_POINT_TEXT[point]}; it committed writeCount ${write} (commit_0000000${write}_`,

@@ -126,6 +126,16 @@ describe("a preemption signal in a child process (folder store)", () => {
     expect((await latestRow(store)).writeCount).toBe(3);
   });
 
+  it("fn that catches the error and returns: run() commits, and the process still exits 143", async () => {
+    const store = await folderStore();
+    const run = await runJob(store, "swallowed", ["SIGTERM"]);
+    expect(run.code, run.stderr).toBe(143);
+    const during = signalledDuring(run.stdout);
+    expect(run.stdout).toContain(`caught E_PREEMPTED at writeCount ${during}`);
+    expect(run.stderr).toContain("received SIGTERM; the run ended");
+    expect((await latestRow(store)).writeCount).toBe(during);
+  });
+
   it("with exitOnPreemption false the caller catches CheckpointPreemptedError and the process goes on", async () => {
     const store = await folderStore();
     const run = await runJob(store, "handled", ["SIGTERM"]);
@@ -197,6 +207,25 @@ describe.each(memfsAndDisk("preemption"))("a preemption signal in this process (
     expect(latest.writeCount).toBe(4);
     expect(latest.metadataValue("write")).toBe(4);
     expect(latest.bind(Counter, { steps: 0 }).value.steps).toBe(4);
+  });
+
+  it("removes its handlers when a run without a signal returns, and does not abort fn's signal", async () => {
+    const checkpoint = new Checkpoint("in-process", { store: await open() });
+    const before = process.listenerCount("SIGUSR2");
+    let aborted: boolean | undefined;
+    const written = await checkpoint.run(
+      async (session, preempted) => {
+        expect(process.listenerCount("SIGUSR2")).toBe(before + 1);
+        await session.write({ step: 1 });
+        aborted = preempted.aborted;
+        return session.writeCount;
+      },
+      { signals: ["SIGUSR2"] },
+    );
+    expect(written).toBe(1);
+    expect(aborted).toBe(false);
+    expect(process.listenerCount("SIGUSR2")).toBe(before);
+    expect((await checkpoint.select(-1)).writeCount).toBe(1);
   });
 
   it("refuses a signal it does not know, before running fn", async () => {

@@ -8,6 +8,7 @@
  *   steps:    flushInterval null, SIGTERM and SIGINT watched, no catch: the process must exit 128 + n
  *   stuck:    flushInterval 1, deadline 300 ms, reaches no boundary after the signal
  *   second:   as stuck, without a deadline: only a second signal ends it
+ *   swallowed: as steps, but fn catches the error and returns
  *   handled:  as steps with exitOnPreemption false: catches the error, prints it as JSON, exits 0
  */
 import { Checkpoint, CheckpointPreemptedError, PREEMPTION_SIGNALS } from "../../src/index.js";
@@ -37,7 +38,15 @@ const job = checkpoint.run(
       state.first = current;
       await pause(2);
       state.second = current;
-      await session.write({ step: current });
+      if (scenario !== "swallowed") await session.write({ step: current });
+      else
+        try {
+          await session.write({ step: current });
+        } catch (error) {
+          if (!(error instanceof CheckpointPreemptedError)) throw error;
+          process.stdout.write(`caught ${error.code} at writeCount ${error.writeCount}\n`);
+          return;
+        }
       if (current === readyAfter) process.stderr.write("ready\n");
     }
   },
