@@ -10,6 +10,7 @@ import {
   CheckpointOptionError,
   CheckpointPreemptedError,
   checkpointState,
+  NullCheckpoint,
   type PreemptionSignal,
 } from "../src/index.js";
 import { memfsAndDisk } from "./support/memfs-and-disk.js";
@@ -149,6 +150,21 @@ describe("a preemption signal in a child process (folder store)", () => {
       writeCount: during,
     });
     expect((await latestRow(store)).writeCount).toBe(during);
+  });
+});
+
+describe("NullCheckpoint.run", () => {
+  it("hands fn an AbortSignal that never aborts and takes the preemption options, installing nothing", async () => {
+    const before = process.listenerCount("SIGUSR2");
+    const off = new NullCheckpoint();
+    const seen = await off.run(
+      (session, preempted) => {
+        expect(process.listenerCount("SIGUSR2")).toBe(before);
+        return { enabled: session.enabled, aborted: preempted.aborted };
+      },
+      { signals: ["SIGUSR2"] },
+    );
+    expect(seen).toEqual({ enabled: false, aborted: false });
   });
 });
 
