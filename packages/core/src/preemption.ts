@@ -147,12 +147,16 @@ export class PreemptionWatch {
     const signal = this.#received;
     if (signal === undefined || !this.#exit) return;
     const code = exitCodeOf(signal);
-    const why =
-      outcome instanceof CheckpointPreemptedError || outcome === undefined
-        ? ""
-        : ` (the run ended with: ${outcome instanceof Error ? outcome.message : String(outcome)})`;
+    let what = "the run ended";
+    if (outcome instanceof CheckpointPreemptedError)
+      what =
+        outcome.writeCount === undefined
+          ? "no write boundary was committed"
+          : `committed the write boundary at writeCount ${outcome.writeCount} (${outcome.commitId})`;
+    else if (outcome !== undefined)
+      what = `the run ended with: ${outcome instanceof Error ? outcome.message : String(outcome)}`;
     process.stderr.write(
-      `ckpt: checkpoint "${this.#checkpoint}" received ${signal}; ${outcome instanceof CheckpointPreemptedError ? outcome.message.replace(/^Checkpoint "[^"]*": /, "") : "the run ended"}${why}; exiting with ${code}.\n`,
+      `ckpt: checkpoint "${this.#checkpoint}" received ${signal}; ${what}; exiting with ${code}.\n`,
     );
     // A tick later, so the rejection reaches the caller's synchronous catch first. Left uncaught
     // (no catch, or a top-level await), Node would exit with 1 before that tick: this listener, only
