@@ -282,7 +282,8 @@ export class CheckpointBindingError extends CkptError {
  * spot VM, Kubernetes or Slurm; SIGINT from Ctrl-C). Thrown by the first `write()` after the signal,
  * once it has committed its boundary, and by `run()`. `signal` names the signal, `exitCode` is the
  * conventional exit code (128 + the signal's number: 143 for SIGTERM, 130 for SIGINT),
- * `writeCount` and `commitId` name the row committed at that boundary (`undefined` when none was).
+ * `writeCount` and `commitId` name the row committed at that boundary (`undefined` in the error
+ * that aborts `fn`'s `AbortSignal`, made before any boundary was reached).
  */
 export class CheckpointPreemptedError extends CkptError {
   readonly checkpoint: string;
@@ -301,7 +302,7 @@ export class CheckpointPreemptedError extends CkptError {
       "E_PREEMPTED",
       `Checkpoint "${checkpoint}": preempted by ${signal}; ${
         committed === undefined
-          ? "no write boundary committed since"
+          ? "the next write() commits its boundary"
           : `committed the write boundary at writeCount ${committed.writeCount} (${committed.commitId})`
       }. A new run resumes from the latest committed row.`,
     );
