@@ -10,8 +10,10 @@ import {
   CheckpointOptionError,
   CheckpointPreemptedError,
   checkpointState,
+  ForwardingStore,
   NullCheckpoint,
   type PreemptionSignal,
+  type StoreCall,
 } from "../src/index.js";
 import { memfsAndDisk } from "./support/memfs-and-disk.js";
 import { StepState } from "./support/step-state.js";
@@ -223,6 +225,43 @@ describe.each(memfsAndDisk("preemption"))("a preemption signal in this process (
     expect(latest.writeCount).toBe(4);
     expect(latest.metadataValue("write")).toBe(4);
     expect(latest.bind(Counter, { steps: 0 }).value.steps).toBe(4);
+  });
+
+  it("a write whose commit is in flight when the signal comes throws once that commit is done", async () => {
+    // The signal is sent, and waited for, while the second commit's catalog swap is on its way.
+    let preempted: AbortSignal | undefined;
+    class SignalDuringSwap extends ForwardingStore {
+      protected override async around<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
+        if (call.op === "put" && call.key.endsWith("catalog.json") && preempted !== undefined) {
+          const signal = preempted;
+          preempted = undefined;
+          process.kill(process.pid, "SIGUSR2");
+          while (!signal.aborted) await new Promise((done) => setTimeout(done, 1));
+        }
+        return run();
+      }
+    }
+    const checkpoint = new Checkpoint("in-process", { store: new SignalDuringSwap(await open()) });
+    const outcomes: string[] = [];
+    const run = checkpoint.run(
+      async (session, signal) => {
+        await session.write({ write: 1 });
+        preempted = signal;
+        try {
+          await session.write({ write: 2 });
+          outcomes.push("write 2 returned");
+        } catch (error) {
+          outcomes.push(
+            error instanceof CheckpointPreemptedError ? `E_PREEMPTED ${error.writeCount}` : String(error),
+          );
+          throw error;
+        }
+      },
+      { signals: ["SIGUSR2"], exitOnPreemption: false },
+    );
+    await expect(run).rejects.toBeInstanceOf(CheckpointPreemptedError);
+    expect(outcomes).toEqual(["E_PREEMPTED 2"]);
+    expect((await checkpoint.select(-1)).writeCount).toBe(2);
   });
 
   it("removes its handlers when a run without a signal returns, and does not abort fn's signal", async () => {
