@@ -12,7 +12,13 @@
  * lives inside one process, so with it the job runs in this process and the "kill" freezes it at
  * the same points instead (it makes no further store call, as a killed process would not).
  *
- * Options: --kill <write>:<point> (instead of a random one), --members N, --steps N, --work DIR.
+ * 5. The SIGTERM case: runs the job again under another name, committing every 8 writes and
+ *    watching SIGTERM, sends it SIGTERM at a random write and point; the job commits the boundary
+ *    it reached and exits 143; started again, it resumes from exactly that write (zero steps
+ *    recomputed), and its outputs are compared bit for bit with the reference too.
+ *
+ * Options: --kill <write>:<point>, --term <write>:<point> (instead of random ones), --members N,
+ * --steps N, --work DIR.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
@@ -30,7 +36,7 @@ import {
   redactUrl,
   type Store,
 } from "@ckpt/core";
-import { DEFAULT_CONFIG, type JobConfig, type JobEvents, runJob } from "./job.js";
+import { DEFAULT_CONFIG, type JobConfig, type JobEvents, type Preempted, runJob } from "./job.js";
 import { compareOutputs } from "./output.js";
 import { KILL_POINT_TEXT, KILL_POINTS, type PausePlan, parsePausePlan } from "./pause.js";
 
@@ -41,6 +47,7 @@ type JobMessage =
   | { type: "started"; writeCount: number; commitId: string | undefined; total: number }
   | { type: "wrote"; write: number; total: number }
   | { type: "paused"; write: number; point: string }
+  | ({ type: "preempted" } & Preempted)
   | { type: "done"; resumedFrom: number; writes: number };
 
 /**
@@ -82,12 +89,22 @@ class Counter {
 interface RunOutcome {
   started: { writeCount: number; commitId: string | undefined };
   paused?: PausePlan;
+  preempted?: Preempted;
   exit?: { code: number | null; signal: NodeJS.Signals | null };
 }
 
+/**
+ * How a planned stop ends the job: `kill` freezes it and sends SIGKILL; `term` makes it watch
+ * SIGTERM, holds it at the point until SIGTERM arrives, and lets it commit and exit.
+ */
+type StopKind = "kill" | "term";
+
+/** Commit interval of the SIGTERM case: a kill there would lose up to this many steps minus one. */
+const TERM_FLUSH_INTERVAL = 8;
+
 interface Runner {
-  /** Runs the job; with a plan, resolves once it froze and was killed. */
-  run(name: string, outDir: string, label: string, plan?: PausePlan): Promise<RunOutcome>;
+  /** Runs the job; with a plan, resolves once it was stopped there (killed, or preempted and exited). */
+  run(name: string, outDir: string, label: string, plan?: PausePlan, stop?: StopKind): Promise<RunOutcome>;
   readonly how: string;
 }
 
@@ -97,6 +114,7 @@ function jobArgs(
   storeUrl: string,
   config: JobConfig,
   plan?: PausePlan,
+  stop: StopKind = "kill",
 ): string[] {
   const args = ["--name", name, "--out", outDir, "--store", storeUrl];
   args.push(
@@ -108,6 +126,7 @@ function jobArgs(
     String(config.seed),
   );
   if (plan) args.push("--pause", `${plan.write}:${plan.point}`);
+  if (plan && stop === "term") args.push("--preemptible", "--flush-interval", String(TERM_FLUSH_INTERVAL));
   return args;
 }
 
@@ -116,9 +135,9 @@ function childRunner(storeUrl: string, config: JobConfig, counter: Counter): Run
   const tsx = import.meta.resolve("tsx");
   return {
     how: "a child process, killed with SIGKILL",
-    run(name, outDir, label, plan) {
+    run(name, outDir, label, plan, stop = "kill") {
       return new Promise((resolve, reject) => {
-        const child: ChildProcess = fork(jobScript, jobArgs(name, outDir, storeUrl, config, plan), {
+        const child: ChildProcess = fork(jobScript, jobArgs(name, outDir, storeUrl, config, plan, stop), {
           execArgv: ["--import", tsx, "--conditions=@ckpt/source"],
           stdio: ["ignore", "inherit", "inherit", "ipc"],
         });
@@ -128,15 +147,17 @@ function childRunner(storeUrl: string, config: JobConfig, counter: Counter): Run
           else if (message.type === "wrote") counter.show(label, message.write, message.total);
           else if (message.type === "paused") {
             outcome.paused = { write: message.write, point: message.point as PausePlan["point"] };
-            child.kill("SIGKILL");
-          }
+            child.kill(stop === "term" ? "SIGTERM" : "SIGKILL");
+          } else if (message.type === "preempted") outcome.preempted = message;
         });
         child.on("error", reject);
-        child.on("exit", (code, signal) => {
+        // "close", not "exit": by then every IPC message of the child has arrived.
+        child.on("close", (code, signal) => {
           counter.done(label);
           outcome.exit = { code, signal };
           const killed = plan !== undefined && signal === "SIGKILL" && outcome.paused !== undefined;
-          if (outcome.started !== undefined && (killed || (plan === undefined && code === 0)))
+          const preempted = stop === "term" && code === outcome.preempted?.exitCode;
+          if (outcome.started !== undefined && (killed || preempted || (plan === undefined && code === 0)))
             resolve(outcome as RunOutcome);
           else
             reject(
@@ -155,41 +176,122 @@ function childRunner(storeUrl: string, config: JobConfig, counter: Counter): Run
 function inProcessRunner(store: Store, config: JobConfig, counter: Counter): Runner {
   return {
     how: "in this process (memory:// is per process), frozen instead of SIGKILLed",
-    run(name, outDir, label, plan) {
+    run(name, outDir, label, plan, stop = "kill") {
       return new Promise((resolve, reject) => {
         const outcome: Partial<RunOutcome> = {};
+        const term = plan !== undefined && stop === "term";
+        let keepAlive: ReturnType<typeof setInterval> | undefined;
         const events: JobEvents = {
           started: (info) => {
             outcome.started = info;
           },
           wrote: (info) => counter.show(label, info.write, info.total),
           paused: (paused) => {
-            counter.done(label);
             outcome.paused = paused;
+            if (term) {
+              // A real SIGTERM to this process: only the job being preempted watches it. Signal
+              // handlers keep no process alive: the timer does until the job has gone on.
+              keepAlive = setInterval(() => {}, 60_000);
+              return void process.kill(process.pid, "SIGTERM");
+            }
+            counter.done(label);
             // The frozen job's promise never settles and it makes no further store call.
             resolve(outcome as RunOutcome);
           },
         };
-        runJob({ name, store, outDir, config, pause: plan, events }).then(() => {
-          counter.done(label);
-          if (plan)
-            reject(new CkptError("E_DEMO", `${label}: the job finished without reaching its kill point`));
-          else resolve(outcome as RunOutcome);
-        }, reject);
+        const options = term
+          ? { pause: plan, preemptible: true, flushInterval: TERM_FLUSH_INTERVAL }
+          : { pause: plan };
+        runJob({ name, store, outDir, config, ...options, events }).then(
+          (result) => {
+            clearInterval(keepAlive);
+            counter.done(label);
+            if (term && result.preempted !== undefined)
+              resolve({ ...(outcome as RunOutcome), preempted: result.preempted });
+            else if (plan)
+              reject(new CkptError("E_DEMO", `${label}: the job finished without reaching its kill point`));
+            else resolve(outcome as RunOutcome);
+          },
+          (error: unknown) => {
+            clearInterval(keepAlive);
+            reject(error);
+          },
+        );
       });
     },
   };
 }
 
-/** Which row a resume must start from after a kill at `plan`. */
-function expectedResume(plan: PausePlan): number {
-  return plan.point === "after-commit-point" ? plan.write : plan.write - 1;
+/**
+ * Which row a resume must start from after a kill at `plan`, `lastCommit` being the last commit
+ * completed before that write (the previous write when every write commits).
+ */
+function expectedResume(plan: PausePlan, lastCommit = plan.write - 1): number {
+  return plan.point === "after-commit-point" ? plan.write : lastCommit;
+}
+
+/** A random SIGTERM point: a commit point needs a write that commits (a multiple of the interval). */
+function randomTermPlan(total: number): PausePlan {
+  const point = KILL_POINTS[randomInt(KILL_POINTS.length)]!;
+  const commits = Math.floor((total - 1) / TERM_FLUSH_INTERVAL);
+  if (point === "between-steps" || commits === 0)
+    return { write: randomInt(2, total), point: "between-steps" };
+  return { write: TERM_FLUSH_INTERVAL * randomInt(1, commits + 1), point };
+}
+
+/**
+ * The SIGTERM case: the job, committing every TERM_FLUSH_INTERVAL writes and watching SIGTERM, is
+ * signalled at `plan`, commits the boundary it reached and exits 143; started again, it resumes
+ * from exactly that write. Returns whether it did.
+ */
+async function preemptionCase(
+  runner: Runner,
+  name: string,
+  outDir: string,
+  plan: PausePlan,
+  total: number,
+  counter: Counter,
+): Promise<boolean> {
+  counter.log(
+    `SIGTERM case (checkpoint ${name}): the job commits every ${TERM_FLUSH_INTERVAL} writes and watches SIGTERM`,
+  );
+  const third = await runner.run(name, outDir, "run 3", plan, "term");
+  const preempted = third.preempted!;
+  const exited =
+    third.exit === undefined
+      ? `returned (in this process; a process exits with ${preempted.exitCode})`
+      : `exited with ${third.exit.code}`;
+  counter.log(
+    `run 3: ${preempted.signal} during write ${preempted.signalledDuring}/${total}, ${KILL_POINT_TEXT[plan.point]}; it committed writeCount ${preempted.committed} (${preempted.commitId}) and ${exited}`,
+  );
+  const killResume = expectedResume(plan, preempted.lastCommitBefore);
+  counter.log(
+    `       a SIGKILL at that point would have resumed from writeCount ${killResume} and recomputed ${preempted.signalledDuring - killResume} step(s)`,
+  );
+  const fourth = await runner.run(name, outDir, "run 4");
+  const resumed = fourth.started.writeCount;
+  counter.log(
+    `run 4: resumed from the row with writeCount ${resumed} (${fourth.started.commitId}) and ran to write ${total}: ${preempted.signalledDuring - resumed} step(s) recomputed`,
+  );
+  const problems = [
+    preempted.signalledDuring === plan.write
+      ? ""
+      : `signalled during write ${preempted.signalledDuring}, not ${plan.write}`,
+    preempted.committed === plan.write
+      ? ""
+      : `committed writeCount ${preempted.committed}, not ${plan.write}`,
+    resumed === plan.write ? "" : `resumed from writeCount ${resumed}, not ${plan.write}`,
+    third.exit === undefined || third.exit.code === 143 ? "" : `exited with ${third.exit.code}, not 143`,
+  ].filter((problem) => problem !== "");
+  for (const problem of problems) counter.log(`FAIL: ${problem}`);
+  return problems.length === 0;
 }
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       kill: { type: "string" },
+      term: { type: "string" },
       members: { type: "string" },
       steps: { type: "string" },
       work: { type: "string" },
@@ -207,6 +309,17 @@ async function main(): Promise<number> {
       : parsePausePlan(values.kill, "--kill");
   if (plan.write > total)
     throw new CkptError("E_USAGE", `--kill write ${plan.write} is past the last write (${total})`);
+  const termPlan = values.term === undefined ? randomTermPlan(total) : parsePausePlan(values.term, "--term");
+  if (termPlan.write >= total)
+    throw new CkptError(
+      "E_USAGE",
+      `--term write ${termPlan.write} must come before the last write (${total})`,
+    );
+  if (termPlan.point !== "between-steps" && termPlan.write % TERM_FLUSH_INTERVAL !== 0)
+    throw new CkptError(
+      "E_USAGE",
+      `--term ${termPlan.write}:${termPlan.point}: only every ${TERM_FLUSH_INTERVAL}th write commits, so a commit point needs a multiple of ${TERM_FLUSH_INTERVAL}`,
+    );
 
   const storeUrl = defaultStoreUrl();
   const inProcess = parseStoreUrl(storeUrl).protocol === "memory:";
@@ -216,8 +329,9 @@ async function main(): Promise<number> {
   const work = values.work ?? (await mkdtemp(join(tmpdir(), "ckpt-lorenz96-")));
   const interruptedOut = join(work, "interrupted");
   const referenceOut = join(work, "reference");
-  await mkdir(interruptedOut, { recursive: true });
-  await mkdir(referenceOut, { recursive: true });
+  const preemptedName = `${name}-sigterm`;
+  const preemptedOut = join(work, "preempted");
+  for (const folder of [interruptedOut, referenceOut, preemptedOut]) await mkdir(folder, { recursive: true });
 
   const counter = new Counter();
   const store = inProcess ? await openStore(storeUrl) : undefined;
@@ -254,17 +368,25 @@ async function main(): Promise<number> {
     );
   }
 
+  const preemption = await preemptionCase(runner, preemptedName, preemptedOut, termPlan, total, counter);
+  ok &&= preemption;
+
   await reference;
   counter.log(`reference: an uninterrupted run alongside (checkpoint ${referenceName})`);
 
-  const comparison = await compareOutputs(interruptedOut, referenceOut);
-  if (comparison.identical)
-    console.log(
-      `outputs: identical, bit for bit (${comparison.files} files, ${comparison.bytes} bytes; ${interruptedOut} vs ${referenceOut})`,
-    );
-  else {
-    ok = false;
-    console.log(`outputs: DIFFERENT: ${comparison.difference}`);
+  for (const [label, folder] of [
+    ["outputs", interruptedOut],
+    ["outputs after SIGTERM", preemptedOut],
+  ] as const) {
+    const comparison = await compareOutputs(folder, referenceOut);
+    if (comparison.identical)
+      console.log(
+        `${label}: identical, bit for bit (${comparison.files} files, ${comparison.bytes} bytes; ${folder} vs ${referenceOut})`,
+      );
+    else {
+      ok = false;
+      console.log(`${label}: DIFFERENT: ${comparison.difference}`);
+    }
   }
 
   // Opened through this package's own store dependencies, so every scheme resolves.

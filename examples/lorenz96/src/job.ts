@@ -14,11 +14,13 @@ import { parseArgs } from "node:util";
 import {
   bindCheckpointState,
   Checkpoint,
+  CheckpointPreemptedError,
   CheckpointSessionError,
   CkptError,
   checkpointState,
   defaultStoreUrl,
   openStore,
+  PREEMPTION_SIGNALS,
   type Store,
 } from "@ckpt/core";
 import { z } from "zod";
@@ -66,9 +68,33 @@ export interface JobOptions {
   /** Output folder. */
   readonly outDir: string;
   readonly config?: Partial<JobConfig> | undefined;
-  /** Freeze at this point (the demo's kill point). */
+  /**
+   * Stop at this point (the demo's kill point): freeze there for good, or, when `preemptible`,
+   * hold there until the preemption signal arrives.
+   */
   readonly pause?: PausePlan | undefined;
+  /**
+   * Treat SIGTERM and SIGINT as a preemption notice: the next write commits its boundary and the
+   * job returns `preempted` (the process is left to exit with its `exitCode`).
+   */
+  readonly preemptible?: boolean | undefined;
+  /** Commit every N writes (default 1). */
+  readonly flushInterval?: number | undefined;
   readonly events?: JobEvents | undefined;
+}
+
+/** How a preempted run ended. */
+export interface Preempted {
+  readonly signal: string;
+  /** 128 + the signal's number: 143 for SIGTERM. */
+  readonly exitCode: number;
+  /** The write (1-based) the job was computing or committing when the signal came. */
+  readonly signalledDuring: number;
+  /** writeCount of the row committed at that boundary. */
+  readonly committed: number | undefined;
+  readonly commitId: string | undefined;
+  /** writeCount of the last commit before the signal (a SIGKILL would have resumed from it). */
+  readonly lastCommitBefore: number;
 }
 
 /** How the run went. */
@@ -76,6 +102,8 @@ export interface JobResult {
   readonly resumedFrom: number;
   readonly resumedCommitId: string | undefined;
   readonly writes: number;
+  /** Set when a preemption signal ended the run before its last write. */
+  readonly preempted?: Preempted | undefined;
 }
 
 /**
@@ -87,57 +115,102 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
   const total = config.members * config.steps;
   const inner =
     typeof options.store === "object" ? options.store : await openStore(options.store ?? defaultStoreUrl());
-  const store = new PausingStore(inner, options.pause, (plan) => options.events?.paused?.(plan));
-  const checkpoint = new Checkpoint(options.name, { store, mode: "overwrite", flushInterval: 1, level: 2 });
+  let signalArrived: () => void = () => {};
+  const arrived = new Promise<void>((done) => {
+    signalArrived = done;
+  });
+  const store = new PausingStore(
+    inner,
+    options.pause,
+    (plan) => options.events?.paused?.(plan),
+    options.preemptible ? arrived : undefined,
+  );
+  const flushInterval = options.flushInterval ?? 1;
+  const checkpoint = new Checkpoint(options.name, { store, mode: "overwrite", flushInterval, level: 2 });
   const base = initialCondition();
   const scratch = new Rk4Scratch(VARIABLES);
   let result: JobResult | undefined;
+  let current = 0;
+  let lastCommit = 0;
+  let signalledDuring = 0;
+  let lastCommitBefore = 0;
+  let started = { resumedFrom: 0, resumedCommitId: undefined as string | undefined };
 
-  await checkpoint.run(async (session) => {
-    // Bound states are restored from the row being resumed, in place of these initial values.
-    const rngState = bindCheckpointState(RngState, { s: seedRngState(config.seed, 0).s }).value;
-    const model = bindCheckpointState(ModelState, { x: new Float64Array(VARIABLES) }).value;
-    const rng = new Xoshiro128(rngState);
-    const resumedFrom = session.writeCount;
-    const resumedCommitId = session.commitId ?? undefined;
-    options.events?.started?.({ writeCount: resumedFrom, commitId: resumedCommitId, total });
-    // As an earth2studio ensemble loop: the row's completedMembers says which members are done; the
-    // write count says how far the first incomplete one got. The two must agree.
-    const completedMembers: number[] =
-      resumedFrom > 0 ? [...(session.metadataValue("completedMembers") as number[])] : [];
-    if (completedMembers.length !== Math.floor(resumedFrom / config.steps))
-      throw new CheckpointSessionError(
-        options.name,
-        `row ${resumedCommitId} lists members [${completedMembers.join(", ")}] as complete, but its write count ${resumedFrom} says ${Math.floor(resumedFrom / config.steps)}`,
-      );
+  const job = checkpoint.run(
+    async (session, preempted) => {
+      preempted.addEventListener("abort", () => {
+        signalledDuring = current;
+        lastCommitBefore = lastCommit;
+        signalArrived();
+      });
+      // Bound states are restored from the row being resumed, in place of these initial values.
+      const rngState = bindCheckpointState(RngState, { s: seedRngState(config.seed, 0).s }).value;
+      const model = bindCheckpointState(ModelState, { x: new Float64Array(VARIABLES) }).value;
+      const rng = new Xoshiro128(rngState);
+      const resumedFrom = session.writeCount;
+      const resumedCommitId = session.commitId ?? undefined;
+      started = { resumedFrom, resumedCommitId };
+      options.events?.started?.({ writeCount: resumedFrom, commitId: resumedCommitId, total });
+      // As an earth2studio ensemble loop: the row's completedMembers says which members are done; the
+      // write count says how far the first incomplete one got. The two must agree.
+      const completedMembers: number[] =
+        resumedFrom > 0 ? [...(session.metadataValue("completedMembers") as number[])] : [];
+      if (completedMembers.length !== Math.floor(resumedFrom / config.steps))
+        throw new CheckpointSessionError(
+          options.name,
+          `row ${resumedCommitId} lists members [${completedMembers.join(", ")}] as complete, but its write count ${resumedFrom} says ${Math.floor(resumedFrom / config.steps)}`,
+        );
 
-    for (let write = resumedFrom + 1; write <= total; write++) {
-      const member = Math.floor((write - 1) / config.steps);
-      const step = (write - 1) % config.steps;
-      if (step === 0) {
-        // A new member: its own generator, its own perturbed start.
-        rngState.s = seedRngState(config.seed, member + 1).s;
-        const x = Float64Array.from(base);
-        for (let i = 0; i < x.length; i++) x[i] = x[i]! + config.perturbation * rng.normal();
-        model.x = x;
+      lastCommit = resumedFrom;
+      for (let write = resumedFrom + 1; write <= total; write++) {
+        current = write;
+        const member = Math.floor((write - 1) / config.steps);
+        const step = (write - 1) % config.steps;
+        if (step === 0) {
+          // A new member: its own generator, its own perturbed start.
+          rngState.s = seedRngState(config.seed, member + 1).s;
+          const x = Float64Array.from(base);
+          for (let i = 0; i < x.length; i++) x[i] = x[i]! + config.perturbation * rng.normal();
+          model.x = x;
+        }
+        const x = model.x;
+        rk4Step(x, DT, FORCING, scratch);
+        const amplitude = config.noise * Math.sqrt(DT);
+        for (let i = 0; i < x.length; i++) x[i] = x[i]! + amplitude * rng.normal();
+        const leadHours = (step + 1) * HOURS_PER_STEP;
+        await writeOutput(options.outDir, member, leadHours, x);
+        if (step === config.steps - 1) completedMembers.push(member);
+
+        store.beginWrite(write);
+        await store.checkpointReached("between-steps");
+        // A duration, as earth2studio's timedelta lead_time: the catalog table shows "66 hours".
+        const leadTime = { milliseconds: leadHours * 3_600_000 };
+        if (await session.write({ leadTime, member, completedMembers: [...completedMembers] }))
+          lastCommit = write;
+        options.events?.wrote?.({ write, total, member, leadHours });
       }
-      const x = model.x;
-      rk4Step(x, DT, FORCING, scratch);
-      const amplitude = config.noise * Math.sqrt(DT);
-      for (let i = 0; i < x.length; i++) x[i] = x[i]! + amplitude * rng.normal();
-      const leadHours = (step + 1) * HOURS_PER_STEP;
-      await writeOutput(options.outDir, member, leadHours, x);
-      if (step === config.steps - 1) completedMembers.push(member);
-
-      store.beginWrite(write);
-      await store.checkpointReached("between-steps");
-      // A duration, as earth2studio's timedelta lead_time: the catalog table shows "66 hours".
-      const leadTime = { milliseconds: leadHours * 3_600_000 };
-      await session.write({ leadTime, member, completedMembers: [...completedMembers] });
-      options.events?.wrote?.({ write, total, member, leadHours });
-    }
-    result = { resumedFrom, resumedCommitId, writes: total - resumedFrom };
-  });
+      result = { resumedFrom, resumedCommitId, writes: total - resumedFrom };
+    },
+    options.preemptible ? { signals: PREEMPTION_SIGNALS, exitOnPreemption: false } : {},
+  );
+  try {
+    await job;
+  } catch (error) {
+    // The caller handles the preemption: report it, close, and leave the exit code to the caller.
+    if (!(error instanceof CheckpointPreemptedError) || result !== undefined) throw error;
+    result = {
+      ...started,
+      writes: signalledDuring - started.resumedFrom,
+      preempted: {
+        signal: error.signal,
+        exitCode: error.exitCode,
+        signalledDuring,
+        committed: error.writeCount,
+        commitId: error.commitId,
+        lastCommitBefore,
+      },
+    };
+  }
   // Let background clean-up of retired commits finish; close the store only if we opened it.
   await checkpoint.close();
   if (typeof options.store !== "object") await inner.close?.();
@@ -154,12 +227,14 @@ async function cli(): Promise<void> {
       steps: { type: "string" },
       seed: { type: "string" },
       pause: { type: "string" },
+      preemptible: { type: "boolean" },
+      "flush-interval": { type: "string" },
     },
   });
   if (values.name === undefined || values.out === undefined)
     throw new CkptError(
       "E_USAGE",
-      "usage: job.ts --name <checkpoint> --out <folder> [--store URL] [--members N] [--steps N] [--seed N]",
+      "usage: job.ts --name <checkpoint> --out <folder> [--store URL] [--members N] [--steps N] [--seed N] [--preemptible] [--flush-interval N]",
     );
   const send = (message: object) => {
     if (process.send) process.send(message);
@@ -169,12 +244,15 @@ async function cli(): Promise<void> {
     ...(values.steps === undefined ? {} : { steps: Number(values.steps) }),
     ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
   };
+  let keepAlive: ReturnType<typeof setInterval> | undefined;
   const result = await runJob({
     name: values.name,
     store: values.store,
     outDir: values.out,
     config,
     pause: values.pause === undefined ? undefined : parsePausePlan(values.pause),
+    preemptible: values.preemptible,
+    flushInterval: values["flush-interval"] === undefined ? undefined : Number(values["flush-interval"]),
     events: {
       started: (info) => {
         send({ type: "started", ...info });
@@ -188,13 +266,26 @@ async function cli(): Promise<void> {
       wrote: (info) => send({ type: "wrote", ...info }),
       paused: (plan) => {
         send({ type: "paused", ...plan });
-        // Keep the frozen process alive until its parent kills it.
-        setInterval(() => {}, 60_000);
+        // Keep the stopped process alive until its parent kills or signals it (signal handlers do
+        // not keep Node running).
+        keepAlive = setInterval(() => {}, 60_000);
       },
     },
   });
-  send({ type: "done", ...result });
-  if (!process.send) console.log(`done: ${result.writes} writes`);
+  clearInterval(keepAlive);
+  const { preempted } = result;
+  if (preempted !== undefined) {
+    send({ type: "preempted", ...preempted });
+    if (!process.send)
+      console.log(
+        `${preempted.signal} during write ${preempted.signalledDuring}: committed writeCount ${preempted.committed} (${preempted.commitId}); exiting with ${preempted.exitCode}`,
+      );
+    // The conventional code for a process ended by the signal: 128 + its number.
+    process.exitCode = preempted.exitCode;
+  } else {
+    send({ type: "done", ...result });
+    if (!process.send) console.log(`done: ${result.writes} writes`);
+  }
   process.disconnect?.();
 }
 

@@ -45,21 +45,30 @@ export function parsePausePlan(text: string, option = "--pause"): PausePlan {
 const never = new Promise<never>(() => {});
 
 /**
- * The demo's instrument: a store wrapper that freezes the job at a planned point of a planned
- * write, so the SIGKILL that follows lands exactly there every run instead of wherever a timer
- * happens to fall. Once frozen, every store call of the job hangs forever, which is also how the
- * in-process (memory://) variant stands in for a killed process.
+ * The demo's instrument: a store wrapper that stops the job at a planned point of a planned write,
+ * so the signal that follows lands exactly there every run instead of wherever a timer happens to
+ * fall. Without `resume` the job freezes: every store call hangs forever, which is also how the
+ * in-process (memory://) variant stands in for a killed process. With `resume` (the SIGTERM case)
+ * it holds until that promise settles (the preemption signal arrived), then goes on.
  */
 export class PausingStore extends ForwardingStore {
   readonly #plan: PausePlan | undefined;
   readonly #onPause: (plan: PausePlan) => void;
+  readonly #resume: Promise<void> | undefined;
   #write = 0;
+  #paused = false;
   #frozen = false;
 
-  constructor(inner: Store, plan: PausePlan | undefined, onPause: (plan: PausePlan) => void) {
+  constructor(
+    inner: Store,
+    plan: PausePlan | undefined,
+    onPause: (plan: PausePlan) => void,
+    resume?: Promise<void>,
+  ) {
     super(inner);
     this.#plan = plan;
     this.#onPause = onPause;
+    this.#resume = resume;
   }
 
   /** Whether the job has been frozen. */
@@ -72,19 +81,21 @@ export class PausingStore extends ForwardingStore {
     this.#write = write;
   }
 
-  /** Freezes here if the plan says so (for the points that are not store calls). */
+  /** Stops here if the plan says so (for the points that are not store calls). */
   async checkpointReached(point: KillPoint): Promise<void> {
-    if (this.#due(point)) await this.#freeze();
+    if (this.#due(point)) await this.#pause();
   }
 
   #due(point: KillPoint): boolean {
-    return !this.#frozen && this.#plan?.point === point && this.#plan.write === this.#write;
+    return !this.#paused && this.#plan?.point === point && this.#plan.write === this.#write;
   }
 
-  #freeze(): Promise<never> {
-    this.#frozen = true;
+  // Freezes for good, or holds until `resume` settles.
+  async #pause(): Promise<void> {
+    this.#paused = true;
+    this.#frozen = this.#resume === undefined;
     this.#onPause(this.#plan!);
-    return never;
+    await (this.#resume ?? never);
   }
 
   protected override async around<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
@@ -93,12 +104,12 @@ export class PausingStore extends ForwardingStore {
     const { key } = call;
     const isCatalog = key.endsWith("/catalog.json") || key === "catalog.json";
     const isManifest = key.endsWith("/manifest.json");
-    if (isCatalog && this.#due("before-commit-point")) return this.#freeze();
+    if (isCatalog && this.#due("before-commit-point")) await this.#pause();
     const info = await run();
     if (this.#frozen) return never;
     if (!isCatalog && !isManifest && key.includes("/commits/") && this.#due("mid-commit"))
-      return this.#freeze();
-    if (isCatalog && this.#due("after-commit-point")) return this.#freeze();
+      await this.#pause();
+    if (isCatalog && this.#due("after-commit-point")) await this.#pause();
     return info;
   }
 }

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FixtureClient } from "@ckpt/test-servers";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { runDemo } from "./support.js";
+import { expectSigtermCaseResumedExactly, runDemo } from "./support.js";
 
 let work: string;
 
@@ -44,6 +44,8 @@ describe("the demo on the S3 test server", () => {
       expect(run.stdout).toContain("killed with SIGKILL during write 6/8");
       expect(run.stdout).toContain("resumed from the row with writeCount 5");
       expect(run.stdout).toContain("outputs: identical, bit for bit (8 files");
+      // The SIGTERM case at a random write: it resumes from exactly that write.
+      expectSigtermCaseResumedExactly(run, 8);
     },
   );
 });
@@ -59,5 +61,6 @@ describe("the demo on the Cloud Storage test fixture", () => {
     expect(run.stdout).toContain("killed with SIGKILL during write 6/8");
     expect(run.stdout).toContain("resumed from the row with writeCount 6");
     expect(run.stdout).toContain("outputs: identical, bit for bit (8 files");
+    expectSigtermCaseResumedExactly(run, 8);
   });
 });

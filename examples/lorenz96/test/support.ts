@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type ChildOutput, collectOutput } from "@ckpt/test-servers";
+import { expect } from "vitest";
 
 /**
  * Whether @ckpt/store-fs (file:// and memory://) is in the workspace yet. The folder and memory
@@ -31,4 +32,16 @@ export function runDemo(
     stdio: ["ignore", "pipe", "pipe"],
   });
   return collectOutput(child);
+}
+
+/**
+ * The demo's SIGTERM case went as it must: the job exited 143 after committing the write it was
+ * signalled at, the next run resumed from exactly that write, and the outputs (`files` of them)
+ * equal the reference bit for bit.
+ */
+export function expectSigtermCaseResumedExactly(run: DemoRun, files: number): void {
+  expect(run.stdout).toContain("and exited with 143");
+  expect(run.stdout).toContain("0 step(s) recomputed");
+  expect(run.stdout).toContain(`outputs after SIGTERM: identical, bit for bit (${files} files`);
+  expect(run.stdout).not.toContain("FAIL");
 }

@@ -20,6 +20,7 @@ import {
   validateCheckpointName,
 } from "./options.js";
 import { registerCheckpoint } from "./pending.js";
+import type { PreemptionOptions } from "./preemption.js";
 import { rankRoot, resolveRank } from "./ranks.js";
 import { loadRestorable, verifyRow } from "./restore-check.js";
 import { CheckpointSession, endSessions, type LoadedState } from "./session.js";
@@ -46,6 +47,9 @@ export interface OpenOptions {
   readonly verify?: VerifyMode | undefined;
   readonly signal?: AbortSignal | undefined;
 }
+
+/** Options of `checkpoint.run(fn, options)`: where to open the session, and preemption. */
+export interface RunOptions extends OpenOptions, PreemptionOptions {}
 
 /** Options of `checkpoint.select(row, options)`. */
 export interface SelectOptions extends OpenOptions {}
@@ -510,6 +514,11 @@ export class Checkpoint {
    * `fn` returns (not when it throws). A `run` inside a `run` of the same checkpoint re-enters the
    * same session.
    *
+   * With `signals` (e.g. `PREEMPTION_SIGNALS`), a preemption notice makes the next `write()` commit
+   * its boundary and throw `CheckpointPreemptedError`; `run()` rejects with it and the process then
+   * exits with 128 + the signal's number (143 for SIGTERM) unless `exitOnPreemption` is `false`.
+   * `fn`'s second parameter is an `AbortSignal` aborted when the signal arrives.
+   *
    * @example
    * const result = await checkpoint.run(async (session) => {
    *   const rng = bindCheckpointState(RngState, { seed: 1, counter: 0 });
@@ -518,11 +527,11 @@ export class Checkpoint {
    * });
    */
   async run<T>(
-    fn: (session: CheckpointSession) => T | Promise<T>,
-    options: OpenOptions = {},
+    fn: (session: CheckpointSession, preempted: AbortSignal) => T | Promise<T>,
+    options: RunOptions = {},
   ): Promise<Awaited<T>> {
     const session = await this.open(options);
-    return session.run(fn);
+    return session.run(fn, options);
   }
 
   /** The catalog as a table, with the checkpoint's recorded mode, e.g. for `console.log(await checkpoint.format())`. */

@@ -276,3 +276,40 @@ export class CheckpointBindingError extends CkptError {
     this.stateId = options?.stateId;
   }
 }
+
+/**
+ * The job was preempted: one of the signals given to `run(fn, { signals })` arrived (SIGTERM from a
+ * spot VM, Kubernetes or Slurm; SIGINT from Ctrl-C). Thrown by the first `write()` after the signal,
+ * once it has committed its boundary, and by `run()`. `signal` names the signal, `exitCode` is the
+ * conventional exit code (128 + the signal's number: 143 for SIGTERM, 130 for SIGINT),
+ * `writeCount` and `commitId` name the row committed at that boundary (`undefined` in the error
+ * that aborts `fn`'s `AbortSignal`, made before any boundary was reached).
+ */
+export class CheckpointPreemptedError extends CkptError {
+  readonly checkpoint: string;
+  readonly signal: string;
+  readonly exitCode: number;
+  readonly writeCount: number | undefined;
+  readonly commitId: string | undefined;
+
+  constructor(
+    checkpoint: string,
+    signal: string,
+    exitCode: number,
+    committed?: { readonly writeCount: number; readonly commitId: string },
+  ) {
+    super(
+      "E_PREEMPTED",
+      `Checkpoint "${checkpoint}": preempted by ${signal}; ${
+        committed === undefined
+          ? "the next write() commits its boundary"
+          : `committed the write boundary at writeCount ${committed.writeCount} (${committed.commitId})`
+      }. A new run resumes from the latest committed row.`,
+    );
+    this.checkpoint = checkpoint;
+    this.signal = signal;
+    this.exitCode = exitCode;
+    this.writeCount = committed?.writeCount;
+    this.commitId = committed?.commitId;
+  }
+}

@@ -8,6 +8,7 @@ export {
   Checkpoint,
   type OpenOptions,
   type RowSelector,
+  type RunOptions,
   type SelectOptions,
   type StepOptions,
   type VerifyMode,
@@ -46,6 +47,12 @@ export {
   type CheckpointOptions,
   validateCheckpointName,
 } from "./options.js";
+export {
+  DEFAULT_PREEMPTION_DEADLINE,
+  PREEMPTION_SIGNALS,
+  type PreemptionOptions,
+  type PreemptionSignal,
+} from "./preemption.js";
 export { detectRank, RANK_VARIABLES, type RankInfo, rankRoot, resolveRank } from "./ranks.js";
 export { checkDecodable, type SavedState, savedStates, verifyRow } from "./restore-check.js";
 export { CheckpointSession, type LoadedState } from "./session.js";

@@ -1,6 +1,7 @@
 import type { Labels } from "./commit/catalog-format.js";
 import type { CheckpointEntry } from "./entry.js";
 import type { MetadataInput } from "./metadata.js";
+import type { PreemptionOptions } from "./preemption.js";
 
 /**
  * The no-op stand-in for a checkpoint when checkpointing is off: it is its own session, never
@@ -42,9 +43,15 @@ export class NullCheckpoint {
     return undefined;
   }
 
-  /** Runs `fn` with this object as its session. */
-  async run<T>(fn: (session: NullCheckpoint) => T | Promise<T>): Promise<Awaited<T>> {
-    return await fn(this);
+  /**
+   * Runs `fn` with this object as its session and an `AbortSignal` that never aborts: with nothing
+   * to commit, the preemption options are ignored and a signal does what Node does by default.
+   */
+  async run<T>(
+    fn: (session: NullCheckpoint, preempted: AbortSignal) => T | Promise<T>,
+    _options?: PreemptionOptions,
+  ): Promise<Awaited<T>> {
+    return await fn(this, new AbortController().signal);
   }
 
   /** An empty catalog. */

@@ -16,6 +16,7 @@ import { commitFolder } from "./layout.js";
 import { checkMetadataLimits } from "./limits.js";
 import { encodeMetadata, type MetadataInput, metadataRecord } from "./metadata.js";
 import { addPending, takePending } from "./pending.js";
+import { type PreemptionOptions, PreemptionWatch } from "./preemption.js";
 import { encodeState, restoreState } from "./state/codec.js";
 import type { CheckpointStateType } from "./state/declare.js";
 
@@ -116,6 +117,7 @@ export class CheckpointSession {
   readonly #client: CatalogClient;
   readonly #warn: (message: string) => void;
   #tail: Promise<void> | undefined;
+  #preemption: PreemptionWatch | undefined;
 
   /** @internal Sessions come from `Checkpoint.run`, `open` and `select`. */
   constructor(checkpoint: Checkpoint, init: SessionInit) {
@@ -308,15 +310,21 @@ export class CheckpointSession {
       this.#pending = pending;
       this.#dirty = true;
       const interval = this.checkpoint.flushInterval;
-      if (interval === null || this.#writeCount % interval !== 0) return undefined;
+      // After a preemption signal every boundary commits, whatever flushInterval says.
+      const preempted = this.#preemption?.received !== undefined;
+      if (!preempted && (interval === null || this.#writeCount % interval !== 0)) return undefined;
+      let entry: CheckpointEntry | undefined;
       try {
-        return await this.#flushNow(new Map());
+        entry = await this.#flushNow(new Map());
       } catch (error) {
         this.#writeCount = before.writeCount;
         this.#pending = before.pending;
         this.#dirty = before.dirty;
         throw error;
       }
+      // Also when the signal came during this write's own commit: its boundary is saved.
+      if (this.#preemption?.received !== undefined) throw this.#preemption.error(entry);
+      return entry;
     });
   }
 
@@ -342,16 +350,48 @@ export class CheckpointSession {
    * finds it), then commits pending writes when `fn` returns; when `fn` throws, nothing is
    * committed. Entering adopts the states bound to the checkpoint before any session was active
    * (once per session). Running a session that is already active in this context re-enters it:
-   * the outermost run alone adopts and flushes.
+   * the outermost run alone adopts, watches signals and flushes.
+   *
+   * `fn` gets the session and an `AbortSignal` that aborts when one of `options.signals` arrives.
+   * Then the next `write()` commits its boundary (whatever `flushInterval` says) and throws
+   * `CheckpointPreemptedError`, `run()` rejects with it, and (unless `exitOnPreemption: false`) the
+   * process exits with 128 + the signal's number. See {@link PreemptionOptions}.
    */
-  async run<T>(fn: (session: CheckpointSession) => T | Promise<T>): Promise<Awaited<T>> {
-    if (activeSessions().includes(this)) return await runInSession(this, () => fn(this));
+  async run<T>(
+    fn: (session: CheckpointSession, preempted: AbortSignal) => T | Promise<T>,
+    options: PreemptionOptions = {},
+  ): Promise<Awaited<T>> {
+    if (activeSessions().includes(this))
+      return await runInSession(this, () =>
+        fn(this, this.#preemption?.signal ?? new AbortController().signal),
+      );
     this.#assertOpen("run()");
+    const watch = new PreemptionWatch(
+      this.checkpoint.name,
+      options,
+      () => this.#writeCount - (this.#entry?.writeCount ?? 0),
+    );
     this.#adoptOnce();
+    this.#preemption = watch;
+    watch.start();
+    try {
+      const result = await this.#runOutermost(fn, watch.signal);
+      watch.end(undefined);
+      return result;
+    } catch (error) {
+      watch.end(error);
+      throw error;
+    }
+  }
+
+  async #runOutermost<T>(
+    fn: (session: CheckpointSession, preempted: AbortSignal) => T | Promise<T>,
+    preempted: AbortSignal,
+  ): Promise<Awaited<T>> {
     setRunning(this, true);
     let result: Awaited<T>;
     try {
-      result = await runInSession(this, () => fn(this));
+      result = await runInSession(this, () => fn(this, preempted));
     } catch (error) {
       if (this.#dirty && this.#writeCount > (this.#entry?.writeCount ?? 0))
         this.#warn(
