@@ -8,6 +8,7 @@ export { Checkpoint, type OpenOptions, type SelectOptions, type VerifyMode } fro
 export * from "./checksum.js";
 export * from "./codec/index.js";
 export * from "./commit/index.js";
+export { durationMs } from "./duration.js";
 export { CheckpointEntry } from "./entry.js";
 export * from "./errors.js";
 export {
@@ -27,6 +28,6 @@ export {
   validateCheckpointName,
 } from "./options.js";
 export { detectRank, RANK_VARIABLES, type RankInfo, rankRoot, resolveRank } from "./ranks.js";
-export { CheckpointSession } from "./session.js";
+export { CheckpointSession, type CommitCallOptions } from "./session.js";
 export * from "./state/index.js";
 export * from "./store/index.js";
