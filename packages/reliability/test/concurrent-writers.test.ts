@@ -66,6 +66,28 @@ describe(`${WRITERS} writer processes × ${COMMITS} commits on one checkpoint on
     );
   }, 600_000);
 
+  it("different labels (append), async commits: every drained row present and whole", async () => {
+    const name = "race-labels-async";
+    const result = await runRace({
+      url: pathToFileURL(root).href,
+      name,
+      writers: WRITERS,
+      commits: COMMITS,
+      mode: "append",
+      labels: (writer) => ({ writer }),
+      async: true,
+    });
+    const store = new FsStore({ root });
+    const checkpoint = new Checkpoint(name, { store, mode: "append", warn: () => {} });
+    const rows = await restoreAll(checkpoint);
+    expect(rows).toHaveLength(WRITERS * COMMITS);
+    expect(new Set(rows.map((row) => row.commitId))).toEqual(new Set(result.acked.flat()));
+    expect(result.reader.excused).toBe(0);
+    console.log(
+      `[reliability] race different labels async ${JSON.stringify({ rows: rows.length, ...result.reader, seconds: result.seconds })}`,
+    );
+  }, 600_000);
+
   it("same labels (overwrite): the survivor is one writer's last commit, whole", async () => {
     const name = "race-same";
     const result = await runRace({
