@@ -9,7 +9,8 @@
  *   --runs N                         runs per size (default 5, 3 from 1 GiB up; --quick: 2)
  *   --memory-sizes 64MiB,1GiB        state sizes of the memory cases
  *   --small-commits N                commits per small-commit case (default 100)
- *   --only checksum,throughput,small,memory   parts to run (default: all)
+ *   --async-sizes 64MiB,1GiB         state sizes of the async-against-sync commits (1 GiB on disk only)
+ *   --only checksum,throughput,small,memory,async   parts to run (default: all)
  *   --quick                          1KiB,1MiB,64MiB; 2 runs; 20 small commits; memory at 64 MiB only
  *   --rewrite                        measure nothing: render bench/results/latest.json again (and
  *                                    BENCHMARKS.md when it holds a full run)
@@ -20,6 +21,7 @@ import { loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { type AsyncCommitResult, asyncCommitSection, measureAsyncCommits } from "./async-commits.js";
 import { type ChecksumResult, measureChecksums } from "./checksum.js";
 import { MEMORY_CHILD_RUNTIME } from "./compiled-child.js";
 import { type MemoryResult, measureMemory } from "./memory.js";
@@ -42,7 +44,7 @@ setFlagsFromString("--expose-gc");
 (globalThis as { gc?: unknown }).gc ??= runInNewContext("gc");
 
 const DEFAULT_SIZES = "1KiB,1MiB,64MiB,1GiB";
-const PARTS = ["checksum", "throughput", "small", "memory"] as const;
+const PARTS = ["checksum", "throughput", "small", "memory", "async"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -51,6 +53,7 @@ const { values } = parseArgs({
     sizes: { type: "string" },
     runs: { type: "string" },
     "memory-sizes": { type: "string" },
+    "async-sizes": { type: "string" },
     "small-commits": { type: "string" },
     only: { type: "string" },
     quick: { type: "boolean", default: false },
@@ -69,6 +72,7 @@ for (const kind of stores)
   if (!STORE_KINDS.includes(kind)) throw new Error(`Unknown store "${kind}"; use ${STORE_KINDS.join(",")}`);
 const sizes = list(values.sizes ?? (quick ? "1KiB,1MiB,64MiB" : DEFAULT_SIZES)).map(parseSize);
 const memorySizes = list(values["memory-sizes"] ?? (quick ? "64MiB" : "64MiB,1GiB")).map(parseSize);
+const asyncSizes = list(values["async-sizes"] ?? (quick ? "64MiB" : "64MiB,1GiB")).map(parseSize);
 const parts = list(values.only ?? PARTS.join(",")) as Part[];
 for (const part of parts)
   if (!PARTS.includes(part)) throw new Error(`Unknown part "${part}"; use ${PARTS.join(",")}`);
@@ -80,15 +84,19 @@ const full =
   values.stores === undefined &&
   values.sizes === undefined &&
   values["memory-sizes"] === undefined &&
+  values["async-sizes"] === undefined &&
   values.only === undefined;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 if (values.rewrite === true) {
   const saved = JSON.parse(
     await readFile(new URL("./results/latest.json", import.meta.url), "utf8"),
-  ) as BenchResults;
+  ) as BenchResults & { asyncCommits?: AsyncCommitResult[] };
   console.log(renderConsole(saved));
-  for (const path of await writeReports(saved, `${FINDINGS}\n${METHOD_NOTES}`)) log(`wrote ${path}`);
+  const savedAsync = saved.asyncCommits ?? [];
+  const section = savedAsync.length > 0 ? `${asyncCommitSection(savedAsync)}\n` : "";
+  for (const path of await writeReports(saved, `${section}${FINDINGS}\n${METHOD_NOTES}`))
+    log(`wrote ${path}`);
   process.exit(0);
 }
 const notes: string[] = [];
@@ -102,6 +110,7 @@ const loadAtStart = loadavg();
 const throughput: ThroughputResult[] = [];
 const small: (SmallCommitResult & { store: StoreKind })[] = [];
 const memory: MemoryResult[] = [];
+const asyncCommits: AsyncCommitResult[] = [];
 const described: Partial<Record<StoreKind, string>> = {};
 let checksums: ChecksumResult[] = [];
 if (parts.includes("checksum")) {
@@ -157,6 +166,13 @@ for (const kind of stores) {
         log(`${kind}: peak memory, ${formatSize(bytes)} state`);
         memory.push(...(await measureMemory(env, bytes)));
       }
+    if (parts.includes("async"))
+      for (const bytes of asyncSizes) {
+        // A 1 GiB loop on a server that keeps objects in RAM would hold several copies there.
+        if (bytes >= GiB && kind !== "fs") continue;
+        log(`${kind}: async against sync commits, ${formatSize(bytes)} state`);
+        asyncCommits.push(await measureAsyncCommits(env.spec, bytes, { runs: runsFor(bytes), steps: 20 }));
+      }
   } catch (error) {
     // One store failing (e.g. a server that died) must not lose the others' numbers.
     const message = `${kind}: measurement failed: ${(error as Error).stack ?? String(error)}`;
@@ -182,4 +198,10 @@ const results: BenchResults = {
   memoryRuntime: parts.includes("memory") ? MEMORY_CHILD_RUNTIME : undefined,
 };
 console.log(renderConsole(results));
-for (const path of await writeReports(results, `${FINDINGS}\n${METHOD_NOTES}`)) log(`wrote ${path}`);
+const asyncSection = asyncCommits.length > 0 ? `${asyncCommitSection(asyncCommits)}\n` : "";
+if (asyncSection !== "") console.log(asyncSection);
+for (const path of await writeReports(
+  { ...results, asyncCommits } as BenchResults,
+  `${asyncSection}${FINDINGS}\n${METHOD_NOTES}`,
+))
+  log(`wrote ${path}`);
