@@ -323,8 +323,8 @@ export class CheckpointSession {
    * dirtiness are restored and the error is rethrown.
    *
    * In sync mode, await `write()` before changing bound state: the upload reads the live arrays,
-   * and a commit whose bytes changed while it uploaded fails with `CheckpointIntegrityError`
-   * before its catalog swap. In async mode (`options.async`, or the checkpoint's `async`) it
+   * and a commit whose bytes changed while it uploaded fails with `CheckpointSourceChangedError`
+   * (`E_INTEGRITY`, naming the state and field) before its catalog swap. In async mode (`options.async`, or the checkpoint's `async`) it
    * resolves once the state is captured, the caller may change everything at once, and the commit
    * uploads in the background (see {@link drain}); a write that would start more than
    * `maxInFlight` background commits waits for the oldest to be durable. A failed background
