@@ -4,7 +4,7 @@
  * commits (fresh child process per case, disk only: memfs would hold the stored copy in RAM too).
  *
  *   npx tsx --conditions=@ckpt/source bench/async-commits.ts --stores fs,memory --sizes 64MiB \
- *     [--runs 5] [--steps 20] [--memory-sizes 256MiB]
+ *     [--runs 5] [--steps 20] [--memory-sizes 256MiB] [--cleanup await]
  *
  * The compute step is an `await` of a timer: the job's main thread is free meanwhile, as it is while
  * it waits for a GPU, a worker thread or a subprocess. A step that keeps the main thread busy in
@@ -48,9 +48,18 @@ export interface AsyncMemoryResult {
 const median = (values: readonly number[]) => summarize(values).median;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function timedWrites(spec: StoreSpec, bytes: number, runs: number, async: boolean): Promise<number[]> {
+/** When commits delete the commits they retired (the checkpoint option); the default is the library's. */
+type Cleanup = "await" | "background" | undefined;
+
+async function timedWrites(
+  spec: StoreSpec,
+  bytes: number,
+  runs: number,
+  async: boolean,
+  cleanup: Cleanup,
+): Promise<number[]> {
   const store = await openBenchStore(spec, uniquePrefix(`async-${async}-${bytes}`));
-  const checkpoint = new Checkpoint("async-bench", { store, async, warn: () => {}, env: {} });
+  const checkpoint = new Checkpoint("async-bench", { store, async, cleanup, warn: () => {}, env: {} });
   const times: number[] = [];
   await checkpoint.run(async (session) => {
     const state = session.bind(BenchState, makeState(bytes)).value;
@@ -71,9 +80,16 @@ async function timedWrites(spec: StoreSpec, bytes: number, runs: number, async: 
   return times;
 }
 
-async function loop(spec: StoreSpec, bytes: number, steps: number, computeMs: number, async: boolean) {
+async function loop(
+  spec: StoreSpec,
+  bytes: number,
+  steps: number,
+  computeMs: number,
+  async: boolean,
+  cleanup: Cleanup,
+) {
   const store = await openBenchStore(spec, uniquePrefix(`async-loop-${async}-${bytes}`));
-  const checkpoint = new Checkpoint("async-loop", { store, async, warn: () => {}, env: {} });
+  const checkpoint = new Checkpoint("async-loop", { store, async, cleanup, warn: () => {}, env: {} });
   let ms = 0;
   await checkpoint.run(async (session) => {
     const state = session.bind(BenchState, makeState(bytes)).value;
@@ -98,13 +114,14 @@ async function loop(spec: StoreSpec, bytes: number, steps: number, computeMs: nu
 export async function measureAsyncCommits(
   spec: StoreSpec,
   bytes: number,
-  options: { runs: number; steps: number },
+  options: { runs: number; steps: number; cleanup?: Cleanup },
 ): Promise<AsyncCommitResult> {
-  const syncWriteMs = median(await timedWrites(spec, bytes, options.runs, false));
-  const asyncWriteMs = median(await timedWrites(spec, bytes, options.runs, true));
+  const { cleanup } = options;
+  const syncWriteMs = median(await timedWrites(spec, bytes, options.runs, false, cleanup));
+  const asyncWriteMs = median(await timedWrites(spec, bytes, options.runs, true, cleanup));
   const computeMs = Math.max(1, Math.round(syncWriteMs));
-  const syncLoopMs = await loop(spec, bytes, options.steps, computeMs, false);
-  const asyncLoopMs = await loop(spec, bytes, options.steps, computeMs, true);
+  const syncLoopMs = await loop(spec, bytes, options.steps, computeMs, false, cleanup);
+  const asyncLoopMs = await loop(spec, bytes, options.steps, computeMs, true, cleanup);
   return {
     store: spec.kind,
     bytes,
@@ -199,6 +216,7 @@ async function main(): Promise<void> {
       steps: { type: "string", default: "20" },
       "memory-sizes": { type: "string", default: "" },
       "memory-case": { type: "string" },
+      cleanup: { type: "string" },
     },
   });
   if (values["memory-case"] !== undefined) {
@@ -215,6 +233,7 @@ async function main(): Promise<void> {
         const result = await measureAsyncCommits(env.spec, parseSize(size), {
           runs: Number(values.runs),
           steps: Number(values.steps),
+          cleanup: values.cleanup as Cleanup,
         });
         console.error(JSON.stringify(result));
         results.push(result);
