@@ -9,7 +9,8 @@
  *   --runs N                         runs per size (default 5, 3 from 1 GiB up; --quick: 2)
  *   --memory-sizes 64MiB,1GiB        state sizes of the memory cases
  *   --small-commits N                commits per small-commit case (default 100)
- *   --only checksum,throughput,small,earth2studio,memory   parts to run (default: all;
+ *   --async-sizes 64MiB,1GiB         state sizes of the async-against-sync commits (1 GiB on disk only)
+ *   --only checksum,throughput,small,earth2studio,memory,async   parts to run (default: all;
  *                                    earth2studio and the durable small-put rate run on fs only)
  *   --quick                          1KiB,1MiB,64MiB; 2 runs; 20 small commits; memory at 64 MiB only
  *   --rewrite                        measure nothing: render bench/results/latest.json again (and
@@ -22,6 +23,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { type AsyncCommitResult, asyncCommitSection, measureAsyncCommits } from "./async-commits.js";
 import { type ChecksumResult, measureChecksums } from "./checksum.js";
 import { MEMORY_CHILD_RUNTIME } from "./compiled-child.js";
 import { durableSmallPutRate, type Earth2StudioCaseResult, earth2studioCase } from "./earth2studio-case.js";
@@ -45,7 +47,7 @@ setFlagsFromString("--expose-gc");
 (globalThis as { gc?: unknown }).gc ??= runInNewContext("gc");
 
 const DEFAULT_SIZES = "1KiB,1MiB,64MiB,1GiB";
-const PARTS = ["checksum", "throughput", "small", "earth2studio", "memory"] as const;
+const PARTS = ["checksum", "throughput", "small", "earth2studio", "memory", "async"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -54,6 +56,7 @@ const { values } = parseArgs({
     sizes: { type: "string" },
     runs: { type: "string" },
     "memory-sizes": { type: "string" },
+    "async-sizes": { type: "string" },
     "small-commits": { type: "string" },
     only: { type: "string" },
     quick: { type: "boolean", default: false },
@@ -72,6 +75,7 @@ for (const kind of stores)
   if (!STORE_KINDS.includes(kind)) throw new Error(`Unknown store "${kind}"; use ${STORE_KINDS.join(",")}`);
 const sizes = list(values.sizes ?? (quick ? "1KiB,1MiB,64MiB" : DEFAULT_SIZES)).map(parseSize);
 const memorySizes = list(values["memory-sizes"] ?? (quick ? "64MiB" : "64MiB,1GiB")).map(parseSize);
+const asyncSizes = list(values["async-sizes"] ?? (quick ? "64MiB" : "64MiB,1GiB")).map(parseSize);
 const parts = list(values.only ?? PARTS.join(",")) as Part[];
 for (const part of parts)
   if (!PARTS.includes(part)) throw new Error(`Unknown part "${part}"; use ${PARTS.join(",")}`);
@@ -83,15 +87,19 @@ const full =
   values.stores === undefined &&
   values.sizes === undefined &&
   values["memory-sizes"] === undefined &&
+  values["async-sizes"] === undefined &&
   values.only === undefined;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 if (values.rewrite === true) {
   const saved = JSON.parse(
     await readFile(new URL("./results/latest.json", import.meta.url), "utf8"),
-  ) as BenchResults;
+  ) as BenchResults & { asyncCommits?: AsyncCommitResult[] };
   console.log(renderConsole(saved));
-  for (const path of await writeReports(saved, `${FINDINGS}\n${METHOD_NOTES}`)) log(`wrote ${path}`);
+  const savedAsync = saved.asyncCommits ?? [];
+  const section = savedAsync.length > 0 ? `${asyncCommitSection(savedAsync)}\n` : "";
+  for (const path of await writeReports(saved, `${section}${FINDINGS}\n${METHOD_NOTES}`))
+    log(`wrote ${path}`);
   process.exit(0);
 }
 const notes: string[] = [];
@@ -105,6 +113,7 @@ const loadAtStart = loadavg();
 const throughput: ThroughputResult[] = [];
 const small: (SmallCommitResult & { store: StoreKind })[] = [];
 const memory: MemoryResult[] = [];
+const asyncCommits: AsyncCommitResult[] = [];
 const described: Partial<Record<StoreKind, string>> = {};
 let checksums: ChecksumResult[] = [];
 const earth2studio: Earth2StudioCaseResult[] = [];
@@ -171,6 +180,13 @@ for (const kind of stores) {
         log(`${kind}: peak memory, ${formatSize(bytes)} state`);
         memory.push(...(await measureMemory(env, bytes)));
       }
+    if (parts.includes("async"))
+      for (const bytes of asyncSizes) {
+        // A 1 GiB loop on a server that keeps objects in RAM would hold several copies there.
+        if (bytes >= GiB && kind !== "fs") continue;
+        log(`${kind}: async against sync commits, ${formatSize(bytes)} state`);
+        asyncCommits.push(await measureAsyncCommits(env.spec, bytes, { runs: runsFor(bytes), steps: 20 }));
+      }
   } catch (error) {
     // One store failing (e.g. a server that died) must not lose the others' numbers.
     const message = `${kind}: measurement failed: ${(error as Error).stack ?? String(error)}`;
@@ -198,4 +214,10 @@ const results: BenchResults = {
   durableSmallPutsPerSecond,
 };
 console.log(renderConsole(results));
-for (const path of await writeReports(results, `${FINDINGS}\n${METHOD_NOTES}`)) log(`wrote ${path}`);
+const asyncSection = asyncCommits.length > 0 ? `${asyncCommitSection(asyncCommits)}\n` : "";
+if (asyncSection !== "") console.log(asyncSection);
+for (const path of await writeReports(
+  { ...results, asyncCommits } as BenchResults,
+  `${asyncSection}${FINDINGS}\n${METHOD_NOTES}`,
+))
+  log(`wrote ${path}`);

@@ -1,13 +1,5 @@
+import { durationMs } from "@ckpt/core";
 import { UsageError } from "./exit-codes.js";
-
-const units: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
 
 /**
  * Parses a duration such as `1h`, `30m`, `90s`, `2d`, `1h30m` or `0` into milliseconds.
@@ -16,16 +8,8 @@ const units: Readonly<Record<string, number>> = {
  * parseDuration("1h30m"); // 5_400_000
  */
 export function parseDuration(text: string, option = "duration"): number {
-  const trimmed = text.trim();
-  if (trimmed === "0") return 0;
-  const pattern = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
-  let total = 0;
-  let consumed = 0;
-  for (let match = pattern.exec(trimmed); match !== null; match = pattern.exec(trimmed)) {
-    total += Number(match[1]) * units[match[2]!]!;
-    consumed = pattern.lastIndex;
-  }
-  if (consumed === 0 || consumed !== trimmed.length || !Number.isFinite(total))
+  const total = durationMs(text);
+  if (total === undefined)
     throw new UsageError(
       `${option} ${JSON.stringify(text)} is not a duration; use a number with a unit (ms, s, m, h, d, w), e.g. 1h or 30m`,
     );

@@ -23,7 +23,7 @@ import { registerCheckpoint } from "./pending.js";
 import type { PreemptionOptions } from "./preemption.js";
 import { rankRoot, resolveRank } from "./ranks.js";
 import { loadRestorable, verifyRow } from "./restore-check.js";
-import { CheckpointSession, endSessions, type LoadedState } from "./session.js";
+import { CheckpointSession, drainSessions, endSessions, type LoadedState } from "./session.js";
 import { defaultStoreUrl, openStore, parseStoreUrl, redactUrl } from "./store/open.js";
 import type { Store } from "./store/types.js";
 
@@ -142,6 +142,12 @@ export class Checkpoint {
   readonly name: string;
   /** Commit every N writes; `null`: only on `flush()`. */
   readonly flushInterval: number | null;
+  /** Commit at the next write once this many milliseconds passed since the last commit; `null`: off. */
+  readonly flushAfter: number | null;
+  /** Whether `write`/`flush` commit in the background by default. */
+  readonly async: boolean;
+  /** Background commits started and not yet durable, at most. */
+  readonly maxInFlight: number;
   readonly level: CheckpointLevel;
   readonly rank: number;
   /** `undefined` when a rank is known but no world size is. */
@@ -161,6 +167,9 @@ export class Checkpoint {
     const rank = resolveRank({ rank: resolved.rank, worldSize: resolved.worldSize }, resolved.env, name);
     this.name = name;
     this.flushInterval = resolved.flushInterval;
+    this.flushAfter = resolved.flushAfter;
+    this.async = resolved.async;
+    this.maxInFlight = resolved.maxInFlight;
     this.level = resolved.level;
     this.rank = rank.rank;
     this.worldSize = rank.worldSize;
@@ -567,12 +576,21 @@ export class Checkpoint {
 
   /**
    * Ends the sessions made so far (their `write`/`flush` then throw `CheckpointSessionError`),
-   * waits for background clean-up of retired commits, then closes the store when this checkpoint
+   * drains their background commits (rejecting with the first failure, after the rest below), waits
+   * for background clean-up of retired commits, then closes the store when this checkpoint
    * opened it from a URL (a `Store` passed in is left open for its owner). The checkpoint stays
    * usable: a later `run` or `open` starts a new session.
    */
   async close(): Promise<void> {
     endSessions(this);
+    try {
+      await drainSessions(this);
+    } finally {
+      await this.#closeStore();
+    }
+  }
+
+  async #closeStore(): Promise<void> {
     await this[settleCleanup]();
     const option = this.#options.store;
     if (this.#store === undefined || (option !== undefined && typeof option !== "string")) return;

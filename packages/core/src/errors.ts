@@ -101,6 +101,26 @@ export class CheckpointIntegrityError extends CkptError {
 }
 
 /**
+ * The bytes of a commit object changed while its commit uploaded them (a sync `write()` not awaited
+ * before bound state changed), so the commit failed before its catalog swap: nothing was committed.
+ * `key` names the object; `stateId` and `field` name the state and field when they are known.
+ */
+export class CheckpointSourceChangedError extends CheckpointIntegrityError {
+  readonly stateId: string | undefined;
+  readonly field: string | undefined;
+
+  constructor(
+    key: string,
+    detail: string,
+    options?: { stateId?: string | undefined; field?: string | undefined; cause?: unknown },
+  ) {
+    super(key, detail, options);
+    this.stateId = options?.stateId;
+    this.field = options?.field;
+  }
+}
+
+/**
  * The catalog of a checkpoint cannot be read or updated: written by a newer format, too many
  * conflicting writers, or an update whose outcome could not be resolved by reading back.
  * `checkpoint` is the checkpoint's folder (name, with `rank_NNNNNN` when ranked).

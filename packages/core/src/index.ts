@@ -16,6 +16,7 @@ export {
 export * from "./checksum.js";
 export * from "./codec/index.js";
 export * from "./commit/index.js";
+export { durationMs } from "./duration.js";
 export { CheckpointEntry } from "./entry.js";
 export * from "./errors.js";
 export {
@@ -55,6 +56,6 @@ export {
 } from "./preemption.js";
 export { detectRank, RANK_VARIABLES, type RankInfo, rankRoot, resolveRank } from "./ranks.js";
 export { checkDecodable, type SavedState, savedStates, verifyRow } from "./restore-check.js";
-export { CheckpointSession, type LoadedState } from "./session.js";
+export { CheckpointSession, type CommitCallOptions, type LoadedState } from "./session.js";
 export * from "./state/index.js";
 export * from "./store/index.js";

@@ -2,6 +2,7 @@ import type { Labels } from "./commit/catalog-format.js";
 import type { CheckpointEntry } from "./entry.js";
 import type { MetadataInput } from "./metadata.js";
 import type { PreemptionOptions } from "./preemption.js";
+import type { CommitCallOptions } from "./session.js";
 
 /**
  * The no-op stand-in for a checkpoint when checkpointing is off: it is its own session, never
@@ -27,6 +28,7 @@ export class NullCheckpoint {
   readonly level = 0 as const;
   readonly writeCount = 0 as const;
   readonly flushInterval = null;
+  readonly async = false as const;
   readonly device: string = "cpu";
   readonly commitId = undefined;
   readonly leadTime = undefined;
@@ -34,12 +36,17 @@ export class NullCheckpoint {
   readonly metadata: Readonly<Record<string, unknown>> = Object.freeze({});
 
   /** Accepts a restart boundary and commits nothing. */
-  async write(_metadata?: MetadataInput): Promise<CheckpointEntry | undefined> {
+  async write(_metadata?: MetadataInput, _options?: CommitCallOptions): Promise<CheckpointEntry | undefined> {
     return undefined;
   }
 
   /** Accepts a flush and commits nothing. */
-  async flush(_metadata?: MetadataInput): Promise<CheckpointEntry | undefined> {
+  async flush(_metadata?: MetadataInput, _options?: CommitCallOptions): Promise<CheckpointEntry | undefined> {
+    return undefined;
+  }
+
+  /** Nothing is ever in flight: resolves at once. */
+  async drain(): Promise<CheckpointEntry | undefined> {
     return undefined;
   }
 

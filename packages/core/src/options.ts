@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { RetryOptions } from "./commit/retry.js";
+import { durationMs } from "./duration.js";
 import { CheckpointOptionError } from "./errors.js";
 import { validateKey } from "./store/keys.js";
 import type { Store } from "./store/types.js";
@@ -30,6 +31,23 @@ export interface CheckpointOptions {
   readonly changeMode?: boolean | undefined;
   /** Commit every N writes (default 1); `null`: only on `flush()` (and when `run` returns). */
   readonly flushInterval?: number | null | undefined;
+  /**
+   * Commit at the next `write` once this long has passed since the session's last commit (or its
+   * start), even between `flushInterval` writes or with `flushInterval: null`: milliseconds, or a
+   * duration string such as `"10m"`, `"1h30m"`. Default `null` (off).
+   */
+  readonly flushAfter?: number | string | null | undefined;
+  /**
+   * Commit in the background (default `false`): `write`/`flush` resolve once the state of the write
+   * boundary is captured (typed arrays copied into reused buffers), and the upload overlaps the
+   * job's next work. `session.drain()` waits for it; `run` and `close()` drain.
+   */
+  readonly async?: boolean | undefined;
+  /**
+   * Background commits started and not yet durable (default 1). A write that would start one more
+   * waits for the oldest to be durable (backpressure); each holds a copy of the bound arrays.
+   */
+  readonly maxInFlight?: number | undefined;
   /** Default 2. */
   readonly level?: CheckpointLevel | undefined;
   /** Global rank; default detected from the environment (DESIGN §6). */
@@ -65,6 +83,9 @@ export interface ResolvedOptions {
   readonly requestedHistorySize: number | null | undefined;
   readonly changeMode: boolean;
   readonly flushInterval: number | null;
+  readonly flushAfter: number | null;
+  readonly async: boolean;
+  readonly maxInFlight: number;
   readonly level: CheckpointLevel;
   readonly rank: number | undefined;
   readonly worldSize: number | undefined;
@@ -91,6 +112,9 @@ const isStore = (value: unknown): value is Store =>
 const OPTION_ORDER = [
   "mode",
   "flushInterval",
+  "flushAfter",
+  "async",
+  "maxInFlight",
   "historySize",
   "level",
   "rank",
@@ -121,6 +145,15 @@ const optionsSchema = z.strictObject({
     (value) => value === null || isPositiveInteger(value),
     "flushInterval must be a positive integer or null.",
   ),
+  flushAfter: option(
+    (value) =>
+      value === null ||
+      (typeof value === "number" && Number.isFinite(value) && value >= 0) ||
+      (typeof value === "string" && durationMs(value) !== undefined),
+    'flushAfter must be a non-negative number of milliseconds, a duration such as "10m" or "1h30m", or null.',
+  ),
+  async: option((value) => typeof value === "boolean", "async must be true or false."),
+  maxInFlight: option(isPositiveInteger, "maxInFlight must be a positive integer."),
   historySize: option(
     (value) => value === null || isPositiveInteger(value),
     "historySize must be a positive integer or null.",
@@ -213,6 +246,12 @@ export function resolveOptions(name: string, options: unknown): ResolvedOptions 
     requestedHistorySize: given.historySize,
     changeMode: given.changeMode ?? false,
     flushInterval: given.flushInterval === undefined ? 1 : given.flushInterval,
+    flushAfter:
+      typeof given.flushAfter === "string"
+        ? (durationMs(given.flushAfter) ?? null)
+        : (given.flushAfter ?? null),
+    async: given.async ?? false,
+    maxInFlight: given.maxInFlight ?? 1,
     level: given.level ?? 2,
     rank: given.rank,
     worldSize: given.worldSize,

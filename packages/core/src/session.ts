@@ -1,5 +1,8 @@
+import { BackgroundCommits } from "./background.js";
 import { type CheckpointStateHandle, resolveBinding, type StateBinding, type StateValue } from "./binding.js";
+import { BufferPool, captureObjects } from "./capture.js";
 import type { Checkpoint } from "./checkpoint.js";
+import { checksumOf } from "./checksum.js";
 import type { JsonValue } from "./commit/catalog-format.js";
 import type { CatalogClient, CatalogReader, CommitObject, Labels, Manifest } from "./commit/index.js";
 import { mapBounded } from "./commit/pool.js";
@@ -9,6 +12,7 @@ import {
   CheckpointDecodeError,
   CheckpointIntegrityError,
   CheckpointSessionError,
+  CheckpointSourceChangedError,
   CheckpointStateCollisionError,
 } from "./errors.js";
 import { attachBinding } from "./internal.js";
@@ -19,6 +23,7 @@ import { addPending, takePending } from "./pending.js";
 import { type PreemptionOptions, PreemptionWatch } from "./preemption.js";
 import { encodeState, restoreState } from "./state/codec.js";
 import type { CheckpointStateType } from "./state/declare.js";
+import { throwIfAborted } from "./store/signal.js";
 
 /** The saved bytes of one state of a selected row, read when the session was selected. */
 export interface LoadedState {
@@ -34,9 +39,34 @@ const NO_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 // How many times each checkpoint was closed: a session made before the last close() has ended.
 const closes = new WeakMap<Checkpoint, number>();
 
+// The sessions of each checkpoint that started a background commit: `close()` drains them.
+const uploading = new WeakMap<Checkpoint, Set<CheckpointSession>>();
+
 /** Ends every session of `checkpoint` made so far: `close()` calls it. */
 export function endSessions(checkpoint: Checkpoint): void {
   closes.set(checkpoint, (closes.get(checkpoint) ?? 0) + 1);
+}
+
+/**
+ * Waits for the background commits of every session of `checkpoint`, then throws the first
+ * failure among them: `close()` calls it.
+ */
+export async function drainSessions(checkpoint: Checkpoint): Promise<void> {
+  const sessions = [...(uploading.get(checkpoint) ?? [])];
+  const results = await Promise.allSettled(sessions.map((session) => session.drain()));
+  const failed = results.find((result) => result.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+}
+
+/** Per-call options of `write` and `flush`. */
+export interface CommitCallOptions {
+  /**
+   * Commit in the background: the call resolves once the state of this write boundary is
+   * captured. Default: the checkpoint's `async` option.
+   */
+  readonly async?: boolean | undefined;
+  /** Aborts the call; an aborted commit leaves the catalog unchanged and is rolled back. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -118,6 +148,11 @@ export class CheckpointSession {
   readonly #warn: (message: string) => void;
   #tail: Promise<void> | undefined;
   #preemption: PreemptionWatch | undefined;
+  readonly #background: BackgroundCommits;
+  readonly #pool = new BufferPool();
+  #lastCommitAt = Date.now();
+  // A background commit failed since the last capture: the live state is not in the catalog.
+  #lostCommit = false;
 
   /** @internal Sessions come from `Checkpoint.run`, `open` and `select`. */
   constructor(checkpoint: Checkpoint, init: SessionInit) {
@@ -131,6 +166,7 @@ export class CheckpointSession {
     this.#closesAtStart = closes.get(checkpoint) ?? 0;
     this.#client = init.client;
     this.#warn = init.warn;
+    this.#background = new BackgroundCommits(checkpoint.maxInFlight);
   }
 
   /**
@@ -291,39 +327,57 @@ export class CheckpointSession {
    * Records a safe restart boundary: `writeCount += 1`, the metadata is merged into the pending
    * metadata (it accumulates across writes; one-element typed arrays become scalars), and the
    * session is dirty. When `flushInterval` is set and `writeCount % flushInterval === 0` it commits;
-   * if that commit fails, `writeCount`, the pending metadata and dirtiness are restored and the
-   * error is rethrown.
+   * It also commits when `flushAfter` has passed since the session's last commit (or its start).
+   * If that commit fails (or `options.signal` aborts it), `writeCount`, the pending metadata and
+   * dirtiness are restored and the error is rethrown.
    *
-   * @returns the committed row when this write committed, else `undefined`.
+   * In sync mode, await `write()` before changing bound state: the upload reads the live arrays,
+   * and a commit whose bytes changed while it uploaded fails with `CheckpointSourceChangedError`
+   * (`E_INTEGRITY`, naming the state and field) before its catalog swap. In async mode (`options.async`, or the checkpoint's `async`) it
+   * resolves once the state is captured, the caller may change everything at once, and the commit
+   * uploads in the background (see {@link drain}); a write that would start more than
+   * `maxInFlight` background commits waits for the oldest to be durable. A failed background
+   * commit rejects the next `write`, `flush` or `drain`.
+   *
+   * @returns the committed row when this write committed in sync mode, else `undefined`.
    */
-  write(metadata?: MetadataInput): Promise<CheckpointEntry | undefined> {
+  write(metadata?: MetadataInput, options: CommitCallOptions = {}): Promise<CheckpointEntry | undefined> {
     try {
       this.#assertOpen("write()");
+      throwIfAborted(options.signal, this.checkpoint.name);
     } catch (error) {
       return Promise.reject(error);
     }
     return this.#serial(async () => {
+      this.#background.throwFailure();
       const pending = new Map([...this.#pending, ...encodeMetadata(metadata)]);
       checkMetadataLimits(this.checkpoint.name, pending);
       const before = { writeCount: this.#writeCount, pending: this.#pending, dirty: this.#dirty };
       this.#writeCount += 1;
       this.#pending = pending;
       this.#dirty = true;
-      const interval = this.checkpoint.flushInterval;
-      // After a preemption signal every boundary commits, whatever flushInterval says.
+      // After a preemption signal every boundary commits, whatever flushInterval says, and in the
+      // foreground: the process exits once run() settles, so the row must be durable first.
       const preempted = this.#preemption?.received !== undefined;
-      if (!preempted && (interval === null || this.#writeCount % interval !== 0)) return undefined;
+      if (!preempted && !this.#flushDue()) return undefined;
       let entry: CheckpointEntry | undefined;
       try {
-        entry = await this.#flushNow(new Map());
+        entry = await this.#flushNow(new Map(), preempted ? { ...options, async: false } : options);
       } catch (error) {
         this.#writeCount = before.writeCount;
         this.#pending = before.pending;
-        this.#dirty = before.dirty;
+        this.#dirty = before.dirty || this.#lostCommit;
         throw error;
       }
-      // Also when the signal came during this write's own commit: its boundary is saved.
-      if (this.#preemption?.received !== undefined) throw this.#preemption.error(entry);
+      // Also when the signal came during this write's own commit: its boundary is saved (an async
+      // one once the background commits are durable).
+      if (this.#preemption?.received !== undefined) {
+        if (entry === undefined) {
+          await this.#background.drain();
+          entry = this.#entry;
+        }
+        throw this.#preemption.error(entry);
+      }
       return entry;
     });
   }
@@ -332,17 +386,44 @@ export class CheckpointSession {
    * Commits the session: the bound states (level > 0) and the pending metadata plus `metadata`
    * as overrides. With nothing written since the last commit and no overrides, commits nothing.
    * Only a successful commit makes the metadata the committed metadata and the session clean;
-   * `writeCount` is unchanged by `flush`.
+   * `writeCount` is unchanged by `flush`. `options` as for {@link write}: in async mode the
+   * commit uploads in the background and `flush` resolves once the state is captured.
    *
-   * @returns the committed row, or `undefined` when there was nothing to commit.
+   * @returns the committed row (sync mode), or `undefined` when there was nothing to commit or
+   *   the commit went to the background.
    */
-  flush(metadata?: MetadataInput): Promise<CheckpointEntry | undefined> {
+  flush(metadata?: MetadataInput, options: CommitCallOptions = {}): Promise<CheckpointEntry | undefined> {
     try {
       this.#assertOpen("flush()");
+      throwIfAborted(options.signal, this.checkpoint.name);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#serial(async () => this.#flushNow(encodeMetadata(metadata)));
+    return this.#serial(async () => {
+      this.#background.throwFailure();
+      return this.#flushNow(encodeMetadata(metadata), options);
+    });
+  }
+
+  /**
+   * Resolves when every commit started so far (in the background, by async `write`/`flush`) is
+   * durable, its catalog swap done; rejects with the first failure among them (then the catalog
+   * holds none of the failed commits, and the session is dirty again so a later `flush` retries).
+   * `run()` and `checkpoint.close()` drain before they resolve.
+   *
+   * @returns the session's newest committed row.
+   */
+  async drain(): Promise<CheckpointEntry | undefined> {
+    await this.#tail;
+    await this.#background.drain();
+    return this.#entry;
+  }
+
+  #flushDue(): boolean {
+    const interval = this.checkpoint.flushInterval;
+    if (interval !== null && this.#writeCount % interval === 0) return true;
+    const after = this.checkpoint.flushAfter;
+    return after !== null && Date.now() - this.#lastCommitAt >= after;
   }
 
   /**
@@ -393,6 +474,8 @@ export class CheckpointSession {
     try {
       result = await runInSession(this, () => fn(this, preempted));
     } catch (error) {
+      // Commits already started still land (or fail) before the run reports its own error.
+      await this.drain().catch(() => undefined);
       if (this.#dirty && this.#writeCount > (this.#entry?.writeCount ?? 0))
         this.#warn(
           `Checkpoint "${this.checkpoint.name}": the run failed; ${this.#writeCount - (this.#entry?.writeCount ?? 0)} write(s) since the last commit were not committed.`,
@@ -402,6 +485,7 @@ export class CheckpointSession {
     }
     try {
       await this.flush();
+      await this.drain();
       // Retired commits are deleted in the background; a run that returned leaves none behind.
       await this.#client.settle();
     } finally {
@@ -445,27 +529,72 @@ export class CheckpointSession {
   #leave(): void {
     this.#runEnded = true;
     setRunning(this, false);
+    this.#pool.clear();
+    uploading.get(this.checkpoint)?.delete(this);
     for (const binding of this.#bound.values()) {
       if (binding.session === this) binding.attach(this.checkpoint);
       addPending(this.checkpoint, binding, true);
     }
   }
 
-  async #flushNow(overrides: ReadonlyMap<string, JsonValue>): Promise<CheckpointEntry | undefined> {
+  async #flushNow(
+    overrides: ReadonlyMap<string, JsonValue>,
+    options: CommitCallOptions,
+  ): Promise<CheckpointEntry | undefined> {
     if (!this.#dirty && overrides.size === 0) return undefined;
     const metadata = new Map([...this.#pending, ...overrides]);
     checkMetadataLimits(this.checkpoint.name, metadata);
-    const entry = await this.#commit(metadata);
-    this.#pending = metadata;
-    this.#dirty = false;
+    if (options.async ?? this.checkpoint.async) {
+      await this.#background.slot();
+      // The commit waited for may have failed: report it rather than queue behind it.
+      this.#background.throwFailure();
+      this.#startBackground(metadata, options.signal);
+      return undefined;
+    }
+    // Rows land in write order: a sync commit waits for the background ones started before it.
+    await this.#background.drain();
+    const entry = await this.#commit(metadata, options.signal);
+    this.#committed(metadata);
     this.#entry = entry;
-    // The states of the new commit are the ones bound now: nothing is left to restore from it.
-    this.#loaded = new Map();
     return entry;
   }
 
-  async #commit(metadata: ReadonlyMap<string, JsonValue>): Promise<CheckpointEntry> {
-    const client = this.#client;
+  #committed(metadata: Map<string, JsonValue>): void {
+    this.#pending = metadata;
+    this.#dirty = false;
+    this.#lostCommit = false;
+    this.#lastCommitAt = Date.now();
+    // The states of the new commit are the ones bound now: nothing is left to restore from it.
+    this.#loaded = new Map();
+  }
+
+  // Captures the state of this write boundary (blobs copied into pooled buffers) and queues its
+  // upload; on failure the session is dirty again, so a later flush commits the live state.
+  #startBackground(metadata: Map<string, JsonValue>, signal: AbortSignal | undefined): void {
+    const request = this.#request(metadata, false);
+    const captured = captureObjects(request.objects, this.#pool, (object) => object.key.endsWith(".npy"));
+    this.#committed(metadata);
+    let sessions = uploading.get(this.checkpoint);
+    if (sessions === undefined) {
+      sessions = new Set();
+      uploading.set(this.checkpoint, sessions);
+    }
+    sessions.add(this);
+    this.#background.start({
+      run: async () => {
+        const row = await this.#client.commit({ ...request, objects: captured.objects, signal });
+        this.#entry = new CheckpointEntry(row);
+      },
+      settle: (failure) => {
+        this.#pool.give(captured.buffers);
+        if (failure === undefined) return;
+        this.#dirty = true;
+        this.#lostCommit = true;
+      },
+    });
+  }
+
+  #request(metadata: ReadonlyMap<string, JsonValue>, sumBlobs: boolean) {
     const states: Record<string, { path: string; schemaHash: string }> = {};
     const objects: CommitObject[] = [];
     if (this.checkpoint.level > 0)
@@ -474,17 +603,47 @@ export class CheckpointSession {
         const { stateJson, blobs } = encodeState(binding.type, binding.value);
         states[stateId] = { path, schemaHash: binding.type.schemaHash };
         objects.push({ key: `${path}/${STATE_JSON}`, chunks: [stateJson], size: stateJson.byteLength });
+        // Blobs view the live arrays: summed now, the upload can tell when they changed under it.
         for (const blob of blobs)
-          objects.push({ key: `${path}/${blob.name}`, chunks: blob.chunks, size: blob.size });
+          objects.push({
+            key: `${path}/${blob.name}`,
+            chunks: blob.chunks,
+            size: blob.size,
+            ...(sumBlobs ? { checksum: checksumOf(blob.chunks) } : {}),
+          });
       }
-    const row = await client.commit({
+    return {
       writeCount: this.#writeCount,
       labels: this.#labels,
       metadata: metadataRecord(metadata),
       states,
       objects,
-    });
-    return new CheckpointEntry(row);
+    };
+  }
+
+  async #commit(
+    metadata: ReadonlyMap<string, JsonValue>,
+    signal: AbortSignal | undefined,
+  ): Promise<CheckpointEntry> {
+    const request = this.#request(metadata, true);
+    try {
+      return new CheckpointEntry(await this.#client.commit({ ...request, signal }));
+    } catch (error) {
+      throw this.#nameChangedField(error);
+    }
+  }
+
+  // An upload that found its source bytes changed names the state and the field they belong to.
+  #nameChangedField(error: unknown): unknown {
+    if (!(error instanceof CheckpointSourceChangedError)) return error;
+    const match = /\/states\/([^/]+)\/([^/]+)\.npy$/.exec(error.key);
+    if (match === null) return error;
+    const [, stateId, field] = match;
+    return new CheckpointSourceChangedError(
+      error.key,
+      `field ${field} of state ${stateId} changed while its commit uploaded it, so nothing was committed; in sync mode await write() and flush() before changing bound state, or use async commits`,
+      { stateId, field, cause: error },
+    );
   }
 
   // Starts `op` at once when the session is idle (so `write` counts synchronously), else after the

@@ -227,6 +227,39 @@ describe.each(memfsAndDisk("preemption"))("a preemption signal in this process (
     expect(latest.bind(Counter, { steps: 0 }).value.steps).toBe(4);
   });
 
+  it("with async commits, the boundary after the signal is committed durably before the error", async () => {
+    const store = await open();
+    const checkpoint = new Checkpoint("in-process-async", { store, flushInterval: 2, async: true });
+    const error = await checkpoint
+      .run(
+        async (session, preempted) => {
+          const counter = session.bind(Counter, { steps: 0 }).value;
+          for (let write = 1; write <= 100; write++) {
+            counter.steps = write;
+            if (write === 5) {
+              process.kill(process.pid, "SIGUSR2");
+              while (!preempted.aborted) await new Promise((done) => setTimeout(done, 1));
+            }
+            await session.write({ write });
+          }
+        },
+        { signals: ["SIGUSR2"], exitOnPreemption: false },
+      )
+      .then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+    expect(error).toBeInstanceOf(CheckpointPreemptedError);
+    const preemptedError = error as CheckpointPreemptedError;
+    expect(preemptedError.writeCount).toBe(5);
+    // The error names the row, and that row is already in the catalog: the process may exit now.
+    const rows = await new Checkpoint("in-process-async", { store }).catalog();
+    expect(rows.at(-1)?.commitId).toBe(preemptedError.commitId);
+    const latest = await checkpoint.select(-1);
+    expect(latest.writeCount).toBe(5);
+    expect(latest.bind(Counter, { steps: 0 }).value.steps).toBe(5);
+  });
+
   it("a write whose commit is in flight when the signal comes throws once that commit is done", async () => {
     // The signal is sent, and waited for, while the second commit's catalog swap is on its way.
     let preempted: AbortSignal | undefined;

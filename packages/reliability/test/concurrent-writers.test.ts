@@ -39,32 +39,41 @@ async function restoreAll(checkpoint: Checkpoint) {
 }
 
 describe(`${WRITERS} writer processes × ${COMMITS} commits on one checkpoint on disk, a reader restoring meanwhile`, () => {
-  it("different labels (append): no row lost", async () => {
-    const name = "race-labels";
-    const result = await runRace({
-      url: pathToFileURL(root).href,
-      name,
-      writers: WRITERS,
-      commits: COMMITS,
-      mode: "append",
-      labels: (writer) => ({ writer }),
-    });
-    const store = new FsStore({ root });
-    const checkpoint = new Checkpoint(name, { store, mode: "append", warn: () => {} });
-    const rows = await restoreAll(checkpoint);
-    expect(rows).toHaveLength(WRITERS * COMMITS);
-    expect(new Set(rows.map((row) => row.commitId))).toEqual(new Set(result.acked.flat()));
-    for (let writer = 0; writer < WRITERS; writer++)
-      expect(rows.filter((row) => row.labels.writer === writer).map((row) => row.writeCount)).toEqual(
-        Array.from({ length: COMMITS }, (_, i) => i + 1),
+  // Async writers scribble over their state after each write and acknowledge it once drained.
+  it.each([
+    { how: "sync", async: false },
+    { how: "async", async: true },
+  ])(
+    "different labels (append), $how commits: no row lost",
+    async ({ how, async }) => {
+      const name = `race-labels-${how}`;
+      const result = await runRace({
+        url: pathToFileURL(root).href,
+        name,
+        writers: WRITERS,
+        commits: COMMITS,
+        mode: "append",
+        labels: (writer) => ({ writer }),
+        async,
+      });
+      const store = new FsStore({ root });
+      const checkpoint = new Checkpoint(name, { store, mode: "append", warn: () => {} });
+      const rows = await restoreAll(checkpoint);
+      expect(rows).toHaveLength(WRITERS * COMMITS);
+      expect(new Set(rows.map((row) => row.commitId))).toEqual(new Set(result.acked.flat()));
+      for (let writer = 0; writer < WRITERS; writer++)
+        expect(rows.filter((row) => row.labels.writer === writer).map((row) => row.writeCount)).toEqual(
+          Array.from({ length: COMMITS }, (_, i) => i + 1),
+        );
+      expect(await gcLeavesOnlyReferenced(checkpoint, store)).toBe(0);
+      expect(result.reader.restored).toBeGreaterThan(0);
+      expect(result.reader.excused).toBe(0);
+      console.log(
+        `[reliability] race different labels ${how} ${JSON.stringify({ rows: rows.length, ...result.reader, seconds: result.seconds })}`,
       );
-    expect(await gcLeavesOnlyReferenced(checkpoint, store)).toBe(0);
-    expect(result.reader.restored).toBeGreaterThan(0);
-    expect(result.reader.excused).toBe(0);
-    console.log(
-      `[reliability] race different labels ${JSON.stringify({ rows: rows.length, ...result.reader, seconds: result.seconds })}`,
-    );
-  }, 600_000);
+    },
+    600_000,
+  );
 
   it("same labels (overwrite): the survivor is one writer's last commit, whole", async () => {
     const name = "race-same";

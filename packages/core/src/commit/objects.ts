@@ -1,6 +1,7 @@
 import { Checksum, ChecksumOfPieces, checksumBeside, checksumOf } from "../checksum.js";
 import {
   CheckpointIntegrityError,
+  CheckpointSourceChangedError,
   InvalidKeyError,
   NotFoundError,
   StoreAbortedError,
@@ -20,6 +21,11 @@ export interface CommitObject {
   /** The bytes, in order; never copied by ckpt (a typed array's buffer can go out as it is). */
   readonly chunks: readonly Uint8Array[];
   readonly size: number;
+  /**
+   * The checksum of the bytes when they were encoded, for chunks that view live memory: the put
+   * sums them again once written and fails with `CheckpointSourceChangedError` if they changed.
+   */
+  readonly checksum?: string | undefined;
 }
 
 export { MANIFEST_NAME };
@@ -67,10 +73,20 @@ export async function putObjects(
     put.catch(() => {
       failed = true;
     });
-    const checksum = await checksumBeside(object.chunks, () => failed || signal.aborted);
+    const checksum = object.checksum ?? (await checksumBeside(object.chunks, () => failed || signal.aborted));
     await put;
     // Stopped early only by a failed put (rethrown just above) or by an abort.
     if (checksum === undefined) throw new StoreAbortedError(key, { cause: signal.reason });
+    if (object.checksum !== undefined) {
+      // Summed again after the put: bytes changed at any time during it show here, before the swap.
+      const after = await checksumBeside(object.chunks, () => signal.aborted);
+      if (after === undefined) throw new StoreAbortedError(key, { cause: signal.reason });
+      if (after !== object.checksum)
+        throw new CheckpointSourceChangedError(
+          key,
+          `the bytes changed while they were uploaded (${object.checksum} when encoded, ${after} after the put); nothing was committed`,
+        );
+    }
     return { key: object.key, size, checksum };
   });
 }

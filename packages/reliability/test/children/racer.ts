@@ -4,14 +4,17 @@
  * workload state (every element = the write count, `writer` = its id), printing
  * `ack <n> <commitId>` after each write resolves, and `done` at the end.
  *
- * Usage: node racer.js <storeUrl> <name> <writer> <count> <labels JSON> <mode>
+ * With `async` last, each write commits in the background: the writer scribbles over its state at
+ * once (the captured commit must not see it) and acknowledges the write once `drain()` resolves.
+ *
+ * Usage: node racer.js <storeUrl> <name> <writer> <count> <labels JSON> <mode> [async]
  */
 import { createInterface } from "node:readline";
 import { Checkpoint, type CheckpointMode } from "@ckpt/core";
 import "@ckpt/store-fs";
 import { fillField, initialSmallField, SmallField } from "../support/workload.js";
 
-const [storeUrl, name, writer, countText, labelsText, mode] = process.argv.slice(2);
+const [storeUrl, name, writer, countText, labelsText, mode, how] = process.argv.slice(2);
 if (mode === undefined) throw new Error("usage: racer <storeUrl> <name> <writer> <count> <labels> <mode>");
 if (storeUrl!.startsWith("s3:")) await import("@ckpt/store-s3");
 if (storeUrl!.startsWith("gs:")) await import("@ckpt/store-gcs");
@@ -22,6 +25,7 @@ const checkpoint = new Checkpoint(name!, {
   mode: mode as CheckpointMode,
   historySize: null,
   retry: { baseDelayMs: 2, maxDelayMs: 100 },
+  async: how === "async",
   warn: (message) => out(`warn ${message.replaceAll("\n", " ")}`),
 });
 const session = await checkpoint.select(undefined, { labels: JSON.parse(labelsText!) });
@@ -35,6 +39,10 @@ for (let n = base + 1; n <= base + Number(countText); n++) {
   fillField(field.value, n);
   field.value.writer = writer!;
   await session.write({ writer: writer!, n });
+  if (how === "async") {
+    fillField(field.value, -1);
+    await session.drain();
+  }
   out(`ack ${n} ${session.commitId}`);
 }
 await checkpoint.close();

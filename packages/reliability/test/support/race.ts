@@ -16,6 +16,8 @@ export interface RaceOptions {
   /** Labels of writer i. */
   readonly labels: (writer: number) => Record<string, string | number>;
   readonly env?: NodeJS.ProcessEnv;
+  /** Async commits in the writers (each acknowledged once drained). Default false. */
+  readonly async?: boolean;
 }
 
 export interface RaceResult {
@@ -81,6 +83,7 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
               String(options.commits),
               JSON.stringify(options.labels(writer)),
               options.mode,
+              ...(options.async === true ? ["async"] : []),
             ],
             options.env,
           ),

@@ -1,0 +1,198 @@
+/**
+ * Async commits: write() resolves once the state is captured, the upload runs in the background,
+ * rows land in write order, failures surface on the next call, and drain/run/close wait for
+ * durability. On a memfs volume and on a real folder.
+ */
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  bindCheckpointState,
+  Checkpoint,
+  CheckpointOptionError,
+  checkpointState,
+  StoreError,
+} from "../src/index.js";
+import { FaultyStore } from "../src/testing/index.js";
+import { GatedStore, turns } from "./support/gated-store.js";
+import { memfsAndDisk } from "./support/memfs-and-disk.js";
+
+const env = {};
+const Field = checkpointState(
+  "async.Field",
+  z.object({ step: z.number(), values: z.instanceof(Float64Array) }),
+);
+const SIZE = 1 << 16;
+
+function field(step: number) {
+  return { step, values: new Float64Array(SIZE).fill(step) };
+}
+
+/** The step saved in row `row` of `checkpoint`, and whether its array is whole and consistent. */
+async function savedStep(checkpoint: Checkpoint, row: number): Promise<number> {
+  const session = await checkpoint.select(row);
+  const restored = session.bind(Field, field(-1)).value;
+  expect(restored.values.every((value) => value === restored.step)).toBe(true);
+  return restored.step;
+}
+
+const stores = memfsAndDisk("async");
+
+describe.each(stores)("async commits ($name)", ({ open }) => {
+  it("write() resolves once captured: changing every bound value at once changes no commit", async () => {
+    const store = await open();
+    const checkpoint = new Checkpoint("capture", { store, mode: "append", async: true, env });
+    await checkpoint.run(async (session) => {
+      const state = bindCheckpointState(Field, field(0)).value;
+      for (let step = 1; step <= 5; step++) {
+        state.step = step;
+        state.values.fill(step);
+        await session.write({ step });
+        // The next step starts at once, while the commit of this one may still upload.
+        state.step = -step;
+        state.values.fill(-step);
+      }
+    });
+    const rows = await checkpoint.catalog();
+    expect(rows.map((row) => row.writeCount)).toEqual([1, 2, 3, 4, 5]);
+    expect(rows.map((row) => row.metadata.step)).toEqual([1, 2, 3, 4, 5]);
+    for (let row = 0; row < 5; row++) expect(await savedStep(checkpoint, row)).toBe(row + 1);
+  });
+
+  it("drain() resolves when every started commit is durable, with the newest row", async () => {
+    const checkpoint = new Checkpoint("drain", { store: await open(), async: true, env });
+    const session = await checkpoint.open();
+    const state = session.bind(Field, field(1)).value;
+    expect(await session.write({ step: 1 })).toBeUndefined();
+    state.values.fill(9);
+    const entry = await session.drain();
+    expect(entry?.writeCount).toBe(1);
+    expect((await checkpoint.catalog()).map((row) => row.commitId)).toEqual([entry?.commitId]);
+    expect(await savedStep(checkpoint, -1)).toBe(1);
+  });
+
+  it("close() drains the background commits of the sessions it ends", async () => {
+    const store = await open();
+    const checkpoint = new Checkpoint("close", { store, async: true, env });
+    const session = await checkpoint.open();
+    session.bind(Field, field(3));
+    await session.write({ step: 3 });
+    await checkpoint.close();
+    const reader = new Checkpoint("close", { store, env });
+    expect((await reader.catalog()).map((row) => row.metadata.step)).toEqual([3]);
+  });
+
+  it("a write that would exceed maxInFlight waits until the oldest commit is durable", async () => {
+    const store = new GatedStore(await open());
+    const checkpoint = new Checkpoint("backpressure", { store, mode: "append", async: true, env });
+    const session = await checkpoint.open();
+    session.bind(Field, field(1));
+    const held = store.hold((key) => key.endsWith(".npy"));
+    await session.write({ step: 1 });
+    await held;
+    let second = false;
+    const write = session.write({ step: 2 }).then(() => {
+      second = true;
+    });
+    await turns(20);
+    expect(second).toBe(false);
+    expect(await checkpoint.catalog()).toEqual([]);
+    store.release();
+    await write;
+    await session.drain();
+    expect((await checkpoint.catalog()).map((row) => row.writeCount)).toEqual([1, 2]);
+  });
+
+  it("maxInFlight: 2 lets a second write capture while the first commit uploads", async () => {
+    const store = new GatedStore(await open());
+    const checkpoint = new Checkpoint("two", { store, mode: "append", async: true, maxInFlight: 2, env });
+    const session = await checkpoint.open();
+    const state = session.bind(Field, field(1)).value;
+    const held = store.hold((key) => key.endsWith(".npy"));
+    await session.write({ step: 1 });
+    await held;
+    state.step = 2;
+    state.values.fill(2);
+    await session.write({ step: 2 });
+    state.values.fill(-1);
+    store.release();
+    await session.drain();
+    expect(await savedStep(checkpoint, 0)).toBe(1);
+    expect(await savedStep(checkpoint, 1)).toBe(2);
+  });
+
+  it("a failed background commit rejects the next write, leaves the catalog unchanged, and a later flush commits", async () => {
+    const store = new FaultyStore(await open());
+    const checkpoint = new Checkpoint("failed", {
+      store,
+      mode: "append",
+      async: true,
+      retry: { attempts: 1 },
+      env,
+    });
+    const session = await checkpoint.open();
+    const state = session.bind(Field, field(1)).value;
+    await session.write({ step: 1 });
+    await session.drain();
+    const before = await checkpoint.catalog();
+    store.reset();
+    store.inject({ at: 1, kind: "before", ops: ["put"] });
+    state.step = 2;
+    state.values.fill(2);
+    await session.write({ step: 2 });
+    await expect(session.write({ step: 3 })).rejects.toThrow(StoreError);
+    // The rejected write was not recorded; the failure is reported once.
+    expect(session.writeCount).toBe(2);
+    expect((await checkpoint.catalog()).map((row) => row.commitId)).toEqual(
+      before.map((row) => row.commitId),
+    );
+    await session.flush();
+    await session.drain();
+    expect((await checkpoint.catalog()).map((row) => row.writeCount)).toEqual([1, 2]);
+    expect(await savedStep(checkpoint, -1)).toBe(2);
+  });
+
+  it("a failed background commit rejects drain() and run()", async () => {
+    const store = new FaultyStore(await open());
+    const checkpoint = new Checkpoint("run-fails", { store, async: true, retry: { attempts: 1 }, env });
+    store.inject({ at: 1, kind: "before", ops: ["put"] });
+    await expect(
+      checkpoint.run(async (session) => {
+        session.bind(Field, field(1));
+        await session.write({ step: 1 });
+      }),
+    ).rejects.toThrow(StoreError);
+    expect(await checkpoint.catalog()).toEqual([]);
+
+    const other = new Checkpoint("drain-fails", { store, async: true, retry: { attempts: 1 }, env });
+    const session = await other.open();
+    session.bind(Field, field(1));
+    store.reset();
+    store.inject({ at: 1, kind: "before", ops: ["put"] });
+    await session.write({ step: 1 });
+    await expect(session.drain()).rejects.toThrow(StoreError);
+    expect(await other.catalog()).toEqual([]);
+  });
+
+  it("write(metadata, { async: true }) commits one write in the background on a sync checkpoint", async () => {
+    const checkpoint = new Checkpoint("per-call", { store: await open(), mode: "append", env });
+    await checkpoint.run(async (session) => {
+      const state = bindCheckpointState(Field, field(1)).value;
+      expect(await session.write({ step: 1 }, { async: true })).toBeUndefined();
+      state.step = 2;
+      state.values.fill(2);
+      // A sync commit lands after the background one started before it.
+      const entry = await session.write({ step: 2 });
+      expect(entry?.writeCount).toBe(2);
+    });
+    expect((await checkpoint.catalog()).map((row) => row.writeCount)).toEqual([1, 2]);
+    expect(await savedStep(checkpoint, 0)).toBe(1);
+  });
+
+  it("the async and maxInFlight options are validated", () => {
+    expect(() => new Checkpoint("bad", { async: "yes" as unknown as boolean, env })).toThrow(
+      CheckpointOptionError,
+    );
+    expect(() => new Checkpoint("bad", { maxInFlight: 0, env })).toThrow(/maxInFlight/);
+    expect(new Checkpoint("ok", { env }).maxInFlight).toBe(1);
+  });
+});
