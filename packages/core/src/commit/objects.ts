@@ -4,7 +4,7 @@ import {
   InvalidKeyError,
   NotFoundError,
   StoreAbortedError,
-  StoreError,
+  TooLargeError,
 } from "../errors.js";
 import { validateKey } from "../store/keys.js";
 import type { Store } from "../store/types.js";
@@ -143,7 +143,7 @@ function integrityFailure(key: string, entry: ManifestObject, error: unknown): u
     return new CheckpointIntegrityError(key, "the object listed in the manifest is missing", {
       cause: error,
     });
-  if (error instanceof StoreError && error.code === "E_TOO_LARGE")
+  if (error instanceof TooLargeError)
     return new CheckpointIntegrityError(key, `the object is larger than the manifest's ${entry.size} bytes`, {
       cause: error,
     });

@@ -44,7 +44,7 @@ export async function rebuildRows(
       });
       return rowOfManifest(manifest);
     } catch (error) {
-      if (isAbort(error, signal)) throw error;
+      if (isAbort(signal)) throw error;
       options.warn(`Skipping commit ${commitId} while rebuilding the catalog of "${root}": ${String(error)}`);
       return undefined;
     }

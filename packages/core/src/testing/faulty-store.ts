@@ -1,4 +1,4 @@
-import { StoreError, TransientStoreError } from "../errors.js";
+import { StoreConfigError, StoreError, TransientStoreError } from "../errors.js";
 import type {
   Body,
   CallOptions,
@@ -85,7 +85,7 @@ export class FaultyStore implements Store {
   constructor(inner: Store, options: FaultyStoreOptions = {}) {
     const rate = options.transientRate ?? 0;
     if (!(rate >= 0 && rate <= 1))
-      throw new StoreError("E_OPTION", `FaultyStore option transientRate must be in [0, 1], got ${rate}`);
+      throw new StoreConfigError(`FaultyStore option transientRate must be in [0, 1], got ${rate}`);
     this.inner = inner;
     this.#seed = options.seed ?? 1;
     this.#random = seededRandom(this.#seed);
@@ -105,7 +105,7 @@ export class FaultyStore implements Store {
   inject(...faults: Fault[]): void {
     for (const fault of faults) {
       if (!Number.isInteger(fault.at) || fault.at < 1)
-        throw new StoreError("E_OPTION", `Fault "at" must be an integer >= 1, got ${fault.at}`);
+        throw new StoreConfigError(`Fault "at" must be an integer >= 1, got ${fault.at}`);
       this.#faults.push({ ...fault });
     }
   }
