@@ -19,11 +19,26 @@ function configError(run: () => unknown): StoreConfigError {
 }
 
 describe("options", () => {
-  it("normalizes the prefix and describes itself as a gs:// URL", () => {
-    const store = new GcsStore({ bucket: "my-bucket", prefix: "/runs/a" });
-    expect(store.prefix).toBe("runs/a/");
-    expect(store.url).toBe("gs://my-bucket/runs/a/");
-    expect(new GcsStore({ bucket: "my-bucket" }).url).toBe("gs://my-bucket/");
+  it("holds the prefix without slashes around it, as S3Store does, and describes itself as a gs:// URL", () => {
+    for (const prefix of ["runs/a", "/runs/a", "runs/a/", "/runs/a/"]) {
+      const store = new GcsStore({ bucket: "my-bucket", prefix });
+      expect(store.prefix).toBe("runs/a");
+      expect(store.url).toBe("gs://my-bucket/runs/a");
+    }
+    expect(new GcsStore({ bucket: "my-bucket" }).prefix).toBe("");
+    expect(new GcsStore({ bucket: "my-bucket", prefix: "/" }).url).toBe("gs://my-bucket/");
+  });
+
+  it("stores keys under the prefix and a slash, whichever way the prefix was written", async () => {
+    const bucket = await freshBucket();
+    const raw = new Storage(fixtureStorageOptions());
+    for (const prefix of ["runs/a", "/runs/a/"]) {
+      const store = new GcsStore({ bucket, prefix, storageOptions: fixtureStorageOptions() });
+      await store.put(`k${prefix.length}`, text("v"));
+      expect((await store.list("")).items.map((item) => item.key)).toContain(`k${prefix.length}`);
+    }
+    const [files] = await raw.bucket(bucket).getFiles({ prefix: "runs/" });
+    expect(files.map((file) => file.name).sort()).toEqual(["runs/a/k6", "runs/a/k8"]);
   });
 
   it("rejects bad options with a StoreConfigError that names the option", () => {
@@ -68,7 +83,7 @@ describe("gs:// URLs", () => {
     const endpoint = encodeURIComponent(inject("gcsServerUrl"));
     const store = await openStore(`gs://${bucket}/opened?apiEndpoint=${endpoint}`);
     expect(store).toBeInstanceOf(GcsStore);
-    expect(store.url).toBe(`gs://${bucket}/opened/`);
+    expect(store.url).toBe(`gs://${bucket}/opened`);
     await store.put("k", text("v"));
     expect(new TextDecoder().decode((await store.get("k")).bytes)).toBe("v");
   });

@@ -18,7 +18,9 @@ function create(): Promise<Store> {
   return Promise.resolve(
     new GcsStore({
       bucket: base.bucketName,
-      prefix: `${base.prefix}ckpt-test-${Date.now()}-${randomBytes(4).toString("hex")}/`,
+      prefix: [base.prefix, `ckpt-test-${Date.now()}-${randomBytes(4).toString("hex")}`]
+        .filter(Boolean)
+        .join("/"),
       storage: base.storage,
     }),
   );
