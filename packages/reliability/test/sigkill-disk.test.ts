@@ -21,6 +21,7 @@ describe("SIGKILL loop on the real disk (FsStore, file://)", () => {
     const figures = await runKillLoop({
       url: pathToFileURL(root).href,
       store: new FsStore({ root }),
+      folder: root,
       name: "crash-disk",
       kills: KILLS,
       maxDelayMs: 250,
