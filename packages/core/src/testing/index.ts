@@ -1,4 +1,4 @@
-// The store conformance suite and the fault-injecting store wrapper live here (issue 2).
+// The store conformance suite, the commit fault suite and the fault-injecting store wrapper.
 
 export { type CommitFaultOptions, describeCommitProtocolFaults } from "./commit-faults.js";
 export {
