@@ -1,13 +1,12 @@
 // FsStore.sweep: what killed writers leave (temp files, locks, empty folders) goes; what a live
 // writer may still need stays, whatever the grace period.
-import { spawn } from "node:child_process";
 import { lstat, mkdir, mkdtemp, readdir, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FsStore } from "../src/index.js";
 import { lockFileName, ownedFileName } from "../src/lock.js";
-import { exited, nextMessage, spawnWorker } from "./workers/spawn.js";
+import { deadPid, exited, nextMessage, spawnWorker } from "./workers/spawn.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -21,13 +20,6 @@ async function leftovers(root: string): Promise<{ files: string[]; emptyFolders:
       emptyFolders.push(entry);
   }
   return { files: files.sort(), emptyFolders: emptyFolders.sort() };
-}
-
-/** The pid of a process that has exited (and been reaped). */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
-  await new Promise((resolve) => child.once("exit", resolve));
-  return child.pid!;
 }
 
 async function age(path: string, ms: number): Promise<void> {
