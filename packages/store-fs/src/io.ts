@@ -29,12 +29,17 @@ export async function retryFileLimits<T>(
   }
 }
 
-/** Wraps an unexpected fs failure in a `StoreError` (code `E_IO`) that names the key and the store. */
+/**
+ * Wraps an unexpected fs failure in a `StoreError` (code `E_IO`) that names the key and the store
+ * and carries the system's message (`ENOSPC: no space left on device, write`).
+ */
 export function ioError(action: string, key: string | undefined, where: string, cause: unknown): StoreError {
   if (cause instanceof StoreError) return cause;
   const code = errorCode(cause);
+  const message = cause instanceof Error ? cause.message : undefined;
+  const detail = message !== undefined && message !== "" ? message : code;
   const target = key === undefined ? where : `"${key}" in ${where}`;
-  return new StoreError("E_IO", `Cannot ${action} ${target}${code ? ` (${code})` : ""}`, { key, cause });
+  return new StoreError("E_IO", `Cannot ${action} ${target}${detail ? ` (${detail})` : ""}`, { key, cause });
 }
 
 /**
