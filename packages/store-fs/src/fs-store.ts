@@ -638,10 +638,11 @@ export class FsStore implements Store {
   /**
    * Removes what killed writers left under `prefix` and `list` never shows, once older than
    * `olderThan` ms: temp files of puts (`.ckpt-tmp-*`) and lock staging files (`.ckpt-stage-*`),
-   * key locks, and folders left empty. A temp file or lock goes only when its writer is gone by
-   * the rules a put uses to break a lock: its process no longer exists on this host, or it is
-   * older than `lockStaleMs` (a writer on another host). So a live put is never broken, whatever
-   * `olderThan` is. Objects are never touched. `bytes` counts the files removed.
+   * key locks, and folders left empty. A temp file goes only when its writer's process no longer
+   * exists on this host, or (a writer on another host) it is older than `lockStaleMs`; a lock only
+   * when a put would break it (holder dead on this host, or older than `lockStaleMs`). So a put in
+   * flight on this host is never broken, whatever `olderThan` is. Objects are never touched.
+   * `bytes` counts the files removed.
    *
    * @example
    * const { count, bytes } = await store.sweep("runs/", { olderThan: 3_600_000 });

@@ -61,14 +61,15 @@ export function ownedFileName(kind: "tmp" | "stage"): string {
 
 /**
  * Whether the file named by {@link ownedFileName} may still be written: its process is alive on
- * this host (or is this process), or it is younger than `staleMs` on another host (the rule of
- * {@link isStale} for locks). A name without an owner (an older version's) has none alive.
+ * this host, whatever the file's age (a put may wait on a slow body), or, on another host, the
+ * file is younger than `staleMs` (the age rule of {@link isStale} for locks). A name without an
+ * owner (an older version's) has none alive.
  */
 export function ownerMayWrite(name: string, ageMs: number, staleMs: number): boolean {
   const owner = /^\.ckpt-(?:tmp|stage)-(\d+)\.([0-9a-f]{8})\./.exec(name);
   if (owner === null) return false;
   const pid = Number(owner[1]);
-  if (owner[2] === HOST_TAG) return pid === process.pid || (isAlive(pid) && ageMs <= staleMs);
+  if (owner[2] === HOST_TAG) return pid === process.pid || isAlive(pid);
   return ageMs <= staleMs;
 }
 
