@@ -1,10 +1,10 @@
 // GcsStore construction: options validation, gs:// URLs, openStore registration, and the two ways
 // of pointing the SDK at another endpoint (apiEndpoint, STORAGE_EMULATOR_HOST).
-import { openStore, StoreConfigError } from "@ckpt/core";
+import { openStore, StoreConfigError, TransientStoreError } from "@ckpt/core";
 import { Storage } from "@google-cloud/storage";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { GcsStore, parseGcsUrl } from "../src/index.js";
-import { fixtureStorageOptions, freshBucket } from "./support/stores.js";
+import { GCS_RETRY_DEFAULTS, GcsStore, parseGcsUrl } from "../src/index.js";
+import { fixture, fixtureStorageOptions, freshBucket } from "./support/stores.js";
 
 const text = (value: string) => new TextEncoder().encode(value);
 
@@ -110,5 +110,25 @@ describe("endpoints", () => {
     const store = new GcsStore({ bucket, storageOptions: fixtureStorageOptions() });
     await store.put("a", text("via option"));
     expect((await store.get("a")).info.size).toBe(10);
+  });
+});
+
+describe("retries of a store-made client", () => {
+  afterEach(() => fixture().clearFaults());
+
+  it("retry a failing call once (GCS_RETRY_DEFAULTS), and the error carries the status and the server's message", async () => {
+    const bucket = await freshBucket("retries");
+    const { retryOptions: _fixtureRetries, ...endpoint } = fixtureStorageOptions();
+    const store = new GcsStore({ bucket, prefix: "r", storageOptions: endpoint });
+    await fixture().injectFault({
+      filter: { bucket, operation: "objects.get" },
+      action: { status: 503 },
+      times: 50,
+    });
+    const error = await store.head("key").catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(TransientStoreError);
+    expect((error as Error).message).toContain("HTTP 503");
+    const reads = (await fixture().requests(bucket)).filter((request) => request.operation === "objects.get");
+    expect(reads).toHaveLength(GCS_RETRY_DEFAULTS.maxRetries + 1);
   });
 });
