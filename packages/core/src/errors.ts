@@ -14,13 +14,87 @@ export class CkptError extends Error {
   }
 }
 
+/**
+ * Every `code` a {@link StoreError} can carry, from core and from the stores of this repository.
+ * A store of one's own should pick from these too, so scripts match one list.
+ *
+ * - `E_NOT_FOUND` ({@link NotFoundError}), `E_PRECONDITION_FAILED` ({@link PreconditionFailedError}),
+ *   `E_INVALID_KEY` ({@link InvalidKeyError}), `E_ABORTED` ({@link StoreAbortedError}),
+ *   `E_TRANSIENT` ({@link TransientStoreError}), `E_STORE_CONFIG` ({@link StoreConfigError}),
+ *   `E_TOO_LARGE` ({@link TooLargeError}), `E_INVALID_ARGUMENT` ({@link InvalidArgumentError}).
+ * - `E_PRECONDITION_UNSUPPORTED`: a precondition the store cannot honour for this body (S3: above
+ *   the multipart threshold).
+ * - `E_ACCESS_DENIED`: the service refused the credentials (HTTP 401/403).
+ * - `E_DELETE_FAILED`: some keys of a `delete` could not be removed (the message names them).
+ * - `E_KEY_CONFLICT`: a key that a filesystem cannot hold beside another (a file where a folder is).
+ * - `E_CONNECTION_LOST`: the connection dropped after the request went out (outcome unknown).
+ * - `E_IO`: an unexpected filesystem error (the `cause` holds the system error).
+ * - `E_CURSOR`: a `list` cursor the store did not issue.
+ * - `E_PROTOCOL`: the service answered a call without what the protocol promises (no ETag, no
+ *   upload id, no object resource).
+ * - `E_REQUEST_REJECTED`: the service refused a request for a reason none of the above names; the
+ *   message carries the service's own code and message. (S3Store used `E_S3` for this before.)
+ */
+export type StoreErrorCode =
+  | "E_NOT_FOUND"
+  | "E_PRECONDITION_FAILED"
+  | "E_INVALID_KEY"
+  | "E_ABORTED"
+  | "E_TRANSIENT"
+  | "E_STORE_CONFIG"
+  | "E_TOO_LARGE"
+  | "E_INVALID_ARGUMENT"
+  | "E_PRECONDITION_UNSUPPORTED"
+  | "E_ACCESS_DENIED"
+  | "E_DELETE_FAILED"
+  | "E_KEY_CONFLICT"
+  | "E_CONNECTION_LOST"
+  | "E_IO"
+  | "E_CURSOR"
+  | "E_PROTOCOL"
+  | "E_REQUEST_REJECTED";
+
 /** Base of every error raised by a {@link Store}. `key` is the store key concerned, when there is one. */
 export class StoreError extends CkptError {
+  declare readonly code: StoreErrorCode;
   readonly key: string | undefined;
 
-  constructor(code: string, message: string, options?: { key?: string | undefined; cause?: unknown }) {
+  constructor(
+    code: StoreErrorCode,
+    message: string,
+    options?: { key?: string | undefined; cause?: unknown },
+  ) {
     super(code, message, options);
     this.key = options?.key;
+  }
+}
+
+/**
+ * An object larger than a reader allowed (`maxBytes` of `get`/`getStream`), refused before it is
+ * read whole, or a body larger than a store can upload. `limit` is the bound in bytes.
+ */
+export class TooLargeError extends StoreError {
+  readonly limit: number;
+
+  constructor(key: string | undefined, limit: number, options?: { detail?: string; cause?: unknown }) {
+    super(
+      "E_TOO_LARGE",
+      options?.detail ??
+        `Object ${key === undefined ? "" : `"${key}" `}is larger than the ${limit} bytes the reader allowed`,
+      { key, cause: options?.cause },
+    );
+    this.limit = limit;
+  }
+}
+
+/**
+ * Call options a store cannot act on, such as `ifMatch` together with `ifNoneMatch`, an empty
+ * `ifMatch`, or a body whose length differs from its declared `size`. Raised before anything is
+ * written; `key` names the key of the call.
+ */
+export class InvalidArgumentError extends StoreError {
+  constructor(key: string, detail: string, options?: { cause?: unknown }) {
+    super("E_INVALID_ARGUMENT", `${detail} (key "${key}")`, { key, cause: options?.cause });
   }
 }
 

@@ -30,6 +30,7 @@ describe.each([
     const figures = await runKillLoop({
       url: pathToFileURL(root).href,
       store: new FsStore({ root }),
+      folder: root,
       name: `crash-disk-${how}`,
       kills,
       maxDelayMs: 250,

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import * as nodeFs from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -8,27 +7,35 @@ import {
   type CallOptions,
   type GetOptions,
   type GetResult,
+  type GetStreamOptions,
   type GetStreamResult,
   InvalidKeyError,
   type ListOptions,
   type ListPage,
+  mapBounded,
   NotFoundError,
   type ObjectInfo,
   PreconditionFailedError,
   type PutOptions,
+  parseStoreOptions,
+  raceAbort,
   type Store,
-  StoreConfigError,
   StoreError,
+  type SweepOptions,
+  type SweepResult,
+  sleep,
+  TooLargeError,
   throwIfAborted,
-  tooLargeError,
   validateKey,
   validatePrefix,
+  validatePutOptions,
 } from "@ckpt/core";
 import { z } from "zod";
 import { FolderSyncs } from "./folder-syncs.js";
 import type { FsApi, FsBigIntStats, FsFileHandle } from "./fs-api.js";
-import { errorCode, ioError, raceAbort, retryingFileLimits, sleep } from "./io.js";
-import { RESERVED_PREFIX, withKeyLock } from "./lock.js";
+import { errorCode, ioError, retryingFileLimits } from "./io.js";
+import { ownedFileName, RESERVED_PREFIX, withKeyLock } from "./lock.js";
+import { sweepFolder } from "./sweep.js";
 import { resolveFsUrl } from "./url.js";
 import { walkKeys } from "./walk.js";
 
@@ -89,11 +96,7 @@ export interface FsStoreOptions {
 }
 
 function parseOptions(options: FsStoreOptions): z.output<typeof optionsSchema> {
-  const parsed = optionsSchema.safeParse(options);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const option = issue.path.join(".") || "(options)";
-  throw new StoreConfigError(`Invalid FsStore option "${option}": ${issue.message}`, { cause: parsed.error });
+  return parseStoreOptions(optionsSchema, options, "FsStore");
 }
 
 /**
@@ -167,9 +170,9 @@ async function writeAll(handle: FsFileHandle, chunk: Uint8Array): Promise<void> 
 }
 
 /**
- * Bytes per write call, as Node's own writeFile writes in pieces: one call per 16 MiB array took a
- * median 111 ms against 37 ms in 2 MiB calls in one 20-run comparison on this project's ext4 VM,
- * though other runs showed no difference; pieces also let an abort stop a large put between them.
+ * Bytes per write call, as Node's own writeFile writes in pieces: very large single writes were
+ * slower in some runs (BENCHMARKS.md, "FsStore write pieces"), and pieces let an abort stop a
+ * large put between them.
  */
 const WRITE_PIECE = 2 * 1024 * 1024;
 /** Buffers per `writev` call: well under IOV_MAX (1024 on Linux). */
@@ -220,18 +223,6 @@ async function writevAll(handle: FsFileHandle, buffers: readonly Uint8Array[]): 
   }
 }
 
-async function mapLimit<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 function encodeCursor(key: string): string {
   return Buffer.from(key, "utf8").toString("base64url");
 }
@@ -247,7 +238,8 @@ function decodeCursor(cursor: string): string {
  * A {@link Store} over a folder, through the `fs.promises` API: the real disk by default, or
  * memfs for `memory://` stores. Objects are plain files named by their key.
  *
- * - put: the body is written to a temp file (`.ckpt-tmp-*`, never listed) in the target folder,
+ * - put: the body is written to a temp file (`.ckpt-tmp-<pid>.<host>.<random>`, never listed) in
+ *   the target folder,
  *   given a provisional mtime and fsynced; then, under the key's lock, preconditions are checked,
  *   the mtime is confirmed or redone (see {@link versionOf}), and the temp file is renamed over the
  *   target and the folder fsynced (one fsync shared by puts that finish together).
@@ -330,11 +322,12 @@ export class FsStore implements Store {
 
   async put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
     const path = this.#pathOf(key);
+    validatePutOptions(key, options);
     const signal = options?.signal;
     throwIfAborted(signal, key);
     const fs = this.#fs;
     const dir = dirname(path);
-    const tempPath = join(dir, `${RESERVED_PREFIX}tmp-${randomBytes(8).toString("hex")}`);
+    const tempPath = join(dir, ownedFileName("tmp"));
     let handle: FsFileHandle | undefined;
     let renamed = false;
     try {
@@ -516,7 +509,7 @@ export class FsStore implements Store {
   /** Opens an object for reading; its info comes from the same open file as the bytes. */
   async #openObject(
     key: string,
-    options: GetOptions | undefined,
+    options: GetStreamOptions | undefined,
   ): Promise<{ handle: FsFileHandle; info: ObjectInfo }> {
     const path = this.#pathOf(key);
     throwIfAborted(options?.signal, key);
@@ -534,7 +527,7 @@ export class FsStore implements Store {
       if (!stats.isFile()) throw new NotFoundError(key, { store: this.url });
       const info = infoOf(key, stats);
       if (options?.maxBytes !== undefined && info.size > options.maxBytes)
-        throw tooLargeError(key, options.maxBytes);
+        throw new TooLargeError(key, options.maxBytes);
       return { handle, info };
     } catch (error) {
       await handle.close().catch(() => undefined);
@@ -578,7 +571,7 @@ export class FsStore implements Store {
     }
   }
 
-  async getStream(key: string, options?: GetOptions): Promise<GetStreamResult> {
+  async getStream(key: string, options?: GetStreamOptions): Promise<GetStreamResult> {
     const { handle, info } = await this.#openObject(key, options);
     const url = this.url;
     async function* stream(): AsyncGenerator<Uint8Array> {
@@ -631,14 +624,10 @@ export class FsStore implements Store {
         keys.push(key);
         if (keys.length % 256 === 0) throwIfAborted(signal, prefix);
       }
-      const infos = new Array<ObjectInfo | undefined>(keys.length);
-      let index = 0;
-      await mapLimit(keys, this.#options.concurrency, async () => {
-        const at = index++;
-        const key = keys[at]!;
+      const infos = await mapBounded(keys, this.#options.concurrency, undefined, async (key) => {
         // A key deleted since the folder was read is simply not listed.
         const stats = await statOrUndefined(this.#fs, join(this.root, ...key.split("/")));
-        infos[at] = stats && infoOf(key, stats);
+        return stats && infoOf(key, stats);
       });
       throwIfAborted(signal, prefix);
       const items = infos.filter((info): info is ObjectInfo => info !== undefined);
@@ -655,7 +644,7 @@ export class FsStore implements Store {
     for (const key of keys) paths.set(key, this.#pathOf(key));
     const signal = options?.signal;
     throwIfAborted(signal);
-    await mapLimit([...paths], this.#options.concurrency, async ([key, path]) => {
+    await mapBounded([...paths], this.#options.concurrency, signal, async ([key, path]) => {
       throwIfAborted(signal, key);
       try {
         await this.#deleteOne(key, path, signal);
@@ -680,6 +669,35 @@ export class FsStore implements Store {
       },
     );
     await this.#pruneFolders(dir);
+  }
+
+  /**
+   * Removes what killed writers left under `prefix` and `list` never shows, once older than
+   * `olderThan` ms: temp files of puts (`.ckpt-tmp-*`) and lock staging files (`.ckpt-stage-*`),
+   * key locks, and folders left empty. A temp file goes only when its writer's process no longer
+   * exists on this host, or (a writer on another host) it is older than `lockStaleMs`; a lock only
+   * when a put would break it (holder dead on this host, or older than `lockStaleMs`). So a put in
+   * flight on this host is never broken, whatever `olderThan` is. Objects are never touched.
+   * `bytes` counts the files removed.
+   *
+   * @example
+   * const { count, bytes } = await store.sweep("runs/", { olderThan: 3_600_000 });
+   */
+  async sweep(prefix: string, options: SweepOptions): Promise<SweepResult> {
+    validatePrefix(prefix);
+    throwIfAborted(options.signal, prefix);
+    try {
+      return await sweepFolder(prefix, {
+        fs: this.#fs,
+        root: this.root,
+        staleMs: this.#options.lockStaleMs,
+        olderThan: options.olderThan,
+        dryRun: options.dryRun === true,
+        signal: options.signal,
+      });
+    } catch (error) {
+      throw ioError("sweep", prefix, this.url, error);
+    }
   }
 
   /** Removes folders left empty, up to the root. Best effort: a racing put just makes them again. */

@@ -1,39 +1,9 @@
-import { StoreAbortedError, StoreError } from "@ckpt/core";
+import { StoreError, sleep } from "@ckpt/core";
 
 /** The `code` of a Node system error, if it is one. */
 export function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : undefined;
-}
-
-/** Resolves after `ms`, or rejects with `StoreAbortedError` when the signal fires first. */
-export function sleep(ms: number, signal: AbortSignal | undefined, key?: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new StoreAbortedError(key, { cause: signal.reason }));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new StoreAbortedError(key, { cause: signal?.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/** `promise`, or a `StoreAbortedError` as soon as the signal fires (the promise is left to settle). */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined, key?: string): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) {
-      promise.catch(() => undefined);
-      return reject(new StoreAbortedError(key, { cause: signal.reason }));
-    }
-    const onAbort = () => reject(new StoreAbortedError(key, { cause: signal.reason }));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 const TOO_MANY_FILES = new Set(["EMFILE", "ENFILE"]);
@@ -59,12 +29,17 @@ export async function retryFileLimits<T>(
   }
 }
 
-/** Wraps an unexpected fs failure in a `StoreError` (code `E_IO`) that names the key and the store. */
+/**
+ * Wraps an unexpected fs failure in a `StoreError` (code `E_IO`) that names the key and the store
+ * and carries the system's message (`ENOSPC: no space left on device, write`).
+ */
 export function ioError(action: string, key: string | undefined, where: string, cause: unknown): StoreError {
   if (cause instanceof StoreError) return cause;
   const code = errorCode(cause);
+  const message = cause instanceof Error ? cause.message : undefined;
+  const detail = message !== undefined && message !== "" ? message : code;
   const target = key === undefined ? where : `"${key}" in ${where}`;
-  return new StoreError("E_IO", `Cannot ${action} ${target}${code ? ` (${code})` : ""}`, { key, cause });
+  return new StoreError("E_IO", `Cannot ${action} ${target}${detail ? ` (${detail})` : ""}`, { key, cause });
 }
 
 /**

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
-import { throwIfAborted } from "@ckpt/core";
+import { sleep, throwIfAborted } from "@ckpt/core";
 import type { FsApi } from "./fs-api.js";
-import { errorCode, sleep } from "./io.js";
+import { errorCode } from "./io.js";
 
 /** File names starting with this are the store's own (temp files, locks) and never keys. */
 export const RESERVED_PREFIX = ".ckpt-";
@@ -25,6 +25,8 @@ interface FoundLock {
   /** The lock instance: its token, or inode+mtime for an unreadable file. */
   readonly identity: string;
   readonly createdMs: number;
+  /** Bytes the lock holds (the record). */
+  readonly bytes: number;
 }
 
 export interface KeyLockOptions {
@@ -43,6 +45,32 @@ export interface KeyLockOptions {
 /** The lock file of an object file name (hashed: a key segment may already be 255 bytes long). */
 export function lockFileName(name: string): string {
   return `${RESERVED_PREFIX}lock-${createHash("sha256").update(name).digest("hex").slice(0, 32)}`;
+}
+
+/** This host, as temp file names carry it: a short hash, since a host name may be long. */
+const HOST_TAG = createHash("sha256").update(hostname()).digest("hex").slice(0, 8);
+
+/**
+ * A name for a file only this process writes (`<kind>` is `tmp` for a put's temp file, `stage`
+ * for a lock's staging file): `.ckpt-<kind>-<pid>.<host tag>.<random>`, so that `sweep` can tell
+ * whether its writer is still alive.
+ */
+export function ownedFileName(kind: "tmp" | "stage"): string {
+  return `${RESERVED_PREFIX}${kind}-${process.pid}.${HOST_TAG}.${randomBytes(8).toString("hex")}`;
+}
+
+/**
+ * Whether the file named by {@link ownedFileName} may still be written: its process is alive on
+ * this host, whatever the file's age (a put may wait on a slow body), or, on another host, the
+ * file is younger than `staleMs` (the age rule of {@link isStale} for locks). A name without an
+ * owner (an older version's) has none alive.
+ */
+export function ownerMayWrite(name: string, ageMs: number, staleMs: number): boolean {
+  const owner = /^\.ckpt-(?:tmp|stage)-(\d+)\.([0-9a-f]{8})\./.exec(name);
+  if (owner === null) return false;
+  const pid = Number(owner[1]);
+  if (owner[2] === HOST_TAG) return pid === process.pid || isAlive(pid);
+  return ageMs <= staleMs;
 }
 
 function isAlive(pid: number): boolean {
@@ -86,7 +114,12 @@ async function readLock(fs: FsApi, path: string): Promise<FoundLock | undefined>
       // Written whole in one call, so the time it holds is there, unless it is not ckpt's at all
       // (then it is nobody's lock, and stale).
       const created = createdOf(text);
-      return { record, identity: record?.token ?? `l${text}`, createdMs: created ?? 0 };
+      return {
+        record,
+        identity: record?.token ?? `l${text}`,
+        createdMs: created ?? 0,
+        bytes: Buffer.byteLength(text),
+      };
     } catch (error) {
       const code = errorCode(error);
       if (code === "ENOENT") return undefined;
@@ -103,6 +136,7 @@ async function readLock(fs: FsApi, path: string): Promise<FoundLock | undefined>
       record,
       identity: record?.token ?? `i${stat.ino}m${stat.mtimeNs}`,
       createdMs: record?.created ?? mtimeMs,
+      bytes: Number(stat.size),
     };
   } catch (error) {
     if (errorCode(error) === "ENOENT") return undefined;
@@ -149,7 +183,7 @@ async function createExclusive(fs: FsApi, path: string, content: string): Promis
       if (!NO_SYMLINKS.has(errorCode(error) ?? "")) throw error;
     }
   }
-  const stage = join(dirname(path), `${RESERVED_PREFIX}stage-${randomBytes(8).toString("hex")}`);
+  const stage = join(dirname(path), ownedFileName("stage"));
   const handle = await fs.open(stage, "wx");
   try {
     await handle.write(Buffer.from(content));
@@ -172,21 +206,26 @@ async function unlinkQuietly(fs: FsApi, path: string): Promise<void> {
  * break file named after the stale lock's identity: only one process can break a given lock
  * instance, so no breaker can delete a fresh lock taken after the stale one went away. The lock
  * is re-read under the break file and removed only if it is still the same instance. A break
- * file left by a breaker that died is itself removed once older than `staleMs`.
+ * file left by a breaker that died is itself removed by the rules of {@link isStale}.
  */
-async function breakStaleLock(options: KeyLockOptions, lockPath: string, stale: FoundLock): Promise<void> {
+async function breakStaleLock(
+  options: Pick<KeyLockOptions, "fs" | "staleMs">,
+  lockPath: string,
+  stale: FoundLock,
+): Promise<void> {
   const { fs, staleMs } = options;
   const breakPath = `${lockPath}.break-${stale.identity}`;
   try {
+    const token = randomBytes(12).toString("hex");
     await createExclusive(
       fs,
       breakPath,
-      JSON.stringify({ pid: process.pid, host: hostname(), created: Date.now() }),
+      JSON.stringify({ pid: process.pid, host: hostname(), created: Date.now(), key: "", token }),
     );
   } catch (error) {
     if (errorCode(error) !== "EEXIST") throw error;
     const breaker = await readLock(fs, breakPath).catch(() => undefined);
-    if (breaker !== undefined && Date.now() - breaker.createdMs > staleMs) await unlinkQuietly(fs, breakPath);
+    if (breaker !== undefined && isStale(breaker, staleMs)) await unlinkQuietly(fs, breakPath);
     return;
   }
   try {
@@ -239,4 +278,35 @@ export async function withKeyLock<T>(options: KeyLockOptions, critical: () => Pr
     const current = await readLock(fs, lockPath).catch(() => undefined);
     if (current?.identity === token) await unlinkQuietly(fs, lockPath);
   }
+}
+
+/** Whether a `.ckpt-` file name is a key lock or a lock breaker's file (see {@link breakStaleLock}). */
+export function isLockFileName(name: string): boolean {
+  return name.startsWith(`${RESERVED_PREFIX}lock-`);
+}
+
+/**
+ * Removes the lock (or lock breaker's file) at `path` when the rules of {@link isStale} say its
+ * holder is gone and it is older than `olderThan`; a lock of a live holder stays whatever
+ * `olderThan` is. A key lock goes through {@link breakStaleLock}, so it never races a writer
+ * that takes the key meanwhile. Resolves to the bytes of what was (or, with `dryRun`, would be)
+ * removed, or `undefined` when it stays.
+ */
+export async function sweepLock(
+  fs: FsApi,
+  path: string,
+  options: { readonly staleMs: number; readonly olderThan: number; readonly dryRun: boolean },
+): Promise<number | undefined> {
+  const found = await readLock(fs, path);
+  if (found === undefined || !isStale(found, options.staleMs)) return undefined;
+  if (Date.now() - found.createdMs < options.olderThan) return undefined;
+  const bytes = found.bytes;
+  if (options.dryRun) return bytes;
+  if (path.includes(".break-")) {
+    await unlinkQuietly(fs, path);
+  } else {
+    await breakStaleLock({ fs, staleMs: options.staleMs }, path, found);
+  }
+  const after = await readLock(fs, path).catch(() => undefined);
+  return after?.identity === found.identity ? undefined : bytes;
 }

@@ -1,19 +1,12 @@
-import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FsStore } from "../src/index.js";
 import { lockFileName } from "../src/lock.js";
+import { deadPid } from "./workers/spawn.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
-
-/** The pid of a process that has exited (and been reaped). */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
-  await new Promise((resolve) => child.once("exit", resolve));
-  return child.pid!;
-}
 
 describe("FsStore key locks", () => {
   let root: string;

@@ -69,6 +69,14 @@ describe("FsStore survives a writer killed with SIGKILL mid-put (real disk)", ()
       `SIGKILL test: ${leftoverFiles.size} temp/stage/lock files left behind over ${ROUNDS} kills, ` +
         `${locksLeft} of them locks held by the killed writer`,
     );
+    // A sweep with no grace period leaves only objects: every writer is dead.
+    const store = new FsStore({ root, lockStaleMs: 3_600_000 });
+    const listed = (await listAllArray(store, "")).map((info) => info.key);
+    const left = await leftovers(root);
+    const swept = await store.sweep("", { olderThan: 0 });
+    expect(swept.count).toBeGreaterThanOrEqual(left.length);
+    expect(await leftovers(root)).toEqual([]);
+    expect((await listAllArray(store, "")).map((info) => info.key)).toEqual(listed);
   });
 
   it("a lock held by a writer killed inside its critical section does not wedge the key", async () => {

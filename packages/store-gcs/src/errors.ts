@@ -1,10 +1,4 @@
-import {
-  NotFoundError,
-  StoreAbortedError,
-  StoreConfigError,
-  StoreError,
-  TransientStoreError,
-} from "@ckpt/core";
+import { NotFoundError, redactSecrets, StoreConfigError, StoreError, TransientStoreError } from "@ckpt/core";
 
 /**
  * The HTTP status of an error from `@google-cloud/storage`, whichever of its shapes it has:
@@ -30,19 +24,26 @@ export function isAmbiguous(error: unknown): boolean {
   return status === undefined || status >= 500 || status === 408 || status === 429;
 }
 
-/** A short description of an SDK error for messages: status and error code, never URLs or headers. */
+/**
+ * A description of an SDK error for messages: the HTTP status, the error code, and the SDK's own
+ * message with secrets taken out (`redactSecrets`: URL queries, which may name an upload session,
+ * a bearer capability, and tokens).
+ */
 export function describe(error: unknown): string {
   const status = statusOf(error);
   const code = (error as { code?: unknown } | null)?.code;
   const parts: string[] = [];
   if (status !== undefined) parts.push(`HTTP ${status}`);
   if (typeof code === "string" && !/^\d{3}$/.test(code)) parts.push(code);
-  if (parts.length === 0 && error instanceof Error) {
-    // URLs may name an upload session (a bearer capability): keep them out of messages.
-    const text = error.message.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, "<url>").slice(0, 160);
-    parts.push(text === "" ? error.name : `${error.name}: ${text}`);
-  }
+  const message = (error as { message?: unknown } | null)?.message;
+  const text = typeof message === "string" ? redactSecrets(message.trim()) : "";
+  if (text !== "" && !parts.includes(text))
+    parts.push(parts.length === 0 ? `${errorName(error)}: ${text}` : text);
   return parts.join(" ") || "unknown error";
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : "Error";
 }
 
 /** Maps an SDK error of a call on `key` to the typed store errors (the SDK error is the cause). */
@@ -68,31 +69,5 @@ export function toStoreError(
   return new StoreError("E_REQUEST_REJECTED", `${detail}${key === undefined ? "" : ` (key "${key}")`}`, {
     key,
     cause: error,
-  });
-}
-
-/** Resolves like `promise`, or rejects with `StoreAbortedError` as soon as `signal` aborts. */
-export function raceAbort<T>(
-  promise: Promise<T>,
-  signal: AbortSignal | undefined,
-  key: string | undefined,
-): Promise<T> {
-  if (signal === undefined) return promise;
-  // The SDK call cannot be cancelled from here; keep its late failure from going unhandled.
-  promise.catch(() => undefined);
-  if (signal.aborted) return Promise.reject(new StoreAbortedError(key, { cause: signal.reason }));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new StoreAbortedError(key, { cause: signal.reason }));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
   });
 }

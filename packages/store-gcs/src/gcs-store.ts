@@ -6,24 +6,29 @@ import {
   type CallOptions,
   type GetOptions,
   type GetResult,
+  type GetStreamOptions,
   type GetStreamResult,
   isReplayableBody,
   knownBodySize,
   type ListOptions,
   type ListPage,
+  mapBounded,
   NotFoundError,
   type ObjectInfo,
   PreconditionFailedError,
   type PutOptions,
+  raceAbort,
   type Store,
   StoreAbortedError,
   StoreConfigError,
   StoreError,
+  sleep,
+  TooLargeError,
   TransientStoreError,
   throwIfAborted,
-  tooLargeError,
   validateKey,
   validatePrefix,
+  validatePutOptions,
 } from "@ckpt/core";
 import {
   type Bucket,
@@ -33,7 +38,7 @@ import {
   type SaveOptions,
   Storage,
 } from "@google-cloud/storage";
-import { describe, isAmbiguous, raceAbort, statusOf, toStoreError } from "./errors.js";
+import { describe, isAmbiguous, statusOf, toStoreError } from "./errors.js";
 import { type GcsStoreOptions, type ResolvedGcsStoreOptions, resolveOptions } from "./options.js";
 import { parseGcsUrl } from "./url.js";
 
@@ -70,17 +75,20 @@ export class GcsStore implements Store {
   readonly url: string;
   /** The bucket name. */
   readonly bucketName: string;
-  /** `""` or a prefix ending in `/`, prepended to every key. */
+  /** The folder inside the bucket that holds the keys, without slashes around it; `""` for the bucket root. */
   readonly prefix: string;
   /** The client in use. */
   readonly storage: Storage;
   readonly #bucket: Bucket;
   readonly #options: ResolvedGcsStoreOptions;
+  /** `prefix` with its trailing `/`, or `""`: what every key is stored under. */
+  readonly #keyPrefix: string;
 
   constructor(options: GcsStoreOptions) {
     this.#options = resolveOptions(options);
     this.bucketName = this.#options.bucket;
     this.prefix = this.#options.prefix;
+    this.#keyPrefix = this.prefix === "" ? "" : `${this.prefix}/`;
     this.storage = this.#options.storage ?? createClient(this.#options.storageOptions);
     this.#bucket = this.storage.bucket(this.bucketName);
     this.url = `gs://${this.bucketName}/${this.prefix}`;
@@ -104,6 +112,7 @@ export class GcsStore implements Store {
 
   async put(key: string, body: Body, options: PutOptions = {}): Promise<ObjectInfo> {
     validateKey(key);
+    validatePutOptions(key, options);
     const { signal } = options;
     throwIfAborted(signal, key);
     const preconditionOpts = this.#preconditions(key, options);
@@ -185,15 +194,15 @@ export class GcsStore implements Store {
     return { info, bytes };
   }
 
-  async getStream(key: string, options: GetOptions = {}): Promise<GetStreamResult> {
+  async getStream(key: string, options: GetStreamOptions = {}): Promise<GetStreamResult> {
     validateKey(key);
     const { signal, maxBytes } = options;
     throwIfAborted(signal, key);
     for (let attempt = 1; ; attempt++) {
       const info = await this.head(key, { signal });
       if (info === undefined) throw new NotFoundError(key, { store: this.url });
-      if (maxBytes !== undefined && info.size > maxBytes) throw tooLargeError(key, maxBytes);
-      const file = this.#bucket.file(this.prefix + key, { generation: Number(info.version) });
+      if (maxBytes !== undefined && info.size > maxBytes) throw new TooLargeError(key, maxBytes);
+      const file = this.#bucket.file(this.#keyPrefix + key, { generation: Number(info.version) });
       const readable = file.createReadStream({ validation: this.#options.validation ? "crc32c" : false });
       const status = await raceAbort(responseStatus(readable), signal, key).catch((error: unknown) => {
         readable.destroy();
@@ -229,7 +238,7 @@ export class GcsStore implements Store {
     validatePrefix(prefix);
     throwIfAborted(options.signal);
     const query = {
-      prefix: this.prefix + prefix,
+      prefix: this.#keyPrefix + prefix,
       autoPaginate: false,
       maxResults: Math.min(options.limit ?? 1000, 1000),
       ...(options.cursor === undefined ? {} : { pageToken: options.cursor }),
@@ -237,7 +246,9 @@ export class GcsStore implements Store {
     try {
       const [, , response] = await raceAbort(this.#bucket.getFiles(query), options.signal, undefined);
       const page = (response ?? {}) as { items?: FileMetadata[]; nextPageToken?: string };
-      const items = (page.items ?? []).map((item) => this.#info(item.name!.slice(this.prefix.length), item));
+      const items = (page.items ?? []).map((item) =>
+        this.#info(item.name!.slice(this.#keyPrefix.length), item),
+      );
       return page.nextPageToken ? { items, cursor: page.nextPageToken } : { items };
     } catch (error) {
       if (error instanceof StoreAbortedError) throw error;
@@ -252,24 +263,24 @@ export class GcsStore implements Store {
   async delete(keys: readonly string[], options: CallOptions = {}): Promise<void> {
     for (const key of keys) validateKey(key);
     throwIfAborted(options.signal);
-    const queue = [...new Set(keys)];
-    const worker = async (): Promise<void> => {
-      for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
-        throwIfAborted(options.signal, key);
+    await mapBounded(
+      [...new Set(keys)],
+      this.#options.deleteConcurrency,
+      options.signal,
+      async (key, signal) => {
+        throwIfAborted(signal, key);
         try {
-          await raceAbort(this.#file(key).delete({ ignoreNotFound: true }), options.signal, key);
+          await raceAbort(this.#file(key).delete({ ignoreNotFound: true }), signal, key);
         } catch (error) {
           if (error instanceof StoreAbortedError) throw error;
           throw toStoreError(error, key, "delete", this.url);
         }
-      }
-    };
-    const workers = Math.min(this.#options.deleteConcurrency, queue.length);
-    await Promise.all(Array.from({ length: workers }, worker));
+      },
+    );
   }
 
   #file(key: string): File {
-    return this.#bucket.file(this.prefix + key);
+    return this.#bucket.file(this.#keyPrefix + key);
   }
 
   #info(key: string, metadata: FileMetadata): ObjectInfo {
@@ -282,11 +293,9 @@ export class GcsStore implements Store {
   }
 
   #preconditions(key: string, options: PutOptions): { ifGenerationMatch: number } | undefined {
-    if (options.ifNoneMatch !== undefined && options.ifNoneMatch !== "*")
-      throw new StoreError("E_INVALID_OPTION", `put of "${key}": ifNoneMatch must be "*"`, { key });
     if (options.ifMatch !== undefined) {
       // No object ever has generation 0 or a non-numeric one, so the condition cannot hold.
-      if (options.ifNoneMatch === "*" || !/^[1-9]\d*$/.test(options.ifMatch))
+      if (!/^[1-9]\d*$/.test(options.ifMatch))
         throw new PreconditionFailedError(key, preconditionDetail(options));
       return { ifGenerationMatch: Number(options.ifMatch) };
     }
@@ -301,7 +310,7 @@ export class GcsStore implements Store {
   ): Promise<ObjectInfo | undefined> {
     let lastError: unknown;
     for (let attempt = 0; attempt < 4; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      if (attempt > 0) await sleep(100 * 2 ** attempt, signal, key);
       throwIfAborted(signal, key);
       try {
         const [metadata] = await raceAbort(this.#file(key).getMetadata(), signal, key);
@@ -320,7 +329,15 @@ export class GcsStore implements Store {
   }
 }
 
-/** A client for the store: the SDK's defaults, except that retries never toggle shared state. */
+/**
+ * The SDK's retries of a call of a store-made client: one retry after 1-2 s, within 30 s. ckpt's
+ * commit retries each store call itself (`retry.attempts`, default 5), so the SDK's own default
+ * (3 retries, backoff to 64 s, 600 s in all) multiplied by ckpt's made an unreachable server take
+ * tens of seconds to fail. `storageOptions.retryOptions` overrides any of these.
+ */
+export const GCS_RETRY_DEFAULTS = { maxRetries: 1, maxRetryDelay: 4, totalTimeout: 30 } as const;
+
+/** A client for the store: the SDK's defaults, with bounded retries that never toggle shared state. */
 function createClient(options: ConstructorParameters<typeof Storage>[0] = {}): Storage {
   // With the default RetryConditional strategy the SDK switches `retryOptions.autoRetry` off and on
   // around every unconditional call on the shared client, which races between concurrent calls and
@@ -328,13 +345,15 @@ function createClient(options: ConstructorParameters<typeof Storage>[0] = {}): S
   // is resolved by its write id and a repeated delete of a missing key is not an error.
   return new Storage({
     ...options,
-    retryOptions: { idempotencyStrategy: IdempotencyStrategy.RetryAlways, ...options?.retryOptions },
+    retryOptions: {
+      idempotencyStrategy: IdempotencyStrategy.RetryAlways,
+      ...GCS_RETRY_DEFAULTS,
+      ...options?.retryOptions,
+    },
   });
 }
 
 function preconditionDetail(options: PutOptions): string {
-  if (options.ifNoneMatch === "*" && options.ifMatch !== undefined)
-    return "ifMatch and ifNoneMatch cannot both hold";
   if (options.ifNoneMatch === "*") return "the key already exists (ifNoneMatch: *)";
   return `the current version is not ${options.ifMatch} (ifMatch)`;
 }

@@ -12,7 +12,7 @@
 import { registerStoreOpener } from "@ckpt/core";
 import { GcsStore } from "./gcs-store.js";
 
-export { GcsStore, WRITE_ID_METADATA_KEY } from "./gcs-store.js";
+export { GCS_RETRY_DEFAULTS, GcsStore, WRITE_ID_METADATA_KEY } from "./gcs-store.js";
 export { type GcsStoreOptions, RESUMABLE_CHUNK_QUANTUM } from "./options.js";
 export { parseGcsUrl } from "./url.js";
 

@@ -1,4 +1,4 @@
-import { StoreConfigError, validatePrefix } from "@ckpt/core";
+import { normalizeStorePrefix, parseStoreOptions } from "@ckpt/core";
 import type { Storage, StorageOptions } from "@google-cloud/storage";
 import { z } from "zod";
 
@@ -9,7 +9,10 @@ export const RESUMABLE_CHUNK_QUANTUM = 256 * 1024;
 export interface GcsStoreOptions {
   /** The bucket, e.g. `"my-bucket"`. */
   readonly bucket: string;
-  /** Key prefix inside the bucket (`"runs"` and `"runs/"` are the same folder). Default: the bucket root. */
+  /**
+   * The folder inside the bucket that holds the keys, given with or without slashes around it
+   * (`"runs"`, `"/runs/"`); held without them. Default: the bucket root.
+   */
   readonly prefix?: string | undefined;
   /** A ready client. When absent, one is made from `storageOptions`. */
   readonly storage?: Storage | undefined;
@@ -50,7 +53,7 @@ const schema = z.strictObject({
   validation: z.boolean().optional(),
 });
 
-/** The options after validation, with defaults and a normalized prefix (`""` or ending in `/`). */
+/** The options after validation, with defaults and the prefix without slashes around it. */
 export interface ResolvedGcsStoreOptions {
   readonly bucket: string;
   readonly prefix: string;
@@ -64,25 +67,8 @@ export interface ResolvedGcsStoreOptions {
 
 /** Validates the options; a bad one is a `StoreConfigError` that names it. */
 export function resolveOptions(options: GcsStoreOptions): ResolvedGcsStoreOptions {
-  const parsed = schema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.join(".") || "options";
-    throw new StoreConfigError(`Invalid GcsStore option "${where}": ${issue?.message ?? "invalid"}`, {
-      cause: parsed.error,
-    });
-  }
-  const value = parsed.data;
-  let prefix = value.prefix ?? "";
-  while (prefix.startsWith("/")) prefix = prefix.slice(1);
-  if (prefix !== "" && !prefix.endsWith("/")) prefix = `${prefix}/`;
-  try {
-    validatePrefix(prefix);
-  } catch (cause) {
-    throw new StoreConfigError(`Invalid GcsStore option "prefix": ${JSON.stringify(value.prefix)}`, {
-      cause,
-    });
-  }
+  const value = parseStoreOptions(schema, options, "GcsStore");
+  const prefix = normalizeStorePrefix(value.prefix, "GcsStore");
   return {
     bucket: value.bucket,
     prefix,

@@ -1,10 +1,10 @@
 // GcsStore construction: options validation, gs:// URLs, openStore registration, and the two ways
 // of pointing the SDK at another endpoint (apiEndpoint, STORAGE_EMULATOR_HOST).
-import { openStore, StoreConfigError } from "@ckpt/core";
-import { fixtureStorageOptions, freshBucket } from "@ckpt/test-servers/vitest";
+import { openStore, StoreConfigError, TransientStoreError } from "@ckpt/core";
+import { fixture, fixtureStorageOptions, freshBucket } from "@ckpt/test-servers/vitest";
 import { Storage } from "@google-cloud/storage";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { GcsStore, parseGcsUrl } from "../src/index.js";
+import { GCS_RETRY_DEFAULTS, GcsStore, parseGcsUrl } from "../src/index.js";
 
 const text = (value: string) => new TextEncoder().encode(value);
 
@@ -19,11 +19,26 @@ function configError(run: () => unknown): StoreConfigError {
 }
 
 describe("options", () => {
-  it("normalizes the prefix and describes itself as a gs:// URL", () => {
-    const store = new GcsStore({ bucket: "my-bucket", prefix: "/runs/a" });
-    expect(store.prefix).toBe("runs/a/");
-    expect(store.url).toBe("gs://my-bucket/runs/a/");
-    expect(new GcsStore({ bucket: "my-bucket" }).url).toBe("gs://my-bucket/");
+  it("holds the prefix without slashes around it, as S3Store does, and describes itself as a gs:// URL", () => {
+    for (const prefix of ["runs/a", "/runs/a", "runs/a/", "/runs/a/"]) {
+      const store = new GcsStore({ bucket: "my-bucket", prefix });
+      expect(store.prefix).toBe("runs/a");
+      expect(store.url).toBe("gs://my-bucket/runs/a");
+    }
+    expect(new GcsStore({ bucket: "my-bucket" }).prefix).toBe("");
+    expect(new GcsStore({ bucket: "my-bucket", prefix: "/" }).url).toBe("gs://my-bucket/");
+  });
+
+  it("stores keys under the prefix and a slash, whichever way the prefix was written", async () => {
+    const bucket = await freshBucket();
+    const raw = new Storage(fixtureStorageOptions());
+    for (const prefix of ["runs/a", "/runs/a/"]) {
+      const store = new GcsStore({ bucket, prefix, storageOptions: fixtureStorageOptions() });
+      await store.put(`k${prefix.length}`, text("v"));
+      expect((await store.list("")).items.map((item) => item.key)).toContain(`k${prefix.length}`);
+    }
+    const [files] = await raw.bucket(bucket).getFiles({ prefix: "runs/" });
+    expect(files.map((file) => file.name).sort()).toEqual(["runs/a/k6", "runs/a/k8"]);
   });
 
   it("rejects bad options with a StoreConfigError that names the option", () => {
@@ -68,7 +83,7 @@ describe("gs:// URLs", () => {
     const endpoint = encodeURIComponent(inject("gcsServerUrl"));
     const store = await openStore(`gs://${bucket}/opened?apiEndpoint=${endpoint}`);
     expect(store).toBeInstanceOf(GcsStore);
-    expect(store.url).toBe(`gs://${bucket}/opened/`);
+    expect(store.url).toBe(`gs://${bucket}/opened`);
     await store.put("k", text("v"));
     expect(new TextDecoder().decode((await store.get("k")).bytes)).toBe("v");
   });
@@ -95,5 +110,25 @@ describe("endpoints", () => {
     const store = new GcsStore({ bucket, storageOptions: fixtureStorageOptions() });
     await store.put("a", text("via option"));
     expect((await store.get("a")).info.size).toBe(10);
+  });
+});
+
+describe("retries of a store-made client", () => {
+  afterEach(() => fixture().clearFaults());
+
+  it("retry a failing call once (GCS_RETRY_DEFAULTS), and the error carries the status and the server's message", async () => {
+    const bucket = await freshBucket("retries");
+    const { retryOptions: _fixtureRetries, ...endpoint } = fixtureStorageOptions();
+    const store = new GcsStore({ bucket, prefix: "r", storageOptions: endpoint });
+    await fixture().injectFault({
+      filter: { bucket, operation: "objects.get" },
+      action: { status: 503 },
+      times: 50,
+    });
+    const error = await store.head("key").catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(TransientStoreError);
+    expect((error as Error).message).toContain("HTTP 503");
+    const reads = (await fixture().requests(bucket)).filter((request) => request.operation === "objects.get");
+    expect(reads).toHaveLength(GCS_RETRY_DEFAULTS.maxRetries + 1);
   });
 });

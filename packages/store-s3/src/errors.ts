@@ -1,6 +1,7 @@
 import {
   NotFoundError,
   PreconditionFailedError,
+  redactSecrets,
   StoreAbortedError,
   StoreConfigError,
   StoreError,
@@ -9,7 +10,7 @@ import {
 
 /** What the store was doing when an SDK call failed. */
 export interface FailureContext {
-  readonly op: "put" | "get" | "getStream" | "head" | "list" | "delete";
+  readonly op: "put" | "get" | "getStream" | "head" | "list" | "delete" | "sweep";
   /** The store key (or list prefix) concerned. */
   readonly key: string | undefined;
   /** The store's URL, for messages. */
@@ -108,17 +109,33 @@ function networkCode(error: unknown, depth = 0): string | undefined {
 }
 
 /**
- * A short, safe description of an SDK error: its name or error code and the HTTP status. Never
- * the SDK's own message, which may quote request details (signed URLs, canonical requests, key ids).
+ * A description of an SDK error for messages: its error code (or name), the network code and the
+ * HTTP status, then the SDK's own message with secrets taken out (`redactSecrets`: signed URLs,
+ * key ids, `Credential=`/`Signature=` pairs).
  */
 export function describeError(error: unknown): string {
   const e = shape(error);
   const name = typeof e.Code === "string" ? e.Code : typeof e.name === "string" ? e.name : "Error";
   const code = networkCode(error);
   const status = statusOf(e);
-  return [name, code !== undefined && code !== name ? code : undefined, status ? `HTTP ${status}` : undefined]
+  const head = [
+    name,
+    code !== undefined && code !== name ? code : undefined,
+    status ? `HTTP ${status}` : undefined,
+  ]
     .filter((part) => part !== undefined)
     .join(", ");
+  const message = typeof e.message === "string" ? redactSecrets(e.message.trim()) : "";
+  return message === "" || message === name || /^UnknownError$/.test(message) ? head : `${head}: ${message}`;
+}
+
+/** An SDK failure before any request: the client cannot tell where to send it. */
+function isMissingRegion(error: SdkErrorShape): boolean {
+  return (
+    statusOf(error) === undefined &&
+    typeof error.message === "string" &&
+    /region is missing/i.test(error.message)
+  );
 }
 
 function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
@@ -172,6 +189,11 @@ export function toStoreError(thrown: unknown, context: FailureContext): StoreErr
     if (context.ifMatch && (status === 404 || name === "NoSuchKey"))
       return new PreconditionFailedError(key ?? "", "the key does not exist", { cause: error });
   }
+  if (isMissingRegion(e))
+    return new StoreConfigError(
+      `S3 ${op} in ${store} failed: the AWS region is missing; give it as ?region= in the URL, clientConfig.region, or AWS_REGION (${what})`,
+      { cause: error },
+    );
   if (name === "NoSuchBucket")
     return new StoreConfigError(`Bucket "${context.bucket}" of ${store} does not exist (${what})`, {
       cause: error,
@@ -197,5 +219,5 @@ export function toStoreError(thrown: unknown, context: FailureContext): StoreErr
           : "";
     return new TransientStoreError(key, `S3 ${op} in ${store} failed: ${what}${outcome}`, { cause: error });
   }
-  return new StoreError("E_S3", `S3 ${op} of ${target} failed: ${what}`, { key, cause: error });
+  return new StoreError("E_REQUEST_REJECTED", `S3 ${op} of ${target} failed: ${what}`, { key, cause: error });
 }

@@ -1,5 +1,5 @@
 import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
-import { StoreConfigError, validatePrefix } from "@ckpt/core";
+import { normalizeStorePrefix, parseStoreOptions, StoreConfigError } from "@ckpt/core";
 import { z } from "zod";
 
 const MiB = 1024 * 1024;
@@ -27,7 +27,10 @@ export type IfMatchQuoting = "auto" | "quoted" | "unquoted";
 export interface S3StoreOptions {
   /** The bucket name. */
   readonly bucket: string;
-  /** A key prefix inside the bucket, without leading or trailing `/` (e.g. `"runs/2026"`). */
+  /**
+   * The folder inside the bucket that holds the keys, given with or without slashes around it
+   * (`"runs/2026"`, `"/runs/2026/"`); held without them. Default: the bucket root.
+   */
   readonly prefix?: string | undefined;
   /** A ready client; the store never destroys a client it was given. */
   readonly client?: S3Client | undefined;
@@ -92,24 +95,10 @@ const schema = z
 
 /** Validates {@link S3StoreOptions}; a bad option is a `StoreConfigError` naming it. */
 export function resolveOptions(options: S3StoreOptions): ResolvedS3StoreOptions {
-  const parsed = schema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const name = issue?.path.join(".") || "options";
-    // Never echo the value: it may be a client config holding credentials.
-    throw new StoreConfigError(`Invalid S3Store option "${name}": ${issue?.message ?? "invalid"}`, {
-      cause: parsed.error,
-    });
-  }
-  const value = parsed.data;
+  const value = parseStoreOptions(schema, options, "S3Store");
   if (value.client !== undefined && value.clientConfig !== undefined)
     throw new StoreConfigError('Invalid S3Store options: give either "client" or "clientConfig", not both');
-  const prefix = (value.prefix ?? "").replace(/^\/+|\/+$/g, "");
-  try {
-    validatePrefix(prefix);
-  } catch (cause) {
-    throw new StoreConfigError(`Invalid S3Store option "prefix": ${(cause as Error).message}`, { cause });
-  }
+  const prefix = normalizeStorePrefix(value.prefix, "S3Store");
   return {
     bucket: value.bucket,
     prefix,

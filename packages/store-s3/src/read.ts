@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { StoreAbortedError, StoreError, TransientStoreError, tooLargeError } from "@ckpt/core";
+import { StoreAbortedError, StoreError, TooLargeError, TransientStoreError } from "@ckpt/core";
 import { type FailureContext, toStoreError } from "./errors.js";
 
 /** A response body as the SDK gives it on Node: a Readable that is also async-iterable. */
@@ -34,7 +34,7 @@ export async function* guardedBody(
       for await (const chunk of body) {
         if (signal?.aborted) throw new StoreAbortedError(context.key, { cause: signal.reason });
         received += chunk.byteLength;
-        if (maxBytes !== undefined && received > maxBytes) throw tooLargeError(context.key, maxBytes);
+        if (maxBytes !== undefined && received > maxBytes) throw new TooLargeError(context.key, maxBytes);
         yield chunk;
       }
     } catch (error) {

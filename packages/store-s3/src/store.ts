@@ -9,10 +9,12 @@ import {
   GetObjectCommand,
   type GetObjectCommandOutput,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   type PutObjectCommandInput,
-  S3Client,
+  type S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import {
@@ -20,22 +22,29 @@ import {
   type CallOptions,
   type GetOptions,
   type GetResult,
+  type GetStreamOptions,
   type GetStreamResult,
+  InvalidArgumentError,
   type ListOptions,
   type ListPage,
+  mapBounded,
   type ObjectInfo,
   PreconditionFailedError,
   type PutOptions,
   type Store,
   StoreError,
+  type SweepOptions,
+  type SweepResult,
+  TooLargeError,
   TransientStoreError,
   throwIfAborted,
-  tooLargeError,
   validateKey,
   validatePrefix,
+  validatePutOptions,
 } from "@ckpt/core";
 import { prepareBody } from "./body.js";
 import { chunkedBody } from "./chunked-body.js";
+import { createClient } from "./client.js";
 import { type FailureContext, NoRetryWrapper, toStoreError } from "./errors.js";
 import {
   type IfMatchQuoting,
@@ -57,6 +66,12 @@ const MAX_PARTS = 10_000;
 /** The SDK's per-call options: the abort signal, when there is one. */
 function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
   return signal === undefined ? {} : { abortSignal: signal };
+}
+
+/** The parts already taken from `rest`, then the others, pulled one at a time. */
+async function* resumeParts<T>(head: readonly T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
+  yield* head;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
 /** An ETag without weak marker and quotes, for comparing the forms servers use. */
@@ -113,21 +128,21 @@ export class S3Store implements Store {
   readonly bucket: string;
   /** The key prefix inside the bucket, without slashes around it. */
   readonly prefix: string;
-  private readonly options: ResolvedS3StoreOptions;
-  private readonly ownsClient: boolean;
-  private readonly keyPrefix: string;
+  readonly #options: ResolvedS3StoreOptions;
+  readonly #ownsClient: boolean;
+  readonly #keyPrefix: string;
   /** `"auto"` until a server shows it compares `If-Match` without quotes. */
-  private ifMatchQuoting: IfMatchQuoting;
+  #ifMatchQuoting: IfMatchQuoting;
 
   constructor(options: S3StoreOptions) {
-    this.options = resolveOptions(options);
-    this.bucket = this.options.bucket;
-    this.prefix = this.options.prefix;
-    this.keyPrefix = this.prefix === "" ? "" : `${this.prefix}/`;
+    this.#options = resolveOptions(options);
+    this.bucket = this.#options.bucket;
+    this.prefix = this.#options.prefix;
+    this.#keyPrefix = this.prefix === "" ? "" : `${this.prefix}/`;
     this.url = `s3://${this.bucket}/${this.prefix}`;
-    this.ownsClient = this.options.client === undefined;
-    this.client = this.options.client ?? new S3Client(this.options.clientConfig ?? {});
-    this.ifMatchQuoting = this.options.ifMatchQuoting;
+    this.#ownsClient = this.#options.client === undefined;
+    this.client = this.#options.client ?? createClient(this.#options.clientConfig);
+    this.#ifMatchQuoting = this.#options.ifMatchQuoting;
   }
 
   /**
@@ -144,15 +159,15 @@ export class S3Store implements Store {
   }
 
   /** Whether the client sums request bodies (CRC-32) where S3 supports it: the SDK's default. */
-  private async sumsBodies(): Promise<boolean> {
+  async #sumsBodies(): Promise<boolean> {
     return (await this.client.config.requestChecksumCalculation()) === "WHEN_SUPPORTED";
   }
 
-  private s3Key(key: string): string {
-    return this.keyPrefix + key;
+  #s3Key(key: string): string {
+    return this.#keyPrefix + key;
   }
 
-  private context(
+  #context(
     op: FailureContext["op"],
     key: string | undefined,
     signal: AbortSignal | undefined,
@@ -160,7 +175,7 @@ export class S3Store implements Store {
     return { op, key, store: this.url, bucket: this.bucket, signal };
   }
 
-  private info(
+  #info(
     key: string,
     size: number | undefined,
     etag: string | undefined,
@@ -171,21 +186,12 @@ export class S3Store implements Store {
 
   async put(key: string, body: Body, options: PutOptions = {}): Promise<ObjectInfo> {
     validateKey(key);
+    validatePutOptions(key, options);
     const { signal, ifMatch, ifNoneMatch } = options;
-    if (ifMatch !== undefined && ifNoneMatch !== undefined)
-      throw new StoreError("E_INVALID_ARGUMENT", `put of "${key}": give ifMatch or ifNoneMatch, not both`, {
-        key,
-      });
-    if (ifMatch !== undefined && (typeof ifMatch !== "string" || ifMatch === ""))
-      throw new StoreError(
-        "E_INVALID_ARGUMENT",
-        `put of "${key}": ifMatch must be a non-empty version string`,
-        { key },
-      );
     throwIfAborted(signal, key);
     const conditional = ifMatch !== undefined || ifNoneMatch !== undefined;
     const prepared = await prepareBody(body, {
-      threshold: this.options.multipartThreshold,
+      threshold: this.#options.multipartThreshold,
       size: options.size,
       signal,
       key,
@@ -196,21 +202,21 @@ export class S3Store implements Store {
         prepared.release();
         throw new StoreError(
           "E_PRECONDITION_UNSUPPORTED",
-          `put of "${key}" in ${this.url}: a precondition (ifMatch/ifNoneMatch) is only supported on bodies up to the multipart threshold of ${this.options.multipartThreshold} bytes; this body is larger`,
+          `put of "${key}" in ${this.url}: a precondition (ifMatch/ifNoneMatch) is only supported on bodies up to the multipart threshold of ${this.#options.multipartThreshold} bytes; this body is larger`,
           { key },
         );
       }
-      return await this.putMultipart(key, prepared, signal);
+      return await this.#putMultipart(key, prepared, signal);
     }
-    if (ifMatch === undefined) return await this.putSingle(key, prepared.chunks, { ifNoneMatch, signal });
-    if (this.ifMatchQuoting === "unquoted")
-      return await this.putSingle(key, prepared.chunks, { ifMatch: bareEtag(ifMatch), signal });
+    if (ifMatch === undefined) return await this.#putSingle(key, prepared.chunks, { ifNoneMatch, signal });
+    if (this.#ifMatchQuoting === "unquoted")
+      return await this.#putSingle(key, prepared.chunks, { ifMatch: bareEtag(ifMatch), signal });
     try {
-      return await this.putSingle(key, prepared.chunks, { ifMatch, signal });
+      return await this.#putSingle(key, prepared.chunks, { ifMatch, signal });
     } catch (error) {
       if (
         !(error instanceof PreconditionFailedError) ||
-        this.ifMatchQuoting !== "auto" ||
+        this.#ifMatchQuoting !== "auto" ||
         ifMatch === bareEtag(ifMatch)
       )
         throw error;
@@ -218,13 +224,13 @@ export class S3Store implements Store {
       // when the object really has the ETag we sent does the server compare without quotes.
       const current = await this.head(key, { signal });
       if (current === undefined || bareEtag(current.version) !== bareEtag(ifMatch)) throw error;
-      const result = await this.putSingle(key, prepared.chunks, { ifMatch: bareEtag(ifMatch), signal });
-      this.ifMatchQuoting = "unquoted";
+      const result = await this.#putSingle(key, prepared.chunks, { ifMatch: bareEtag(ifMatch), signal });
+      this.#ifMatchQuoting = "unquoted";
       return result;
     }
   }
 
-  private async putSingle(
+  async #putSingle(
     key: string,
     chunks: readonly Uint8Array[],
     condition: {
@@ -236,11 +242,11 @@ export class S3Store implements Store {
     const { ifMatch, ifNoneMatch, signal } = condition;
     // Several chunks (an .npy header and its array) go as a stream over them, not joined; one
     // array goes as it is.
-    const body = chunkedBody(chunks, chunks.length > 1 && (await this.sumsBodies()));
+    const body = chunkedBody(chunks, chunks.length > 1 && (await this.#sumsBodies()));
     const { size } = body;
     const input: PutObjectCommandInput = {
       Bucket: this.bucket,
-      Key: this.s3Key(key),
+      Key: this.#s3Key(key),
       ...body.input,
       ...(ifMatch === undefined ? {} : { IfMatch: ifMatch }),
       ...(ifNoneMatch === undefined ? {} : { IfNoneMatch: ifNoneMatch }),
@@ -250,20 +256,20 @@ export class S3Store implements Store {
     body.attach(command);
     try {
       const output = await this.client.send(conditional ? sendOnce(command) : command, sendOptions(signal));
-      if (output.ETag) return this.info(key, size, output.ETag, new Date());
+      if (output.ETag) return this.#info(key, size, output.ETag, new Date());
     } catch (error) {
       const mapped = toStoreError(error, {
-        ...this.context("put", key, signal),
+        ...this.#context("put", key, signal),
         ifMatch: ifMatch !== undefined,
         conditional,
       });
       if (conditional && mapped instanceof TransientStoreError) {
-        const landed = await this.readBack(key, chunks, size, signal);
+        const landed = await this.#readBack(key, chunks, size, signal);
         if (landed !== undefined) return landed;
       }
       throw mapped;
     }
-    return await this.infoAfterWrite(key, signal);
+    return await this.#infoAfterWrite(key, signal);
   }
 
   /**
@@ -271,7 +277,7 @@ export class S3Store implements Store {
    * these bytes (its ETag is their MD5, as S3 and radosgw give for a single PutObject), else
    * `undefined` (not landed, or overwritten since: still unknown). Never guesses a failure.
    */
-  private async readBack(
+  async #readBack(
     key: string,
     chunks: readonly Uint8Array[],
     size: number,
@@ -288,7 +294,7 @@ export class S3Store implements Store {
     }
   }
 
-  private async putMultipart(
+  async #putMultipart(
     key: string,
     prepared: {
       readonly chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
@@ -298,115 +304,90 @@ export class S3Store implements Store {
     signal: AbortSignal | undefined,
   ): Promise<ObjectInfo> {
     const { size } = prepared;
-    const partSize = Math.max(this.options.partSize, size === undefined ? 0 : Math.ceil(size / MAX_PARTS));
-    const target = { Bucket: this.bucket, Key: this.s3Key(key) };
-    // One signal for every request of the upload: the caller's abort, or the first failed part.
-    const controller = new AbortController();
-    const onAbort = () => controller.abort();
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const partSize = Math.max(this.#options.partSize, size === undefined ? 0 : Math.ceil(size / MAX_PARTS));
+    const target = { Bucket: this.bucket, Key: this.#s3Key(key) };
     const parts = cutParts(prepared.chunks, partSize);
     let uploadId: string | undefined;
-    const inFlight = new Set<Promise<void>>();
-    const completed: CompletedPart[] = [];
-    let failure: { error: unknown } | undefined;
-    let total = 0;
     try {
       // Holding one part back tells whether the first part is also the last.
-      let pending = await parts.next();
+      const first = await parts.next();
       throwIfAborted(signal, key);
-      if (pending.done) {
-        this.checkSize(key, size, 0);
-        return await this.putSingle(key, [], { signal });
+      if (first.done) {
+        this.#checkSize(key, size, 0);
+        return await this.#putSingle(key, [], { signal });
       }
-      let next = await parts.next();
+      const second = await parts.next();
       throwIfAborted(signal, key);
-      if (next.done) {
-        this.checkSize(key, size, byteLengthOf(pending.value));
-        return await this.putSingle(key, pending.value, { signal });
+      if (second.done) {
+        this.#checkSize(key, size, byteLengthOf(first.value));
+        return await this.#putSingle(key, first.value, { signal });
       }
       const create: { Bucket: string; Key: string; ChecksumAlgorithm?: ChecksumAlgorithm } = { ...target };
       // As lib-storage does: with checksums on by default each part carries its CRC-32 (summed by
       // the SDK, or by `chunkedBody` for a part of several views), which the upload must announce
       // up front and the completion must list.
-      const withCrc32 = await this.sumsBodies();
+      const withCrc32 = await this.#sumsBodies();
       if (withCrc32) create.ChecksumAlgorithm = ChecksumAlgorithm.CRC32;
-      uploadId = (
-        await this.client.send(new CreateMultipartUploadCommand(create), sendOptions(controller.signal))
-      ).UploadId;
+      uploadId = (await this.client.send(new CreateMultipartUploadCommand(create), sendOptions(signal)))
+        .UploadId;
       if (!uploadId)
         throw new StoreError(
-          "E_S3",
+          "E_PROTOCOL",
           `put of "${key}" in ${this.url}: CreateMultipartUpload returned no UploadId`,
-          {
-            key,
-          },
+          { key },
         );
-      for (let partNumber = 1; ; partNumber++) {
-        if (partNumber > MAX_PARTS)
-          throw new StoreError(
-            "E_TOO_LARGE",
-            `put of "${key}" in ${this.url}: more than ${MAX_PARTS} parts of ${partSize} bytes; give the body's size`,
-            { key },
-          );
-        // A part spanning chunks (e.g. an .npy header and its array) streams its views, unjoined.
-        const body = chunkedBody(pending.value as Uint8Array[], withCrc32);
-        total += body.size;
-        const command = new UploadPartCommand({
-          ...target,
-          UploadId: uploadId,
-          PartNumber: partNumber,
-          ...body.input,
-        });
-        body.attach(command);
-        const sent = this.client
-          .send(command, sendOptions(controller.signal))
-          .then((output) => {
-            if (!output.ETag)
-              throw new StoreError("E_S3", `put of "${key}": part ${partNumber} has no ETag`, { key });
-            completed.push({
-              PartNumber: partNumber,
-              ETag: output.ETag,
-              ...(output.ChecksumCRC32 && { ChecksumCRC32: output.ChecksumCRC32 }),
-              ...(output.ChecksumCRC32C && { ChecksumCRC32C: output.ChecksumCRC32C }),
-              ...(output.ChecksumCRC64NVME && { ChecksumCRC64NVME: output.ChecksumCRC64NVME }),
-              ...(output.ChecksumSHA1 && { ChecksumSHA1: output.ChecksumSHA1 }),
-              ...(output.ChecksumSHA256 && { ChecksumSHA256: output.ChecksumSHA256 }),
+      const upload = uploadId;
+      let total = 0;
+      const completed = await mapBounded(
+        resumeParts([first.value, second.value], parts),
+        this.#options.partConcurrency,
+        signal,
+        async (views, partSignal, index): Promise<CompletedPart> => {
+          const partNumber = index + 1;
+          if (partNumber > MAX_PARTS)
+            throw new TooLargeError(key, MAX_PARTS * partSize, {
+              detail: `put of "${key}" in ${this.url}: more than ${MAX_PARTS} parts of ${partSize} bytes; give the body's size`,
             });
-          })
-          .catch((error: unknown) => {
-            failure ??= { error };
-            controller.abort();
-          })
-          .finally(() => inFlight.delete(sent));
-        inFlight.add(sent);
-        if (next.done) break;
-        pending = next;
-        while (inFlight.size >= this.options.partConcurrency) await Promise.race(inFlight);
-        if (failure !== undefined) break;
-        throwIfAborted(signal, key);
-        next = await parts.next();
-        throwIfAborted(signal, key);
-      }
-      await Promise.all(inFlight);
-      if (failure !== undefined) throw failure.error;
+          throwIfAborted(partSignal, key);
+          // A part spanning chunks (e.g. an .npy header and its array) streams its views, unjoined.
+          const body = chunkedBody(views, withCrc32);
+          total += body.size;
+          const command = new UploadPartCommand({
+            ...target,
+            UploadId: upload,
+            PartNumber: partNumber,
+            ...body.input,
+          });
+          body.attach(command);
+          const output = await this.client.send(command, sendOptions(partSignal));
+          if (!output.ETag)
+            throw new StoreError("E_PROTOCOL", `put of "${key}": part ${partNumber} has no ETag`, { key });
+          return {
+            PartNumber: partNumber,
+            ETag: output.ETag,
+            ...(output.ChecksumCRC32 && { ChecksumCRC32: output.ChecksumCRC32 }),
+            ...(output.ChecksumCRC32C && { ChecksumCRC32C: output.ChecksumCRC32C }),
+            ...(output.ChecksumCRC64NVME && { ChecksumCRC64NVME: output.ChecksumCRC64NVME }),
+            ...(output.ChecksumSHA1 && { ChecksumSHA1: output.ChecksumSHA1 }),
+            ...(output.ChecksumSHA256 && { ChecksumSHA256: output.ChecksumSHA256 }),
+          };
+        },
+      );
       throwIfAborted(signal, key);
-      this.checkSize(key, size, total);
-      completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+      this.#checkSize(key, size, total);
       const output = await this.client.send(
         new CompleteMultipartUploadCommand({
           ...target,
-          UploadId: uploadId,
+          UploadId: upload,
           MultipartUpload: { Parts: completed },
         }),
-        sendOptions(controller.signal),
+        sendOptions(signal),
       );
       uploadId = undefined;
       // radosgw answers CompleteMultipartUpload with an empty ETag; HeadObject has the real one.
-      if (output.ETag) return this.info(key, total, output.ETag, new Date());
+      if (output.ETag) return this.#info(key, total, output.ETag, new Date());
     } catch (error) {
-      controller.abort();
       prepared.release();
-      await Promise.allSettled(inFlight);
       if (uploadId !== undefined) {
         // Without a signal: the upload must go even when the caller aborted.
         await this.client
@@ -415,29 +396,26 @@ export class S3Store implements Store {
       }
       if (signal?.aborted) throwIfAborted(signal, key);
       if (error instanceof StoreError) throw error;
-      throw toStoreError(error, this.context("put", key, signal));
-    } finally {
-      signal?.removeEventListener("abort", onAbort);
+      throw toStoreError(error, this.#context("put", key, signal));
     }
-    return await this.infoAfterWrite(key, signal);
+    return await this.#infoAfterWrite(key, signal);
   }
 
   /** Refuses a body whose length differs from the size the caller declared for it. */
-  private checkSize(key: string, declared: number | undefined, actual: number): void {
+  #checkSize(key: string, declared: number | undefined, actual: number): void {
     if (declared !== undefined && declared !== actual)
-      throw new StoreError(
-        "E_INVALID_ARGUMENT",
-        `put of "${key}" in ${this.url}: the body has ${actual} bytes but its declared size is ${declared}`,
-        { key },
+      throw new InvalidArgumentError(
+        key,
+        `put in ${this.url}: the body has ${actual} bytes but its declared size is ${declared}`,
       );
   }
 
   /** The object's info right after a write whose response lacked it. */
-  private async infoAfterWrite(key: string, signal: AbortSignal | undefined): Promise<ObjectInfo> {
+  async #infoAfterWrite(key: string, signal: AbortSignal | undefined): Promise<ObjectInfo> {
     const info = await this.head(key, { signal });
     if (info === undefined || info.version === "")
       throw new StoreError(
-        "E_S3",
+        "E_PROTOCOL",
         `put of "${key}" in ${this.url} succeeded but the server reported no ETag, and HeadObject could not supply one`,
         { key },
       );
@@ -448,8 +426,8 @@ export class S3Store implements Store {
     validateKey(key);
     const { signal, maxBytes } = options;
     throwIfAborted(signal, key);
-    const context = this.context("get", key, signal);
-    const { info, body } = await this.open(key, context, maxBytes);
+    const context = this.#context("get", key, signal);
+    const { info, body } = await this.#open(key, context, maxBytes);
     const bytes = await readAll(body, {
       expectedSize: info.size,
       maxBytes,
@@ -460,17 +438,17 @@ export class S3Store implements Store {
     return { info, bytes };
   }
 
-  async getStream(key: string, options: GetOptions = {}): Promise<GetStreamResult> {
+  async getStream(key: string, options: GetStreamOptions = {}): Promise<GetStreamResult> {
     validateKey(key);
     const { signal, maxBytes } = options;
     throwIfAborted(signal, key);
-    const context = this.context("getStream", key, signal);
-    const { info, body } = await this.open(key, context, maxBytes);
+    const context = this.#context("getStream", key, signal);
+    const { info, body } = await this.#open(key, context, maxBytes);
     return { info, stream: guardedBody(body, { expectedSize: info.size, maxBytes, signal, context }) };
   }
 
   /** Sends `GetObject` and checks the announced length before any of the body is read. */
-  private async open(
+  async #open(
     key: string,
     context: FailureContext,
     maxBytes: number | undefined,
@@ -478,7 +456,7 @@ export class S3Store implements Store {
     let output: GetObjectCommandOutput;
     try {
       output = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: this.s3Key(key) }),
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.#s3Key(key) }),
         sendOptions(context.signal),
       );
     } catch (error) {
@@ -487,9 +465,9 @@ export class S3Store implements Store {
     const body = output.Body as ResponseBody | undefined;
     if (maxBytes !== undefined && output.ContentLength !== undefined && output.ContentLength > maxBytes) {
       discard(body);
-      throw tooLargeError(key, maxBytes);
+      throw new TooLargeError(key, maxBytes);
     }
-    const info = this.info(key, output.ContentLength, output.ETag, output.LastModified);
+    const info = this.#info(key, output.ContentLength, output.ETag, output.LastModified);
     return { info, body: body ?? (async function* () {})() };
   }
 
@@ -499,12 +477,12 @@ export class S3Store implements Store {
     throwIfAborted(signal, key);
     try {
       const output = await this.client.send(
-        new HeadObjectCommand({ Bucket: this.bucket, Key: this.s3Key(key) }),
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.#s3Key(key) }),
         sendOptions(signal),
       );
-      return this.info(key, output.ContentLength, output.ETag, output.LastModified);
+      return this.#info(key, output.ContentLength, output.ETag, output.LastModified);
     } catch (error) {
-      const mapped = toStoreError(error, this.context("head", key, signal));
+      const mapped = toStoreError(error, this.#context("head", key, signal));
       if (mapped.code === "E_NOT_FOUND") return undefined;
       throw mapped;
     }
@@ -520,7 +498,7 @@ export class S3Store implements Store {
       const output = await this.client.send(
         new ListObjectsV2Command({
           Bucket: this.bucket,
-          Prefix: this.keyPrefix + prefix,
+          Prefix: this.#keyPrefix + prefix,
           MaxKeys: maxKeys,
           ...(cursor === undefined ? {} : { ContinuationToken: cursor }),
         }),
@@ -528,15 +506,15 @@ export class S3Store implements Store {
       );
       const items: ObjectInfo[] = [];
       for (const object of output.Contents ?? []) {
-        if (object.Key === undefined || !object.Key.startsWith(this.keyPrefix)) continue;
+        if (object.Key === undefined || !object.Key.startsWith(this.#keyPrefix)) continue;
         items.push(
-          this.info(object.Key.slice(this.keyPrefix.length), object.Size, object.ETag, object.LastModified),
+          this.#info(object.Key.slice(this.#keyPrefix.length), object.Size, object.ETag, object.LastModified),
         );
       }
       const next = output.IsTruncated ? output.NextContinuationToken : undefined;
       return next === undefined ? { items } : { items, cursor: next };
     } catch (error) {
-      throw toStoreError(error, this.context("list", prefix, signal));
+      throw toStoreError(error, this.#context("list", prefix, signal));
     }
   }
 
@@ -552,19 +530,19 @@ export class S3Store implements Store {
         const output = await this.client.send(
           new DeleteObjectsCommand({
             Bucket: this.bucket,
-            Delete: { Objects: batch.map((key) => ({ Key: this.s3Key(key) })), Quiet: true },
+            Delete: { Objects: batch.map((key) => ({ Key: this.#s3Key(key) })), Quiet: true },
           }),
           sendOptions(signal),
         );
         for (const error of output.Errors ?? []) {
           if (error.Code === "NoSuchKey") continue;
-          const key = error.Key?.startsWith(this.keyPrefix)
-            ? error.Key.slice(this.keyPrefix.length)
+          const key = error.Key?.startsWith(this.#keyPrefix)
+            ? error.Key.slice(this.#keyPrefix.length)
             : (error.Key ?? "?");
           failed.push({ key, code: error.Code ?? "UnknownError" });
         }
       } catch (error) {
-        throw toStoreError(error, this.context("delete", batch[0], signal));
+        throw toStoreError(error, this.#context("delete", batch[0], signal));
       }
     }
     if (failed.length > 0) {
@@ -580,7 +558,86 @@ export class S3Store implements Store {
     }
   }
 
+  /**
+   * Aborts the incomplete multipart uploads under `prefix` that were initiated more than
+   * `olderThan` ms ago (by the server's clock): uploads of writers killed mid-put, whose parts S3
+   * keeps, and bills, until they are aborted. `bytes` is the size of their uploaded parts (one
+   * `ListParts` call per 1,000 parts). An upload still running is aborted too if it is older than
+   * `olderThan`: give a grace period longer than the longest upload.
+   *
+   * @example
+   * await store.sweep("runs/", { olderThan: 24 * 3_600_000 });
+   */
+  async sweep(prefix: string, options: SweepOptions): Promise<SweepResult> {
+    validatePrefix(prefix);
+    const { signal, olderThan, dryRun } = options;
+    throwIfAborted(signal, prefix);
+    const context = this.#context("sweep", prefix, signal);
+    let count = 0;
+    let bytes = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            Prefix: this.#keyPrefix + prefix,
+            ...(keyMarker === undefined ? {} : { KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+          }),
+          sendOptions(signal),
+        );
+        for (const upload of page.Uploads ?? []) {
+          const { Key, UploadId, Initiated } = upload;
+          if (Key === undefined || UploadId === undefined || !Key.startsWith(this.#keyPrefix)) continue;
+          if (Initiated === undefined || Date.now() - Initiated.getTime() < olderThan) continue;
+          bytes += await this.#uploadedBytes(Key, UploadId, signal);
+          if (!dryRun) await this.#abortUpload(Key, UploadId, signal);
+          count++;
+        }
+        keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+        uploadIdMarker = page.NextUploadIdMarker;
+      } while (keyMarker !== undefined);
+    } catch (error) {
+      throw toStoreError(error, context);
+    }
+    return { count, bytes };
+  }
+
+  /** The bytes of the parts an incomplete upload holds. */
+  async #uploadedBytes(key: string, uploadId: string, signal: AbortSignal | undefined): Promise<number> {
+    let bytes = 0;
+    let marker: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListPartsCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          ...(marker === undefined ? {} : { PartNumberMarker: marker }),
+        }),
+        sendOptions(signal),
+      );
+      for (const part of page.Parts ?? []) bytes += part.Size ?? 0;
+      marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+    } while (marker !== undefined);
+    return bytes;
+  }
+
+  /** Aborts an upload; one that is already gone (completed or aborted meanwhile) is not an error. */
+  async #abortUpload(key: string, uploadId: string, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await this.client.send(
+        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
+        sendOptions(signal),
+      );
+    } catch (error) {
+      if ((error as { name?: unknown }).name !== "NoSuchUpload") throw error;
+    }
+  }
+
+  /** Destroys the client if the store made it (a client given in the options is left alone). */
   async close(): Promise<void> {
-    if (this.ownsClient) this.client.destroy();
+    if (this.#ownsClient) this.client.destroy();
   }
 }

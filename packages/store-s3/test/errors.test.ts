@@ -66,6 +66,46 @@ describe("error mapping against radosgw", () => {
     }
   });
 
+  it("a failure carries the server's error code and message, and the SDK error as cause", async () => {
+    const denied = new S3Store({
+      bucket: radosgw().bucket,
+      prefix: uniquePrefix("denied"),
+      clientConfig: radosgwClientConfig({
+        credentials: { accessKeyId: "CKPTOTHERKEY00000001", secretAccessKey: "wrong" },
+        maxAttempts: 1,
+      }),
+    });
+    try {
+      const error = (await failure(() => denied.list(""))) as StoreError;
+      const cause = error.cause as { name: string; message: string };
+      expect(cause.name).toMatch(/InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied/);
+      expect(error.message).toContain(cause.name);
+      expect(error.message).toContain("HTTP 403");
+      if (cause.message !== "" && cause.message !== "UnknownError")
+        expect(error.message).toContain(cause.message);
+    } finally {
+      await denied.close();
+    }
+  });
+
+  it("a client without a region: StoreConfigError saying where to give one, not a bare code", async () => {
+    const saved = { region: process.env.AWS_REGION, fallback: process.env.AWS_DEFAULT_REGION };
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    const { region: _unused, ...withoutRegion } = radosgwClientConfig();
+    const lost = new S3Store({ bucket: radosgw().bucket, clientConfig: withoutRegion });
+    try {
+      const error = await failure(() => lost.list(""));
+      expect(error).toBeInstanceOf(StoreConfigError);
+      expect((error as Error).message).toMatch(/region is missing.*\?region=/);
+      expect(((error as Error).cause as Error).message).toMatch(/Region is missing/);
+    } finally {
+      await lost.close();
+      if (saved.region !== undefined) process.env.AWS_REGION = saved.region;
+      if (saved.fallback !== undefined) process.env.AWS_DEFAULT_REGION = saved.fallback;
+    }
+  });
+
   it("wrong credentials: E_ACCESS_DENIED, and no key id, secret or signature in message or stack", async () => {
     const accessKeyId = "CKPTWRONGKEYID0000001";
     const secretAccessKey = "ckpt-secret-that-must-never-be-printed";

@@ -1,4 +1,4 @@
-import { CheckpointCatalogError, CkptError, NotFoundError } from "../errors.js";
+import { CheckpointCatalogError, NotFoundError, TooLargeError } from "../errors.js";
 import type { Store } from "../store/types.js";
 import {
   CATALOG_FORMAT,
@@ -48,7 +48,7 @@ export async function readCatalog(
     );
   } catch (error) {
     if (error instanceof NotFoundError) return { state: "missing" };
-    if (error instanceof CkptError && error.code === "E_TOO_LARGE")
+    if (error instanceof TooLargeError)
       throw new CheckpointCatalogError(checkpoint, `"${key}" is larger than ${MAX_CATALOG_BYTES} bytes`, {
         cause: error,
       });

@@ -1,4 +1,9 @@
-import { CheckpointIntegrityError, CkptError, NotFoundError, PreconditionFailedError } from "../errors.js";
+import {
+  CheckpointIntegrityError,
+  NotFoundError,
+  PreconditionFailedError,
+  TooLargeError,
+} from "../errors.js";
 import type { Store } from "../store/types.js";
 import {
   type CatalogRow,
@@ -80,7 +85,7 @@ export async function putManifest(
       const conflict = error instanceof PreconditionFailedError;
       if (!conflict && !isUncertain(error, signal)) {
         // An abort may still have landed the put on some stores.
-        if (isAbort(error, signal)) options.onMaybeWritten();
+        if (isAbort(signal)) options.onMaybeWritten();
         throw error;
       }
       options.onMaybeWritten();
@@ -90,7 +95,7 @@ export async function putManifest(
         .then((result) => result.bytes)
         .catch((readError: unknown) => {
           if (readError instanceof NotFoundError) return undefined;
-          if (readError instanceof CkptError && readError.code === "E_TOO_LARGE") return "different" as const;
+          if (readError instanceof TooLargeError) return "different" as const;
           throw readError;
         });
       if (existing !== undefined) {
@@ -150,7 +155,7 @@ export async function readManifest(
     (error: unknown) => {
       if (error instanceof NotFoundError)
         throw new CheckpointIntegrityError(key, "the commit's manifest is missing", { cause: error });
-      if (error instanceof CkptError && error.code === "E_TOO_LARGE")
+      if (error instanceof TooLargeError)
         throw new CheckpointIntegrityError(key, `the manifest is larger than ${MAX_MANIFEST_BYTES} bytes`, {
           cause: error,
         });

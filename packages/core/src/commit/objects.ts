@@ -5,7 +5,7 @@ import {
   InvalidKeyError,
   NotFoundError,
   StoreAbortedError,
-  StoreError,
+  TooLargeError,
 } from "../errors.js";
 import { MANIFEST_NAME } from "../layout.js";
 import { validateKey } from "../store/keys.js";
@@ -159,7 +159,7 @@ function integrityFailure(key: string, entry: ManifestObject, error: unknown): u
     return new CheckpointIntegrityError(key, "the object listed in the manifest is missing", {
       cause: error,
     });
-  if (error instanceof StoreError && error.code === "E_TOO_LARGE")
+  if (error instanceof TooLargeError)
     return new CheckpointIntegrityError(key, `the object is larger than the manifest's ${entry.size} bytes`, {
       cause: error,
     });

@@ -53,7 +53,7 @@ export async function rebuildRows(
       });
       return { row: rowOfManifest(manifest), policy: policyOfManifest(manifest) };
     } catch (error) {
-      if (isAbort(error, signal)) throw error;
+      if (isAbort(signal)) throw error;
       options.warn(`Skipping commit ${commitId} while rebuilding the catalog of "${root}": ${String(error)}`);
       return undefined;
     }

@@ -1,12 +1,7 @@
-import {
-  CkptError,
-  InvalidKeyError,
-  NotFoundError,
-  PreconditionFailedError,
-  StoreAbortedError,
-  StoreConfigError,
-  StoreError,
-} from "../errors.js";
+import { CkptError, StoreError, type StoreErrorCode } from "../errors.js";
+import { sleep } from "../store/signal.js";
+
+export { sleep };
 
 /** How the commit protocol retries store calls that failed for a reason that may pass. */
 export interface RetryOptions {
@@ -37,25 +32,32 @@ export function retryPolicy(options: RetryOptions | undefined): RetryPolicy {
  * Whether the failure is the caller's own cancellation: only when the caller's signal aborted.
  * An abort error without it (an SDK's request timeout) is an accident whose outcome is unknown.
  */
-export function isAbort(_error: unknown, signal?: AbortSignal): boolean {
+export function isAbort(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;
 }
 
+/** Store error codes that are answers: repeating the call gets the same answer. */
+const DEFINITE: ReadonlySet<StoreErrorCode> = new Set<StoreErrorCode>([
+  "E_NOT_FOUND",
+  "E_PRECONDITION_FAILED",
+  "E_INVALID_KEY",
+  "E_STORE_CONFIG",
+  "E_TOO_LARGE",
+  "E_INVALID_ARGUMENT",
+  "E_PRECONDITION_UNSUPPORTED",
+  "E_ACCESS_DENIED",
+  "E_KEY_CONFLICT",
+  "E_CURSOR",
+]);
+
 /**
  * Whether a failed store call may have taken effect or may succeed when repeated: anything but a
- * definite answer (precondition, not found, invalid key, configuration, abort) or our own errors.
- * `TransientStoreError`, `E_CONNECTION_LOST` and raw SDK errors (a 5xx) are all "maybe".
+ * definite answer (see `DEFINITE`), the caller's abort, or ckpt's own errors.
+ * `TransientStoreError`, `E_IO`, `E_PROTOCOL`, `E_REQUEST_REJECTED` and raw errors are all "maybe".
  */
 export function isUncertain(error: unknown, signal?: AbortSignal): boolean {
-  if (isAbort(error, signal)) return false;
-  if (
-    error instanceof PreconditionFailedError ||
-    error instanceof NotFoundError ||
-    error instanceof InvalidKeyError ||
-    error instanceof StoreConfigError
-  )
-    return false;
-  if (error instanceof StoreError) return error.code !== "E_TOO_LARGE";
+  if (isAbort(signal)) return false;
+  if (error instanceof StoreError) return !DEFINITE.has(error.code);
   // ckpt's own errors (integrity, catalog, options) are answers, not accidents.
   return !(error instanceof CkptError);
 }
@@ -64,25 +66,6 @@ export function isUncertain(error: unknown, signal?: AbortSignal): boolean {
 export function backoffDelay(policy: RetryPolicy, attempt: number): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
   return Math.random() * ceiling;
-}
-
-/** Waits `ms`, rejecting with the signal's reason (as `StoreAbortedError`) when it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new StoreAbortedError(undefined, { cause: signal.reason }));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new StoreAbortedError(undefined, { cause: signal?.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**

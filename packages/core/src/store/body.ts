@@ -1,4 +1,4 @@
-import { StoreError } from "../errors.js";
+import { TooLargeError } from "../errors.js";
 import type { Body } from "./types.js";
 
 /** The chunks of a body, in order, without copying them. */
@@ -44,28 +44,10 @@ export function concatChunks(chunks: readonly Uint8Array[], size?: number): Uint
   return out;
 }
 
-/** Reads a whole body into memory, refusing more than `maxBytes` (code `E_TOO_LARGE`). */
-export async function readBody(
-  body: Body,
-  options?: { maxBytes?: number | undefined; key?: string },
-): Promise<Uint8Array> {
-  if (body instanceof Uint8Array) return body;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of bodyChunks(body)) {
-    size += chunk.byteLength;
-    if (options?.maxBytes !== undefined && size > options.maxBytes)
-      throw tooLargeError(options.key, options.maxBytes);
-    chunks.push(chunk);
-  }
-  return concatChunks(chunks, size);
-}
-
-/** The error for an object larger than a reader allowed. */
-export function tooLargeError(key: string | undefined, maxBytes: number): StoreError {
-  return new StoreError(
-    "E_TOO_LARGE",
-    `Object ${key === undefined ? "" : `"${key}" `}is larger than the ${maxBytes} bytes the reader allowed`,
-    { key },
-  );
+/**
+ * The error for an object larger than a reader allowed: `new TooLargeError(key, maxBytes)`.
+ * @deprecated Throw `new TooLargeError(key, maxBytes)`; this shorthand goes in the next release.
+ */
+export function tooLargeError(key: string | undefined, maxBytes: number): TooLargeError {
+  return new TooLargeError(key, maxBytes);
 }

@@ -1,11 +1,5 @@
-export {
-  bodyChunks,
-  concatChunks,
-  isReplayableBody,
-  knownBodySize,
-  readBody,
-  tooLargeError,
-} from "./body.js";
+export { mapBounded } from "../commit/pool.js";
+export { bodyChunks, concatChunks, isReplayableBody, knownBodySize, tooLargeError } from "./body.js";
 export { ForwardingStore, type StoreCall, type StoreOp } from "./forwarding-store.js";
 export { joinKey, MAX_KEY_BYTES, validateKey, validatePrefix } from "./keys.js";
 export { listAll, listAllArray } from "./list.js";
@@ -17,12 +11,15 @@ export {
   registerStoreOpener,
   type StoreOpener,
 } from "./open.js";
-export { throwIfAborted } from "./signal.js";
+export { normalizeStorePrefix, parseStoreOptions, validatePutOptions } from "./options.js";
+export { redactSecrets } from "./redact.js";
+export { raceAbort, sleep, throwIfAborted } from "./signal.js";
 export type {
   Body,
   CallOptions,
   GetOptions,
   GetResult,
+  GetStreamOptions,
   GetStreamResult,
   ListOptions,
   ListPage,

@@ -6,7 +6,9 @@ export interface ObjectInfo {
   readonly size: number;
   /**
    * Opaque version token: the S3 ETag, the GCS generation, a unique token on fs. It changes on
-   * every successful put of the key, even when the bytes are the same.
+   * every put that changes the bytes. Whether a put of identical bytes changes it depends on the
+   * store: on fs and GCS it does; on S3 the ETag is a content hash, so it does not (an `ifMatch`
+   * taken before such a put still matches). Compare versions only for equality.
    */
   readonly version: string;
   readonly lastModified: Date;
@@ -19,11 +21,16 @@ export interface ObjectInfo {
  */
 export type Body = Uint8Array | readonly Uint8Array[] | AsyncIterable<Uint8Array>;
 
+/** Options every store call takes. */
 export interface CallOptions {
   /** Cancels the call; the store then rejects with `StoreAbortedError`. */
   readonly signal?: AbortSignal | undefined;
 }
 
+/**
+ * Options of {@link Store.put}. `ifMatch` and `ifNoneMatch` together are refused by every store
+ * with `InvalidArgumentError` (see `validatePutOptions`).
+ */
 export interface PutOptions extends CallOptions {
   /** Write only if the key's current version equals this one (fails also when the key is missing). */
   readonly ifMatch?: string | undefined;
@@ -33,12 +40,17 @@ export interface PutOptions extends CallOptions {
   readonly size?: number | undefined;
 }
 
-export interface GetOptions extends CallOptions {
+/** Options of {@link Store.getStream}. */
+export interface GetStreamOptions extends CallOptions {
   /**
-   * Refuse objects larger than this many bytes (with `StoreError` code `E_TOO_LARGE`) before reading
-   * them, so a damaged or hostile object cannot make the reader allocate without bound.
+   * Refuse objects larger than this many bytes (with `TooLargeError`, code `E_TOO_LARGE`) before
+   * reading them, so a damaged or hostile object cannot make the reader allocate without bound.
    */
   readonly maxBytes?: number | undefined;
+}
+
+/** Options of {@link Store.get}. */
+export interface GetOptions extends GetStreamOptions {
   /**
    * Called with each piece of the object, in order, as soon as it has been read and while later
    * pieces may still be in flight, so the caller can checksum the object as it arrives rather than
@@ -46,11 +58,11 @@ export interface GetOptions extends CallOptions {
    * over (e.g. after a lost connection) calls again from offset 0. A piece is only valid during the
    * call. Honouring it is optional: a caller must fall back to the returned bytes when the pieces
    * did not cover them (the conformance suite checks that pieces, when given, match the bytes).
-   * `getStream` ignores it.
    */
   readonly onChunk?: ((chunk: Uint8Array, offset: number) => void) | undefined;
 }
 
+/** Options of {@link Store.list}. */
 export interface ListOptions extends CallOptions {
   /** The `cursor` of the previous page; absent for the first page. */
   readonly cursor?: string | undefined;
@@ -58,6 +70,7 @@ export interface ListOptions extends CallOptions {
   readonly limit?: number | undefined;
 }
 
+/** One page of {@link Store.list}. */
 export interface ListPage {
   /** Objects whose key starts with the prefix, in ascending key order. */
   readonly items: readonly ObjectInfo[];
@@ -65,11 +78,13 @@ export interface ListPage {
   readonly cursor?: string | undefined;
 }
 
+/** What {@link Store.get} returns: the object's info and its bytes, read as one. */
 export interface GetResult {
   readonly info: ObjectInfo;
   readonly bytes: Uint8Array;
 }
 
+/** What {@link Store.getStream} returns: the object's info and its bytes as chunks. */
 export interface GetStreamResult {
   readonly info: ObjectInfo;
   readonly stream: AsyncIterable<Uint8Array>;
@@ -109,7 +124,7 @@ export interface Store {
   /** Reads a whole object. Missing key: `NotFoundError`. */
   get(key: string, options?: GetOptions): Promise<GetResult>;
   /** Reads an object as a stream of chunks. Missing key: `NotFoundError`. */
-  getStream(key: string, options?: GetOptions): Promise<GetStreamResult>;
+  getStream(key: string, options?: GetStreamOptions): Promise<GetStreamResult>;
   /** The object's info, or `undefined` when it does not exist. */
   head(key: string, options?: CallOptions): Promise<ObjectInfo | undefined>;
   /** One page of the objects whose key starts with `prefix` (a plain string prefix, not a folder). */
@@ -119,7 +134,9 @@ export interface Store {
   /**
    * Removes what the store itself left behind under `prefix` and that `list` does not show: temp
    * files and stale locks of killed writers and empty folders (fs), incomplete multipart uploads
-   * (S3). Only leftovers older than `olderThan` go. Optional: `gc` calls it when present.
+   * (S3). Only leftovers older than `olderThan` go, and never anything a live writer still needs
+   * (a lock a live process holds stays whatever `olderThan` is). Objects are never touched.
+   * Optional: `gc` calls it when present.
    */
   sweep?(prefix: string, options: SweepOptions): Promise<SweepResult>;
   /** Releases clients, sockets or file handles. Optional. */

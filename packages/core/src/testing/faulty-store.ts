@@ -1,4 +1,4 @@
-import { StoreError, TransientStoreError } from "../errors.js";
+import { StoreConfigError, StoreError, TransientStoreError } from "../errors.js";
 import { ForwardingStore, type StoreCall, type StoreOp } from "../store/forwarding-store.js";
 import type { GetStreamResult, Store } from "../store/types.js";
 
@@ -71,7 +71,7 @@ export class FaultyStore extends ForwardingStore {
   constructor(inner: Store, options: FaultyStoreOptions = {}) {
     const rate = options.transientRate ?? 0;
     if (!(rate >= 0 && rate <= 1))
-      throw new StoreError("E_OPTION", `FaultyStore option transientRate must be in [0, 1], got ${rate}`);
+      throw new StoreConfigError(`FaultyStore option transientRate must be in [0, 1], got ${rate}`);
     super(inner);
     this.#seed = options.seed ?? 1;
     this.#random = seededRandom(this.#seed);
@@ -87,7 +87,7 @@ export class FaultyStore extends ForwardingStore {
   inject(...faults: Fault[]): void {
     for (const fault of faults) {
       if (!Number.isInteger(fault.at) || fault.at < 1)
-        throw new StoreError("E_OPTION", `Fault "at" must be an integer >= 1, got ${fault.at}`);
+        throw new StoreConfigError(`Fault "at" must be an integer >= 1, got ${fault.at}`);
       this.#faults.push({ ...fault });
     }
   }

@@ -7,6 +7,7 @@ import {
   tooLargeError,
   validateKey,
   validatePrefix,
+  validatePutOptions,
 } from "../../src/index.js";
 import type {
   Body,
@@ -51,6 +52,7 @@ export class MapStore implements Store {
 
   async put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
     validateKey(key);
+    validatePutOptions(key, options);
     throwIfAborted(options?.signal, key);
     const chunks: Uint8Array[] = [];
     for await (const chunk of bodyChunks(body)) {

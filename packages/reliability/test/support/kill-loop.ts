@@ -23,6 +23,8 @@ export interface KillLoopOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Async commits in the child (acknowledged when drained, every third write). Default false. */
   readonly async?: boolean;
+  /** The store's folder on disk, when it has one: then the disk itself is checked after gc. */
+  readonly folder?: string;
 }
 
 /** The figures of one loop, for RELIABILITY.md. */
@@ -38,6 +40,9 @@ export interface KillLoopFigures {
   readonly earlyKills: number;
   /** Unreferenced commit folders gc removed (commits cut off by a kill after their manifest). */
   readonly gcRemoved: number;
+  /** Leftovers gc's sweep removed (temp files, locks, empty folders, incomplete uploads) and their bytes. */
+  readonly gcLeftovers: number;
+  readonly gcLeftoverBytes: number;
   /** Mean time from spawn to `ready` (children that got there), and of the checks after a kill. */
   readonly meanStartupMs: number;
   readonly meanCheckMs: number;
@@ -62,6 +67,8 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopFig
   let acknowledged = 0;
   let earlyKills = 0;
   let gcRemoved = 0;
+  let gcLeftovers = 0;
+  let gcLeftoverBytes = 0;
   let startupMs = 0;
   let checkMs = 0;
   for (let kill = 1; kill <= options.kills; kill++) {
@@ -126,7 +133,10 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopFig
         `${where}: the last acknowledged commit is missing`,
       ).toContain(lastAcked.commitId);
     }
-    gcRemoved += await gcLeavesOnlyReferenced(checker, options.store);
+    const gc = await gcLeavesOnlyReferenced(checker, options.store, options.folder);
+    gcRemoved += gc.removed;
+    gcLeftovers += gc.leftovers;
+    gcLeftoverBytes += gc.leftoverBytes;
     checkMs += performance.now() - checkedAt;
   }
   // Warnings are allowed (e.g. a rebuilt catalog), but never one about a damaged row.
@@ -138,6 +148,8 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopFig
     lastWriteCount: latestSeen,
     earlyKills,
     gcRemoved,
+    gcLeftovers,
+    gcLeftoverBytes,
     meanStartupMs: Math.round(startupMs / (options.kills - earlyKills)),
     meanCheckMs: Math.round(checkMs / options.kills),
     seconds: Math.round((performance.now() - started) / 100) / 10,

@@ -1,10 +1,12 @@
 /**
  * What every crash and race test checks of a checkpoint after the fact: the catalog reads, every
  * row verifies (each object read back through its checksum) and restores whole (every element of
- * the restored arrays equals the row's write count), and after `gc({ olderThan: 0 })` nothing is
- * left under `commits/` that no row references.
+ * the restored arrays equals the row's write count), and after `gc({ olderThan: 0 })` the store
+ * holds exactly the bytes the rows reference, with no temp file, lock or incomplete upload.
  */
-import { type Checkpoint, type CheckpointEntry, listAllArray, type Store } from "@ckpt/core";
+import { lstat, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { type Checkpoint, type CheckpointEntry, listAllArray, type Manifest, type Store } from "@ckpt/core";
 import { Field, fieldProblem, initialField } from "./workload.js";
 
 /**
@@ -34,20 +36,82 @@ export async function checkEveryRow(
   return rows;
 }
 
+/** What one `gc({ olderThan: 0 })` after a kill removed. */
+export interface GcFigures {
+  /** Unreferenced commit folders. */
+  readonly removed: number;
+  /** Leftovers the store's sweep removed (temp files, locks, empty folders, incomplete uploads). */
+  readonly leftovers: number;
+  readonly leftoverBytes: number;
+}
+
 /**
- * Runs `gc({ olderThan: 0 })` and returns the number of folders it removed, after checking that
- * every object left under `<root>/commits/` belongs to a row of the catalog.
+ * Runs `gc({ olderThan: 0 })` and checks that it left exactly what the rows reference: every
+ * object under `<root>/` is `catalog.json` or an object of a row's manifest (the manifest
+ * included), the listed bytes are their sum, and a second sweep finds nothing. With `folder` (the
+ * store's folder on disk) the disk itself is walked: its bytes, hidden files included, must be the
+ * same sum, and no folder may be empty.
  */
-export async function gcLeavesOnlyReferenced(checkpoint: Checkpoint, store: Store): Promise<number> {
-  const { removed } = await checkpoint.gc({ olderThan: 0 });
-  const referenced = new Set((await checkpoint.catalog()).map((entry) => entry.commitId));
-  const prefix = `${checkpoint.root}/commits/`;
+export async function gcLeavesOnlyReferenced(
+  checkpoint: Checkpoint,
+  store: Store,
+  folder?: string,
+): Promise<GcFigures> {
+  const { removed, leftovers } = await checkpoint.gc({ olderThan: 0 });
+  const rows = await checkpoint.catalog();
+  const referenced = new Set(rows.map((entry) => entry.commitId));
+  const root = checkpoint.root;
+  const prefix = `${root}/commits/`;
   for (const info of await listAllArray(store, prefix)) {
     const commitId = info.key.slice(prefix.length).split("/")[0]!;
     if (!referenced.has(commitId)) throw new Error(`unreferenced object left after gc: ${info.key}`);
   }
-  for (const info of await listAllArray(store, `${checkpoint.root}/`))
-    if (!info.key.startsWith(prefix) && info.key !== `${checkpoint.root}/catalog.json`)
+  const listed = await listAllArray(store, `${root}/`);
+  for (const info of listed)
+    if (!info.key.startsWith(prefix) && info.key !== `${root}/catalog.json`)
       throw new Error(`unexpected object beside the catalog: ${info.key}`);
-  return removed.length;
+
+  // The bytes the rows reference: each manifest and the objects it lists, plus the catalog.
+  let expected = listed.find((info) => info.key === `${root}/catalog.json`)?.size ?? 0;
+  for (const entry of rows) {
+    const manifest = await store.get(`${prefix}${entry.commitId}/manifest.json`);
+    const objects = (JSON.parse(Buffer.from(manifest.bytes).toString("utf8")) as Manifest).objects;
+    expected += manifest.bytes.byteLength + objects.reduce((sum, object) => sum + object.size, 0);
+  }
+  const listedBytes = listed.reduce((sum, info) => sum + info.size, 0);
+  if (listedBytes !== expected)
+    throw new Error(`after gc the store lists ${listedBytes} bytes; the rows reference ${expected}`);
+  const again = await store.sweep?.(`${root}/`, { olderThan: 0, dryRun: true });
+  if (again !== undefined && again.count !== 0)
+    throw new Error(
+      `gc left ${again.count} leftovers (${again.bytes} bytes) that a second sweep would remove`,
+    );
+  if (folder !== undefined) {
+    const disk = await diskUsage(join(folder, ...root.split("/")));
+    if (disk.emptyFolders.length > 0)
+      throw new Error(`empty folders left after gc: ${disk.emptyFolders.join(", ")}`);
+    if (disk.bytes !== expected)
+      throw new Error(
+        `after gc the disk holds ${disk.bytes} bytes (${disk.hidden.join(", ")}); the rows reference ${expected}`,
+      );
+  }
+  return { removed: removed.length, leftovers: leftovers.count, leftoverBytes: leftovers.bytes };
+}
+
+/** Bytes of every file under `path` (hidden ones too), the hidden `.ckpt-` files, and empty folders. */
+async function diskUsage(path: string): Promise<{ bytes: number; hidden: string[]; emptyFolders: string[] }> {
+  let bytes = 0;
+  const hidden: string[] = [];
+  const emptyFolders: string[] = [];
+  for (const entry of await readdir(path, { recursive: true })) {
+    const full = join(path, entry);
+    const stats = await lstat(full);
+    if (stats.isDirectory()) {
+      if ((await readdir(full)).length === 0) emptyFolders.push(entry);
+    } else {
+      bytes += stats.size;
+      if (entry.split("/").at(-1)!.startsWith(".ckpt-")) hidden.push(entry);
+    }
+  }
+  return { bytes, hidden, emptyFolders };
 }

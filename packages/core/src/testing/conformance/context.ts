@@ -16,6 +16,8 @@ export interface StoreConformanceOptions {
     abort?: boolean;
     /** The store ignores `GetOptions.onChunk` (allowed; readers then digest after the read). */
     chunkCallback?: boolean;
+    /** The store has no `sweep` (it leaves nothing behind that `list` does not show). */
+    sweep?: boolean;
   };
   /** Documented deviations a store's backend forces; each skips or relaxes only what it names. */
   quirks?: StoreQuirks;

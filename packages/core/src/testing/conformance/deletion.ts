@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { mapBounded } from "../../commit/pool.js";
 import { NotFoundError } from "../../errors.js";
 import { SMALL_TIMEOUT, type SuiteContext } from "./context.js";
-import { failureOf, listKeys, mapLimit, utf8 } from "./support.js";
+import { failureOf, listKeys, utf8 } from "./support.js";
 
 /** `delete` removes what it names, only that, and never fails on a missing key. */
 export function deletionTests(ctx: SuiteContext): void {
@@ -28,7 +29,7 @@ export function deletionTests(ctx: SuiteContext): void {
       async () => {
         const store = await ctx.fresh();
         const keys = Array.from({ length: 120 }, (_, i) => `bulk/${i % 3}/k${String(i).padStart(3, "0")}`);
-        await mapLimit(keys, 16, (key) => store.put(key, utf8(key)));
+        await mapBounded(keys, 16, undefined, (key) => store.put(key, utf8(key)));
         await store.put("bulk-keep/x", utf8("x"));
         const doomed = keys.filter((_, i) => i % 4 !== 0);
         await store.delete([...doomed, ...doomed.slice(0, 10), "bulk/missing"]);

@@ -8,14 +8,16 @@ import { keyTests } from "./keys.js";
 import { listingTests } from "./listing.js";
 import { preconditionTests } from "./preconditions.js";
 import { roundTripTests } from "./round-trips.js";
+import { sweepTests } from "./sweep.js";
 
 export type { StoreConformanceOptions, StoreQuirks } from "./context.js";
 
 /**
  * Declares (inside a vitest file) the tests every {@link Store} must pass: round trips of empty,
  * small and 64 MiB bodies, listing with pagination over 2,500 keys, every precondition case
- * (including 8 parallel racers), atomic replace under a concurrent reader, key validation,
- * delete idempotence and abort. Each test gets a fresh empty store from `create()`; nothing in
+ * (including 8 parallel racers and `ifMatch` with `ifNoneMatch` refused), atomic replace under a
+ * concurrent reader, key validation, delete idempotence, abort, and `sweep` (skipped with
+ * `skip.sweep` for a store without one). Each test gets a fresh empty store from `create()`; nothing in
  * the suite assumes a filesystem. Groups a store cannot do are listed in `skip` and show up as
  * skipped tests.
  *
@@ -60,5 +62,6 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
     keyTests(ctx);
     deletionTests(ctx);
     abortTests(ctx);
+    sweepTests(ctx);
   });
 }

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { mapBounded } from "../../commit/pool.js";
 import type { Store } from "../../store/types.js";
 import { LARGE_TIMEOUT, SMALL_TIMEOUT, type SuiteContext } from "./context.js";
-import { listKeys, mapLimit, sortKeys, utf8 } from "./support.js";
+import { listKeys, sortKeys, utf8 } from "./support.js";
 
 /** Keys whose flat order differs from a naive folder walk: '-' and '.' sort before '/', '0' after. */
 const ORDER_KEYS = ["a-c", "a.b", "a/b", "a/c/d", "a/c/e", "a0", "b/z/z/z", "ba"];
@@ -93,7 +94,7 @@ export function listingTests(ctx: SuiteContext): void {
       beforeAll(async () => {
         store = await ctx.shared();
         // Bounded parallelism: fast against a remote server without flooding it.
-        await mapLimit([...expected, ...NEIGHBOURS], 32, (key) => store.put(key, utf8(key)));
+        await mapBounded([...expected, ...NEIGHBOURS], 32, undefined, (key) => store.put(key, utf8(key)));
       }, LARGE_TIMEOUT);
 
       it(

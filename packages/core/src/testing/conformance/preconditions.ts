@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PreconditionFailedError, TransientStoreError } from "../../errors.js";
+import { InvalidArgumentError, PreconditionFailedError, TransientStoreError } from "../../errors.js";
 import type { Store } from "../../store/types.js";
 import { SMALL_TIMEOUT, type SuiteContext } from "./context.js";
 import { expectSameBytes, failureOf, utf8 } from "./support.js";
@@ -53,6 +53,25 @@ export function preconditionTests(ctx: SuiteContext): void {
           "cas/create",
         );
         await expectContent(store, "cas/create", utf8("first"), first.version);
+      },
+      SMALL_TIMEOUT,
+    );
+
+    it(
+      "ifMatch together with ifNoneMatch is refused with InvalidArgumentError before anything is written",
+      async () => {
+        const store = await ctx.fresh();
+        const first = await store.put("cas/both", utf8("v1"));
+        for (const key of ["cas/both", "cas/both-missing"]) {
+          const error = await failureOf(() =>
+            store.put(key, utf8("v2"), { ifMatch: first.version, ifNoneMatch: "*" }),
+          );
+          expect(error).toBeInstanceOf(InvalidArgumentError);
+          expect((error as InvalidArgumentError).code).toBe("E_INVALID_ARGUMENT");
+          expect((error as InvalidArgumentError).key).toBe(key);
+        }
+        await expectContent(store, "cas/both", utf8("v1"), first.version);
+        expect(await store.head("cas/both-missing")).toBeUndefined();
       },
       SMALL_TIMEOUT,
     );
