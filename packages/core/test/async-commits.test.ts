@@ -135,7 +135,8 @@ describe.each(stores)("async commits ($name)", ({ open }) => {
     await session.drain();
     const before = await checkpoint.catalog();
     store.reset();
-    store.inject({ at: 1, kind: "before", ops: ["put"] });
+    // The second put: the first creates the new checkpoint's catalog.
+    store.inject({ at: 2, kind: "before", ops: ["put"] });
     state.step = 2;
     state.values.fill(2);
     await session.write({ step: 2 });
@@ -154,7 +155,8 @@ describe.each(stores)("async commits ($name)", ({ open }) => {
   it("a failed background commit rejects drain() and run()", async () => {
     const store = new FaultyStore(await open());
     const checkpoint = new Checkpoint("run-fails", { store, async: true, retry: { attempts: 1 }, env });
-    store.inject({ at: 1, kind: "before", ops: ["put"] });
+    // The second put: the first creates the new checkpoint's catalog.
+    store.inject({ at: 2, kind: "before", ops: ["put"] });
     await expect(
       checkpoint.run(async (session) => {
         session.bind(Field, field(1));
@@ -167,7 +169,8 @@ describe.each(stores)("async commits ($name)", ({ open }) => {
     const session = await other.open();
     session.bind(Field, field(1));
     store.reset();
-    store.inject({ at: 1, kind: "before", ops: ["put"] });
+    // The second put: the first creates the new checkpoint's catalog.
+    store.inject({ at: 2, kind: "before", ops: ["put"] });
     await session.write({ step: 1 });
     await expect(session.drain()).rejects.toThrow(StoreError);
     expect(await other.catalog()).toEqual([]);

@@ -7,7 +7,7 @@ import {
   PreconditionFailedError,
   TransientStoreError,
 } from "../src/errors.js";
-import type { Store } from "../src/store/index.js";
+import type { Body, PutOptions, Store } from "../src/store/index.js";
 import { CountingStore } from "./support/counting-store.js";
 import { MapStore } from "./support/map-store.js";
 import { overriding } from "./support/overriding.js";
@@ -68,11 +68,28 @@ describe("CatalogClient commit (DESIGN §4)", () => {
     const store = new CountingStore(new MapStore({ pageSize: 3 }));
     const catalog = client(store, { mode: "append" });
     await catalog.rows();
+    // The first commit of a new checkpoint creates its catalog, with no rows, before its manifest.
+    await catalog.commit(request(1, {}, 1));
+    expect(store.calls.map((call) => call.op)).toEqual(["get", "list", "put?", "put", "put?", "put?"]);
     for (const k of [0, 1, 5, 20]) {
       store.calls.length = 0;
-      await catalog.commit(request(k + 1, {}, k));
+      await catalog.commit(request(k + 2, {}, k));
       expect(store.calls.map((call) => call.op)).toEqual([...Array(k).fill("put"), "put?", "put?"]);
     }
+  });
+
+  it("a new checkpoint's catalog exists before its first manifest, so a reader never rebuilds a commit in flight", async () => {
+    const inner = new MapStore({ pageSize: 3 });
+    let manifestSeen: boolean | undefined;
+    const store = overriding(inner, {
+      put: async (key: string, body: Body, options?: PutOptions) => {
+        if (key.endsWith("/manifest.json"))
+          manifestSeen = (await inner.head("run/catalog.json")) !== undefined;
+        return inner.put(key, body, options);
+      },
+    });
+    await client(store, { mode: "append" }).commit(request(1));
+    expect(manifestSeen).toBe(true);
   });
 
   it("overwrite mode replaces the row with equal labels and deletes the retired commit in one call", async () => {
@@ -132,14 +149,18 @@ describe("CatalogClient commit (DESIGN §4)", () => {
     const store = new CountingStore(new MapStore({ pageSize: 3 }));
     const a = client(store, { mode: "append" });
     const b = client(store, { mode: "append" });
+    const fromB1 = await b.commit(request(1, { labels: { w: "b" } }));
     await a.rows();
-    await b.rows();
-    const fromB = await b.commit(request(1, { labels: { w: "b" } }));
+    const fromB2 = await b.commit(request(2, { labels: { w: "b" } }));
     store.calls.length = 0;
     const fromA = await a.commit(request(1, { labels: { w: "a" } }));
     // objects, manifest, failed swap, re-read, swap
     expect(store.calls.map((call) => call.op)).toEqual(["put", "put", "put?", "put?", "get", "put?"]);
-    expect((await b.rows()).map((row) => row.commitId)).toEqual([fromB.commitId, fromA.commitId]);
+    expect((await b.rows()).map((row) => row.commitId)).toEqual([
+      fromB1.commitId,
+      fromB2.commitId,
+      fromA.commitId,
+    ]);
   });
 
   it("a writer 40 updates behind (beyond the update log) still resolves its conflict and loses nothing", async () => {
@@ -203,7 +224,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
       CheckpointCatalogError,
     );
     await expect(catalog.commit(request(-1))).rejects.toThrow(/writeCount/);
-    expect([...store.objects.keys()]).toEqual([]);
+    expect([...store.objects.keys()].filter((key) => key.includes("/commits/"))).toEqual([]);
   });
 
   it("refuses object keys that leave the commit folder, before writing anything", async () => {

@@ -123,7 +123,7 @@ describe("verify option, append mode, latest row damaged", () => {
 });
 
 describe("verify option elsewhere", () => {
-  it("overwrite mode never falls back (older rows are other label sets, not history)", async () => {
+  it("overwrite mode with one label set has no older row to fall back to: E_INTEGRITY naming the key", async () => {
     await commitRows(3, "overwrite");
     const key = rowKeys(NAME, rows.at(-1)!).npy("a");
     await flipByte(key);

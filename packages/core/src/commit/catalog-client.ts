@@ -172,6 +172,8 @@ export class CatalogClient extends CatalogReader {
     // The checkpoint's recorded mode must be known, and agree with the requested one, before
     // anything is written.
     if (this.#cache === undefined) await this.#load(signal);
+    if (this.#cache?.source === "empty") await this.#createCatalog(this.#writablePolicy(), signal);
+    // After the creation too: another writer may have created the catalog with its mode first.
     const policy = this.#writablePolicy();
     const commitId = newCommitId(request.writeCount);
     const folder = this.commitFolder(commitId);
@@ -498,6 +500,23 @@ export class CatalogClient extends CatalogReader {
           );
         await sleep(backoffDelay(this.retryPolicy, Math.min(conflicts - 1, 4)), signal);
       }
+    }
+  }
+
+  /**
+   * Creates a new checkpoint's catalog, with no rows, before its first manifest is written. Then a
+   * reader that finds manifests but no catalog.json knows the catalog was lost and rebuilds it;
+   * it never takes the manifests of first commits still in flight for committed rows.
+   */
+  async #createCatalog(policy: RowPolicy, signal: AbortSignal | undefined): Promise<void> {
+    const file = this.#catalogFile([], policy, 1, [newUpdateId()]);
+    try {
+      const info = await this.store.put(this.catalogKey, encodeDocument(file), { ifNoneMatch: "*", signal });
+      this.#cache = { rows: [], policy, source: "catalog", version: info.version, file, bytes: undefined };
+    } catch (error) {
+      // Another writer created it first, or the outcome is unknown: read what is there.
+      if (!(error instanceof PreconditionFailedError) && !isUncertain(error)) throw error;
+      await this.#load(signal);
     }
   }
 

@@ -127,7 +127,10 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopFig
       Math.max(latestSeen, childAcked) + (options.async === true ? 3 : 1),
     );
     latestSeen = latest;
-    if (lastAcked !== undefined) {
+    // The child keeps 4 rows (append, historySize 4): the acknowledged row may be retired only by
+    // 4 newer ones, which lives killed before they acknowledged can add (async: several a life).
+    const newer = lastAcked === undefined ? 0 : counts.filter((count) => count > lastAcked!.n).length;
+    if (lastAcked !== undefined && newer < 4) {
       expect(
         rows.map((row) => row.commitId),
         `${where}: the last acknowledged commit is missing`,
