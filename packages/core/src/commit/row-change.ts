@@ -13,6 +13,9 @@ export function groupLimit(policy: RowPolicy): number {
  * any row with the same commit id goes (the change is idempotent), the new row is added last,
  * and the new row's label group is trimmed to the policy's limit, oldest first (in overwrite
  * mode that replaces the rows with equal labels). Rows with other labels are never touched.
+ * A row of a world of several ranks (`worldSize` above 1) also keeps the newest row of its group
+ * committed at a lower write count: the boundary every rank may still need (DESIGN §6, "World
+ * restarts"). The rule reads only the rows, so a rebuild from manifests keeps the same rows.
  *
  * @returns the new rows, and the rows this change dropped (whose commit folders may be deleted).
  */
@@ -23,18 +26,24 @@ export function applyRowChange(
 ): { rows: CatalogRow[]; dropped: CatalogRow[] } {
   const next = rows.filter((existing) => existing.commitId !== row.commitId);
   next.push(row);
-  return trimGroup(next, row, groupLimit(policy));
+  return trimGroup(next, row, groupLimit(policy), row.worldSize > 1);
 }
 
 function trimGroup(
   rows: CatalogRow[],
   row: CatalogRow,
   limit: number,
+  keepBoundaryBelow: boolean,
 ): { rows: CatalogRow[]; dropped: CatalogRow[] } {
   const group = rows.filter((existing) => labelsEqual(existing.labels, row.labels));
   const excess = group.length - limit;
   if (excess <= 0) return { rows, dropped: [] };
   const dropped = new Set(group.slice(0, excess));
+  if (keepBoundaryBelow) {
+    const below = group.findLast((existing) => existing.writeCount < row.writeCount);
+    if (below !== undefined) dropped.delete(below);
+  }
+  if (dropped.size === 0) return { rows, dropped: [] };
   return { rows: rows.filter((existing) => !dropped.has(existing)), dropped: [...dropped] };
 }
 
