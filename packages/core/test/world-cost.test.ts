@@ -40,13 +40,10 @@ describe("world restart cost on memfs", () => {
       );
       // Steady state (writes 3 and 4): objects and manifest, the catalog swap, the retired commit's delete.
       for (const perCommit of commits)
-        for (const calls of perCommit.slice(2))
-          expect(calls).toEqual([
-            "put state.json",
-            "put? manifest.json",
-            "put? catalog.json",
-            "delete " + calls.at(-1)!.split(" ").at(-1),
-          ]);
+        for (const calls of perCommit.slice(2)) {
+          expect(calls.slice(0, 3)).toEqual(["put state.json", "put? manifest.json", "put? catalog.json"]);
+          expect(calls.slice(3).map((call) => call.split(" ")[0])).toEqual(["delete"]);
+        }
 
       const counted = new CountingStore(store);
       const rank0 = new Checkpoint("cost", { store: counted, rank: 0, worldSize, env: {} });
