@@ -9,6 +9,9 @@ export default mergeConfig(
       sequence: { groupOrder: 5 },
       // Each life is four child processes.
       testTimeout: 240_000,
+      // The S3 test server (Ceph radosgw), for test/s3.test.ts.
+      globalSetup: ["@ckpt/test-servers/radosgw-setup"],
+      env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     },
   }),
 );

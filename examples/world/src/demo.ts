@@ -34,6 +34,10 @@ export interface WorldDemoOptions {
   /** Lives that end in kills; one more life then runs to the end. */
   readonly lives?: number;
   readonly seed?: number;
+  /** A life still running after this long fails the demo (default 120 s). */
+  readonly timeoutMs?: number;
+  /** Extra environment of the rank processes (e.g. store credentials). */
+  readonly env?: Readonly<Record<string, string>>;
   readonly log?: (line: string) => void;
 }
 
@@ -64,19 +68,40 @@ async function life(
   const arrived = new Map<number, number>();
   let kill: { step: number; victims: ReadonlySet<number>; delays: number[] } | null | undefined;
   const children: ChildProcess[] = [];
+  const killedByUs = new Set<number>();
+  const stderr: string[] = [];
+  let failure: string | undefined;
+  const stop = (rank: number) => {
+    const child = children[rank]!;
+    killedByUs.add(rank);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  const killAll = () => {
+    for (let rank = 0; rank < worldSize; rank++) stop(rank);
+  };
   const exits = Array.from({ length: worldSize }, (_, rank) => {
     const child = fork(rankScript, [storeUrl, String(steps)], {
       execArgv: ["--import", tsx, "--conditions=@ckpt/source"],
-      env: { ...process.env, RANK: String(rank), WORLD_SIZE: String(worldSize) },
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      env: { ...process.env, ...options.env, RANK: String(rank), WORLD_SIZE: String(worldSize) },
+      stdio: ["ignore", "inherit", "pipe", "ipc"],
     });
+    child.stderr!.on("data", (chunk: Buffer) => stderr.push(`rank ${rank}: ${chunk.toString()}`));
     children[rank] = child;
-    return new Promise<void>((resolve) => child.on("exit", () => resolve()));
+    return new Promise<void>((resolve) =>
+      child.on("exit", (code, signal) => {
+        // A rank that fails on its own would leave the others waiting at the next step forever.
+        if (!killedByUs.has(rank) && code !== 0) {
+          failure ??= `rank ${rank} exited with ${signal ?? `code ${code}`}`;
+          killAll();
+        }
+        resolve();
+      }),
+    );
   });
-  const killAll = () => {
-    for (const child of children)
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  };
+  const deadline = setTimeout(() => {
+    failure ??= `still running after ${options.timeoutMs} ms (resumed ${JSON.stringify(resumed)}, acknowledged ${JSON.stringify(acknowledged)}, arrivals ${JSON.stringify([...arrived])})`;
+    killAll();
+  }, options.timeoutMs);
   const go = (rank: number, step: number) => {
     const child = children[rank]!;
     if (child.connected) child.send({ type: "go", step });
@@ -105,8 +130,7 @@ async function life(
           // A victim gets into the step and dies a few milliseconds later: before, in the middle
           // of, or just after its commit.
           if (kill && message.step === kill.step && kill.victims.has(rank)) {
-            const victim = children[rank]!;
-            setTimeout(() => victim.kill("SIGKILL"), kill.delays[rank]);
+            setTimeout(() => stop(rank), kill.delays[rank]);
           }
         }
         if (kill && message.step === kill.step && kill.victims.size === worldSize) setTimeout(killAll, 20);
@@ -114,6 +138,8 @@ async function life(
     });
   });
   await Promise.all(exits);
+  clearTimeout(deadline);
+  if (failure !== undefined) throw new Error(`life ${index}: ${failure}\n${stderr.join("")}`);
   return {
     life: index,
     resumed,
@@ -131,6 +157,8 @@ export async function runWorldDemo(options: WorldDemoOptions): Promise<LifeRepor
     worldSize: options.worldSize ?? 4,
     steps: options.steps ?? 12,
     lives: options.lives ?? 4,
+    env: options.env ?? {},
+    timeoutMs: options.timeoutMs ?? 120_000,
   };
   const next = random(options.seed ?? 1);
   const log = options.log ?? ((line: string) => console.log(line));
