@@ -63,9 +63,24 @@ describe.skipIf(!storeFsPresent)("ckpt on a ranked checkpoint (needs @ckpt/store
     expect(tables.code, tables.stderr).toBe(0);
     expect(tables.stdout).toContain(`location: ${url}/multi/rank_000000`);
     expect(tables.stdout).toContain("rank: 1/2");
+    // The boundaries each rank holds, and the newest every rank holds: where a world restart resumes.
+    expect(tables.stdout).toContain(
+      "world of 2 ranks: newest boundary complete on every rank: writeCount 1\n",
+    );
+    expect(tables.stdout).toContain("  rank 0: write counts 1, 2\n  rank 1: write counts 1");
+    const json = JSON.parse((await runCli(["ls", url, "multi", "--json"])).stdout);
+    expect(json.world).toMatchObject({
+      worldSize: 2,
+      ranks: [
+        { rank: 0, writeCounts: [1, 2] },
+        { rank: 1, writeCounts: [1] },
+      ],
+      newest: { labels: {}, writeCount: 1 },
+    });
     const show = await runCli(["show", url, "multi", "--rank", "1"]);
     expect(show.code, show.stderr).toBe(0);
     expect(show.stdout).toContain("multi/rank_000001");
+    expect(show.stdout).toContain("world of 2 ranks: newest boundary complete on every rank: writeCount 1");
     const verify = await runCli(["verify", url, "multi", "--all"]);
     expect(verify.code, verify.stderr).toBe(0);
     expect(verify.stdout).toContain("verified 3 row(s)");

@@ -16,16 +16,18 @@ import {
   type CheckpointMode,
   type CheckpointOptions,
   type ResolvedOptions,
+  type RestartMode,
   resolveOptions,
   validateCheckpointName,
 } from "./options.js";
 import { registerCheckpoint } from "./pending.js";
 import type { PreemptionOptions } from "./preemption.js";
-import { rankRoot, resolveRank } from "./ranks.js";
+import { type RankCoupling, rankRoot, resolveRank } from "./ranks.js";
 import { loadRestorable, verifyRow } from "./restore-check.js";
 import { CheckpointSession, drainSessions, endSessions, type LoadedState } from "./session.js";
 import { defaultStoreUrl, openStore, parseStoreUrl, redactUrl } from "./store/open.js";
 import type { Store } from "./store/types.js";
+import { chooseWorldBoundary, readWorld, rowAtBoundary } from "./world.js";
 
 /**
  * How much of a selected row to read back before trusting it: `"off"` (default) checks only what a
@@ -45,6 +47,8 @@ export interface OpenOptions {
    * damaged row.
    */
   readonly verify?: VerifyMode | undefined;
+  /** How a restart without an explicit row picks its row; default the checkpoint's {@link Checkpoint.restart}. */
+  readonly restart?: RestartMode | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -152,6 +156,14 @@ export class Checkpoint {
   readonly rank: number;
   /** `undefined` when a rank is known but no world size is. */
   readonly worldSize: number | undefined;
+  /** Whether the launcher's ranks share a step (`"coupled"`) or are independent tasks (DESIGN §6). */
+  readonly coupling: RankCoupling;
+  /**
+   * How `open`/`run`/`select` without an explicit row pick it: `"world"`, the newest boundary
+   * every rank committed; `"rank"`, this rank's newest row. The `restart` option, else `"world"`
+   * for coupled ranks with `worldSize` above 1, else `"rank"`.
+   */
+  readonly restart: RestartMode;
   /** Opaque to ckpt, handed to components. */
   readonly device: string;
   /** This rank's folder in the store: `<name>` or `<name>/rank_000003`. */
@@ -173,6 +185,8 @@ export class Checkpoint {
     this.level = resolved.level;
     this.rank = rank.rank;
     this.worldSize = rank.worldSize;
+    this.coupling = rank.coupling;
+    this.restart = this.#restartMode(resolved.restart, "restart");
     this.device = resolved.device;
     this.root = rankRoot(name, rank);
     this.#options = resolved;
@@ -321,12 +335,76 @@ export class Checkpoint {
     client.assertPolicy();
     if (row === undefined && entries.length === 0)
       return this.#session(client, undefined, wanted ?? {}, new Map());
+    const restart =
+      options.restart === undefined ? this.restart : this.#restartMode(options.restart, "restart");
+    if (row === undefined && restart === "world" && (this.worldSize ?? 1) > 1) {
+      // One boundary for every rank: no fallback to an older row, which would diverge from the others.
+      const index = await this.#worldRow(client, all, entries, wanted, options.signal);
+      if (index === undefined) return this.#session(client, undefined, wanted ?? {}, new Map());
+      const { entry, loaded } = await this.#restoreRow(client, entries, index, verify, options.signal);
+      // Rows above the boundary belong to a life the world rolled back: retired before this rank
+      // steps on, so no later restart mixes them with the other ranks' rows of a newer life.
+      if (
+        entries.some(
+          (other) => other.writeCount > entry.writeCount && labelsEqual(other.labels, entry.labels),
+        )
+      )
+        await client.retireAbove(entry.labels, entry.writeCount, { signal: options.signal });
+      return this.#session(client, entry, wanted ?? entry.labels, loaded);
+    }
     const index = row === undefined ? entries.length - 1 : this.#indexOf(entries, row);
     const { entry, loaded } =
       row === undefined
         ? await this.#restoreLatest(client, entries, verify, options.signal)
         : await this.#restoreRow(client, entries, index, verify, options.signal);
     return this.#session(client, entry, wanted ?? entry.labels, loaded);
+  }
+
+  #restartMode(requested: RestartMode | undefined, option: string): RestartMode {
+    if (requested === undefined)
+      return this.coupling === "coupled" && (this.worldSize ?? 1) > 1 ? "world" : "rank";
+    if (requested !== "world" && requested !== "rank")
+      throw new CheckpointOptionError(option, "restart must be 'world' or 'rank'.", {
+        checkpoint: this.name,
+      });
+    if (requested === "world" && this.worldSize === undefined)
+      throw new CheckpointOptionError(
+        option,
+        `restart 'world' needs a known worldSize (rank ${this.rank} came without one); pass worldSize.`,
+        { checkpoint: this.name },
+      );
+    return requested;
+  }
+
+  /**
+   * The world boundary's row of this rank: every rank's catalog read once (this rank's rows are
+   * in hand), then the newest boundary all ranks hold. `undefined` when the world has none.
+   */
+  async #worldRow(
+    client: CatalogClient,
+    all: readonly CheckpointEntry[],
+    entries: readonly CheckpointEntry[],
+    wanted: Labels | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<number | undefined> {
+    const view = await readWorld({
+      store: client.store,
+      name: this.name,
+      worldSize: this.worldSize!,
+      concurrency: this.#options.concurrency,
+      retry: this.#options.retry,
+      warn: (message) => this[emitWarning](message),
+      known: new Map([
+        [this.rank, { rank: this.rank, rows: all.map((entry) => entry.row), source: "catalog" }],
+      ]),
+      signal,
+    });
+    const choice = chooseWorldBoundary(view, wanted, this.name);
+    if (choice.boundary === undefined) {
+      this[emitWarning](choice.reason);
+      return undefined;
+    }
+    return rowAtBoundary(entries, choice.boundary);
   }
 
   #session(

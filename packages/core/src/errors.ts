@@ -260,6 +260,31 @@ export class CheckpointSelectionError extends CkptError {
 }
 
 /**
+ * A world-consistent restart that cannot pick one boundary for every rank (`E_WORLD`): the rows
+ * were written by a world of another size (`recordedWorldSize` and `worldSize` name both), or every
+ * rank holds rows but no write boundary is held by all. Nothing was read beyond the catalogs and
+ * nothing was written.
+ */
+export class CheckpointWorldError extends CkptError {
+  readonly checkpoint: string;
+  /** This run's world size. */
+  readonly worldSize: number;
+  /** The world size the rows record, when that is what differs. */
+  readonly recordedWorldSize: number | undefined;
+
+  constructor(
+    checkpoint: string,
+    detail: string,
+    sizes: { worldSize: number; recordedWorldSize?: number | undefined },
+  ) {
+    super("E_WORLD", `Checkpoint "${checkpoint}": ${detail}`);
+    this.checkpoint = checkpoint;
+    this.worldSize = sizes.worldSize;
+    this.recordedWorldSize = sizes.recordedWorldSize;
+  }
+}
+
+/**
  * A session used in a way its state does not allow: the commit folder of a session that has no row,
  * a missing metadata name, `write`/`flush`/`bind`/`run` on a session that ended (its `run()`
  * returned or threw, or its checkpoint was closed). `checkpoint` names the checkpoint.

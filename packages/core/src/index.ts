@@ -46,6 +46,7 @@ export {
   type CheckpointLevel,
   type CheckpointMode,
   type CheckpointOptions,
+  type RestartMode,
   validateCheckpointName,
 } from "./options.js";
 export {
@@ -54,8 +55,25 @@ export {
   type PreemptionOptions,
   type PreemptionSignal,
 } from "./preemption.js";
-export { detectRank, RANK_VARIABLES, type RankInfo, rankRoot, resolveRank } from "./ranks.js";
+export {
+  detectRank,
+  RANK_VARIABLES,
+  type RankCoupling,
+  type RankInfo,
+  type RankVariable,
+  rankRoot,
+  resolveRank,
+} from "./ranks.js";
 export { checkDecodable, type SavedState, savedStates, verifyRow } from "./restore-check.js";
 export { CheckpointSession, type CommitCallOptions, type LoadedState } from "./session.js";
 export * from "./state/index.js";
 export * from "./store/index.js";
+export {
+  chooseWorldBoundary,
+  type ReadWorldOptions,
+  readWorld,
+  type WorldBoundary,
+  type WorldRank,
+  type WorldView,
+  worldBoundaries,
+} from "./world.js";

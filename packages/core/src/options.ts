@@ -11,6 +11,9 @@ export type CheckpointMode = "overwrite" | "append";
 /** 0: progress only (metadata); 1: item restart state; 2: full state. States are saved at level > 0. */
 export type CheckpointLevel = 0 | 1 | 2;
 
+/** How a restart picks its row among the ranks: one boundary for the whole world, or each rank its own. */
+export type RestartMode = "world" | "rank";
+
 /** Options of `new Checkpoint(name, options)` (DESIGN §5). Every field is optional. */
 export interface CheckpointOptions {
   /** A store, or a store URL opened on first use. Default: `CKPT_STORE`, else `file://~/.cache/ckpt/checkpoints`. */
@@ -54,6 +57,13 @@ export interface CheckpointOptions {
   readonly rank?: number | undefined;
   /** Number of ranks; default detected from the environment. */
   readonly worldSize?: number | undefined;
+  /**
+   * Which row a restart without an explicit row takes: `"world"`, the newest write boundary (same
+   * labels, same write count) every rank `0 … worldSize-1` committed; `"rank"`, this rank's own
+   * newest row. Default `"world"` when `worldSize` is above 1 and the ranks are coupled (not an
+   * array job's independent tasks, DESIGN §6), else `"rank"`.
+   */
+  readonly restart?: RestartMode | undefined;
   /** Opaque to ckpt, handed to components through sessions and state handles. Default `"cpu"`. */
   readonly device?: string | undefined;
   /** Store calls in flight during one commit (default: the commit protocol's). */
@@ -89,6 +99,7 @@ export interface ResolvedOptions {
   readonly level: CheckpointLevel;
   readonly rank: number | undefined;
   readonly worldSize: number | undefined;
+  readonly restart: RestartMode | undefined;
   readonly device: string;
   readonly concurrency: number | undefined;
   readonly retry: RetryOptions | undefined;
@@ -119,6 +130,7 @@ const OPTION_ORDER = [
   "level",
   "rank",
   "worldSize",
+  "restart",
   "device",
   "store",
   "concurrency",
@@ -164,6 +176,7 @@ const optionsSchema = z.strictObject({
     "rank must be a non-negative integer.",
   ),
   worldSize: option(isPositiveInteger, "worldSize must be a positive integer."),
+  restart: option((value) => value === "world" || value === "rank", "restart must be 'world' or 'rank'."),
   device: option((value) => typeof value === "string" && value !== "", "device must be a non-empty string."),
   store: option(
     (value) => isStore(value) || (typeof value === "string" && value.trim() !== ""),
@@ -255,6 +268,7 @@ export function resolveOptions(name: string, options: unknown): ResolvedOptions 
     level: given.level ?? 2,
     rank: given.rank,
     worldSize: given.worldSize,
+    restart: given.restart,
     device: given.device ?? "cpu",
     concurrency: given.concurrency,
     retry: given.retry,

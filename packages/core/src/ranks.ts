@@ -2,18 +2,43 @@ import { CheckpointOptionError } from "./errors.js";
 import { checkpointRoot } from "./layout.js";
 
 /**
- * Environment variables that carry a global rank, with the variable of the matching world size,
- * in the order they are consulted (DESIGN §6). `LOCAL_RANK` is deliberately absent: it numbers
- * processes within one node, so taking it as a global rank would put two nodes' rank 0 in one folder.
+ * How a launcher's ranks relate: `"coupled"` ranks run one job step together (torchrun, MPI, Slurm
+ * tasks of one step, AWS Batch multi-node parallel jobs), so a restart must take every rank back to
+ * one write boundary; `"independent"` tasks (array jobs) each do their own work and restart alone.
  */
-export const RANK_VARIABLES: readonly (readonly [rank: string, size: string | undefined])[] = [
-  ["RANK", "WORLD_SIZE"],
-  ["OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"],
-  ["PMI_RANK", "PMI_SIZE"],
-  ["SLURM_PROCID", "SLURM_NTASKS"],
-  ["JOB_COMPLETION_INDEX", undefined],
-  ["BATCH_TASK_INDEX", "BATCH_TASK_COUNT"],
-  ["AWS_BATCH_JOB_ARRAY_INDEX", undefined],
+export type RankCoupling = "coupled" | "independent";
+
+/** One launcher's rank variable, its world-size variable, and how its ranks relate. */
+export interface RankVariable {
+  readonly rank: string;
+  readonly size: string | undefined;
+  readonly coupling: RankCoupling;
+  /**
+   * Consulted only when this variable is unset or at most 1: a Slurm array element is an
+   * independent task unless it runs a multi-task step, whose ranks are `SLURM_PROCID`.
+   */
+  readonly unlessAbove?: string | undefined;
+}
+
+/**
+ * Environment variables that carry a global rank, with the variable of the matching world size and
+ * whether the launcher's ranks are coupled, in the order they are consulted (DESIGN §6).
+ * `LOCAL_RANK` is deliberately absent: it numbers processes within one node, so taking it as a
+ * global rank would put two nodes' rank 0 in one folder.
+ */
+export const RANK_VARIABLES: readonly RankVariable[] = [
+  { rank: "RANK", size: "WORLD_SIZE", coupling: "coupled" },
+  { rank: "OMPI_COMM_WORLD_RANK", size: "OMPI_COMM_WORLD_SIZE", coupling: "coupled" },
+  { rank: "PMI_RANK", size: "PMI_SIZE", coupling: "coupled" },
+  { rank: "PMIX_RANK", size: undefined, coupling: "coupled" },
+  // Slurm also sets SLURM_PROCID=0 in every element of an array job: the array index comes first.
+  { rank: "SLURM_ARRAY_TASK_ID", size: undefined, coupling: "independent", unlessAbove: "SLURM_NTASKS" },
+  { rank: "SLURM_PROCID", size: "SLURM_NTASKS", coupling: "coupled" },
+  { rank: "AWS_BATCH_JOB_NODE_INDEX", size: "AWS_BATCH_JOB_NUM_NODES", coupling: "coupled" },
+  { rank: "JOB_COMPLETION_INDEX", size: undefined, coupling: "independent" },
+  { rank: "BATCH_TASK_INDEX", size: "BATCH_TASK_COUNT", coupling: "independent" },
+  { rank: "CLOUD_RUN_TASK_INDEX", size: "CLOUD_RUN_TASK_COUNT", coupling: "independent" },
+  { rank: "AWS_BATCH_JOB_ARRAY_INDEX", size: undefined, coupling: "independent" },
 ];
 
 /** Where this process sits among the writers of one checkpoint. */
@@ -26,6 +51,11 @@ export interface RankInfo {
   readonly ranked: boolean;
   /** The environment variable the rank came from, when it came from one. */
   readonly rankVariable: string | undefined;
+  /**
+   * How the ranks relate: from the launcher variable the rank came from; `"coupled"` when the rank
+   * or world size was given as an option (the caller says they form one world).
+   */
+  readonly coupling: RankCoupling;
 }
 
 function readInteger(
@@ -44,19 +74,24 @@ function readInteger(
   return value;
 }
 
-/** The rank and world size the environment announces (DESIGN §6), each `undefined` when unset. */
+/**
+ * The rank and world size the environment announces (DESIGN §6), each `undefined` when unset, with
+ * how the launcher's ranks relate (`undefined` when no rank variable is set).
+ */
 export function detectRank(env: Readonly<Record<string, string | undefined>> = process.env): {
   rank: number | undefined;
   worldSize: number | undefined;
   rankVariable: string | undefined;
+  coupling: RankCoupling | undefined;
 } {
-  for (const [rankVariable, sizeVariable] of RANK_VARIABLES) {
-    const rank = readInteger(env, rankVariable, 0);
+  for (const variable of RANK_VARIABLES) {
+    if (variable.unlessAbove !== undefined && (readInteger(env, variable.unlessAbove, 1) ?? 1) > 1) continue;
+    const rank = readInteger(env, variable.rank, 0);
     if (rank === undefined) continue;
-    const worldSize = sizeVariable === undefined ? undefined : readInteger(env, sizeVariable, 1);
-    return { rank, worldSize, rankVariable };
+    const worldSize = variable.size === undefined ? undefined : readInteger(env, variable.size, 1);
+    return { rank, worldSize, rankVariable: variable.rank, coupling: variable.coupling };
   }
-  return { rank: undefined, worldSize: undefined, rankVariable: undefined };
+  return { rank: undefined, worldSize: undefined, rankVariable: undefined, coupling: undefined };
 }
 
 /**
@@ -83,6 +118,10 @@ export function resolveRank(
     worldSize: worldSize ?? (rank === undefined ? 1 : undefined),
     ranked: worldSize === undefined ? rank !== undefined : worldSize > 1,
     rankVariable: explicit.rank === undefined ? detected.rankVariable : undefined,
+    coupling:
+      explicit.rank === undefined && explicit.worldSize === undefined
+        ? (detected.coupling ?? "coupled")
+        : "coupled",
   };
 }
 

@@ -5,6 +5,7 @@ import { type CliIo, table, writeJson } from "../io.js";
 import { openExistingStore } from "../locations.js";
 import { observeStore } from "../observed-store.js";
 import { StatusLine } from "../progress.js";
+import { summarizeWorld, worldLines } from "../world.js";
 
 /** `ckpt ls <url> [name]`: the checkpoints under a store, or one checkpoint's catalog table(s). */
 export async function lsCommand(
@@ -96,10 +97,16 @@ export async function lsCommand(
       catalogs.push({ root, view, level, unreferenced: await unreferencedBytes(reader) });
     }
     status.end();
+    const world = summarizeWorld(
+      new Map(
+        catalogs.flatMap(({ root, view }) => (root.rank === undefined ? [] : [[root.rank, view.rows]])),
+      ),
+    );
     if (options.json) {
       writeJson(io, {
         store: store.url,
         name,
+        ...(world === undefined ? {} : { world }),
         catalogs: catalogs.map(({ root, view, unreferenced }) => ({
           root: root.root,
           rank: root.rank ?? null,
@@ -130,6 +137,7 @@ export async function lsCommand(
       );
       return `${table}\nunreferenced: ${formatBytes(unreferenced)} (${unreferenced} bytes; \`ckpt gc\` removes them)`;
     });
+    if (world !== undefined) texts.push(worldLines(world).join("\n"));
     io.stdout.write(`${texts.join("\n\n")}\n`);
   } finally {
     status.end();

@@ -4,11 +4,13 @@ import {
   dtypeOfDescr,
   type Manifest,
   openStore,
+  readWorld,
   savedStates,
 } from "@ckpt/core";
 import { formatBytes } from "../bytes.js";
 import { pickRow, readerFor, rootsOf, unreferencedBytes } from "../checkpoints.js";
 import { type CliIo, table, writeJson } from "../io.js";
+import { summarizeWorld, worldLines } from "../world.js";
 
 type JsonValue = Manifest["metadata"][string];
 
@@ -63,6 +65,18 @@ export async function showCommand(
     // The checkpoint's mode is the one its catalog records; a row's manifest says its writer's.
     const mode = view.policy?.mode ?? manifest.mode;
     const unreferenced = await unreferencedBytes(reader);
+    // A rank of a world: every rank's catalog, read once, says where a world restart resumes.
+    const world =
+      root!.rank === undefined || manifest.worldSize < 2
+        ? undefined
+        : summarizeWorld(
+            new Map(
+              (await readWorld({ store, name, worldSize: manifest.worldSize, warn })).ranks.map((rank) => [
+                rank.rank,
+                rank.rows,
+              ]),
+            ),
+          );
 
     if (options.json) {
       writeJson(io, {
@@ -72,6 +86,7 @@ export async function showCommand(
         mode,
         historySize: view.policy === undefined ? null : view.policy.historySize,
         unreferencedBytes: unreferenced,
+        ...(world === undefined ? {} : { world }),
         position,
         row,
         manifest,
@@ -92,6 +107,7 @@ export async function showCommand(
     lines.push(
       `unreferenced: ${formatBytes(unreferenced)} (${unreferenced} bytes; \`ckpt gc\` removes them)`,
     );
+    if (world !== undefined) lines.push(...worldLines(world));
     lines.push("");
     const metadataKeys = Object.keys(manifest.metadata).sort();
     lines.push(metadataKeys.length === 0 ? "metadata: none" : "metadata:");

@@ -18,6 +18,7 @@ import {
   FORMAT_VERSION,
   type JsonValue,
   type Labels,
+  labelsEqual,
   MAX_MANIFEST_BYTES,
   type Manifest,
   manifestSchema,
@@ -272,6 +273,25 @@ export class CatalogClient extends CatalogReader {
       return loaded.rows.filter((existing) => existing !== row);
     });
     return removed!;
+  }
+
+  /**
+   * Drops, by one compare-and-swap, the rows with exactly these labels committed above
+   * `writeCount` (a world restart's rows of a life the world rolled back), leaving their objects
+   * for `gc`. Resolves to the rows dropped; writes nothing when there are none.
+   */
+  async retireAbove(labels: Labels, writeCount: number, options?: ReadOptions): Promise<CatalogRow[]> {
+    let dropped: CatalogRow[] = [];
+    await this.#update(options?.signal, (loaded) => {
+      const above = loaded.rows.filter(
+        (row) => row.writeCount > writeCount && labelsEqual(row.labels, labels),
+      );
+      // An empty second pass after an update whose outcome was unknown: it landed.
+      if (above.length === 0) return undefined;
+      dropped = above;
+      return loaded.rows.filter((row) => !above.includes(row));
+    });
+    return dropped;
   }
 
   /** Removes commit folders no row references, older than `olderThan` ms (see {@link GcOptions}). */

@@ -16,3 +16,4 @@ export {
   type FaultyStoreOptions,
 } from "./faulty-store.js";
 export { describeReadOnlyReads, type ReadOnlyReadsOptions } from "./read-only-reads.js";
+export { describeWorldRestart, type WorldRestartOptions } from "./world-restart.js";

@@ -1,0 +1,77 @@
+/**
+ * What world restarts cost (DESIGN §6): a rank's commit makes the same store calls at world sizes
+ * 4, 16 and 64 (world mode adds none), and one rank's world restart reads each rank's catalog.json
+ * once and writes nothing. In-process ranks with distinct `rank` options on one memfs volume, each
+ * through its own call-counting store. Prints the time of a whole world restart (not asserted).
+ */
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { bindCheckpointState, Checkpoint, checkpointState, openStore, type Store } from "../src/index.js";
+import { CountingStore } from "./support/counting-store.js";
+import "@ckpt/store-fs";
+
+const Step = checkpointState("world-cost.Step", z.object({ step: z.number() }));
+const WRITES = 5;
+
+async function job(store: Store, rank: number, worldSize: number): Promise<string[][]> {
+  const counted = new CountingStore(store);
+  const checkpoint = new Checkpoint("cost", { store: counted, rank, worldSize, env: {}, cleanup: "await" });
+  const perCommit: string[][] = [];
+  await checkpoint.run(async (session) => {
+    const state = bindCheckpointState(Step, { step: 0 });
+    for (let step = session.writeCount + 1; step <= WRITES; step++) {
+      state.value.step = step;
+      counted.calls.length = 0;
+      await session.write({ step });
+      perCommit.push(counted.calls.map((call) => `${call.op} ${call.key.split("/").at(-1)}`));
+    }
+  });
+  return perCommit;
+}
+
+describe("world restart cost on memfs", () => {
+  const figures: string[] = [];
+  it.each([4, 16, 64])(
+    "world size %i: per-commit calls do not grow; a restart reads each catalog once",
+    async (worldSize) => {
+      const store = await openStore(`memory://world-cost-${process.pid}-${worldSize}`);
+      const commits = await Promise.all(
+        Array.from({ length: worldSize }, (_, rank) => job(store, rank, worldSize)),
+      );
+      // Steady state (write 4 on): objects and manifest, the catalog swap, the retired commit's delete.
+      for (const perCommit of commits)
+        for (const calls of perCommit.slice(3)) {
+          expect(calls.slice(0, 3)).toEqual(["put state.json", "put? manifest.json", "put? catalog.json"]);
+          expect(calls.slice(3).map((call) => call.split(" ")[0])).toEqual(["delete"]);
+        }
+
+      const counted = new CountingStore(store);
+      const rank0 = new Checkpoint("cost", { store: counted, rank: 0, worldSize, env: {} });
+      const session = await rank0.open();
+      expect(session.writeCount).toBe(WRITES);
+      const catalogGets = counted.calls.filter(
+        (call) => call.op === "get" && call.key.endsWith("/catalog.json"),
+      );
+      expect(catalogGets.map((call) => call.key).sort()).toEqual(
+        Array.from(
+          { length: worldSize },
+          (_, rank) => `cost/rank_${String(rank).padStart(6, "0")}/catalog.json`,
+        ),
+      );
+      expect(counted.calls.filter((call) => call.op.startsWith("put") || call.op === "delete")).toEqual([]);
+
+      const started = performance.now();
+      const sessions = await Promise.all(
+        Array.from({ length: worldSize }, (_, rank) =>
+          new Checkpoint("cost", { store, rank, worldSize, env: {} }).open(),
+        ),
+      );
+      const elapsed = performance.now() - started;
+      expect(new Set(sessions.map((opened) => opened.writeCount))).toEqual(new Set([WRITES]));
+      figures.push(
+        `world ${worldSize}: ${commits[0]![2]!.length} store calls per rank commit; one rank's restart: ${counted.calls.length} calls (${catalogGets.length} catalog reads); whole world restart ${elapsed.toFixed(0)} ms`,
+      );
+      if (worldSize === 64) console.log(`[world-cost] memfs\n${figures.join("\n")}`);
+    },
+  );
+});
