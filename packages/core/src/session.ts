@@ -584,6 +584,9 @@ export class CheckpointSession {
       run: async () => {
         const row = await this.#client.commit({ ...request, objects: captured.objects, signal });
         this.#entry = new CheckpointEntry(row);
+        // The retired commit's deletion is part of this background commit, so it overlaps the
+        // job's compute, not the next commit's upload.
+        await this.#client.settle();
       },
       settle: (failure) => {
         this.#pool.give(captured.buffers);
