@@ -9,7 +9,6 @@ import {
   CheckpointSelectionError,
 } from "./errors.js";
 import { formatCatalog } from "./format.js";
-import { catalogClient, emitWarning, settleCleanup } from "./internal.js";
 import { checkLabelLimits } from "./limits.js";
 import {
   type CheckpointLevel,
@@ -245,8 +244,8 @@ export class Checkpoint {
     return this.#store;
   }
 
-  /** @internal The catalog client of this checkpoint's folder, created on first use. */
-  [catalogClient](): Promise<CatalogClient> {
+  /** The catalog client of this checkpoint's folder, created on first use. */
+  #catalogClient(): Promise<CatalogClient> {
     if (this.#client === undefined) {
       this.#client = this.store().then(
         (store) =>
@@ -264,7 +263,7 @@ export class Checkpoint {
             concurrency: this.#options.concurrency,
             retry: this.#options.retry,
             cleanup: this.#options.cleanup,
-            warn: (message) => this[emitWarning](message),
+            warn: (message) => this.#warn(message),
           }),
       );
       this.#client.then(
@@ -280,13 +279,11 @@ export class Checkpoint {
     return this.#client;
   }
 
-  /** @internal */
-  async [settleCleanup](): Promise<void> {
+  async #settleCleanup(): Promise<void> {
     if (this.#client !== undefined) await (await this.#client).settle();
   }
 
-  /** @internal */
-  [emitWarning](message: string): void {
+  #warn(message: string): void {
     if (this.#options.warn !== undefined) this.#options.warn(message);
     else process.emitWarning(message, "CkptWarning");
   }
@@ -302,7 +299,7 @@ export class Checkpoint {
    * from the commits' manifests, with a warning; the next commit or {@link repair} writes it back.
    */
   async catalog(options?: { signal?: AbortSignal | undefined }): Promise<readonly CheckpointEntry[]> {
-    const client = await this[catalogClient]();
+    const client = await this.#catalogClient();
     const rows = await client.rows({ signal: options?.signal });
     return rows.map((row) => new CheckpointEntry(row));
   }
@@ -330,7 +327,7 @@ export class Checkpoint {
     this.#checkSelector(row);
     const all = await this.catalog(options);
     const entries = wanted === undefined ? all : all.filter((entry) => matches(entry.labels, wanted));
-    const client = await this[catalogClient]();
+    const client = await this.#catalogClient();
     // A session may commit: a mode that conflicts with the recorded one is refused now.
     client.assertPolicy();
     if (row === undefined && entries.length === 0)
@@ -393,7 +390,7 @@ export class Checkpoint {
       worldSize: this.worldSize!,
       concurrency: this.#options.concurrency,
       retry: this.#options.retry,
-      warn: (message) => this[emitWarning](message),
+      warn: (message) => this.#warn(message),
       known: new Map([
         [this.rank, { rank: this.rank, rows: all.map((entry) => entry.row), source: "catalog" }],
       ]),
@@ -401,7 +398,7 @@ export class Checkpoint {
     });
     const choice = chooseWorldBoundary(view, wanted, this.name);
     if (choice.boundary === undefined) {
-      this[emitWarning](choice.reason);
+      this.#warn(choice.reason);
       return undefined;
     }
     return rowAtBoundary(entries, choice.boundary);
@@ -418,7 +415,7 @@ export class Checkpoint {
       labels,
       loaded,
       client,
-      warn: (message) => this[emitWarning](message),
+      warn: (message) => this.#warn(message),
     });
   }
 
@@ -536,7 +533,7 @@ export class Checkpoint {
       }
       if (damaged.size > 0) {
         const [first] = damaged.values();
-        this[emitWarning](
+        this.#warn(
           `Checkpoint "${this.name}": ${[...damaged.keys()].map((id) => `row ${id}`).join(", ")} failed verification (${first!.message}); using ${entry.commitId}, the newest row that verifies.`,
         );
       }
@@ -572,7 +569,7 @@ export class Checkpoint {
    * anything was written; an intact catalog is left as it is.
    */
   async repair(options?: { signal?: AbortSignal | undefined }): Promise<boolean> {
-    const client = await this[catalogClient]();
+    const client = await this.#catalogClient();
     return (await client.repair(options)).repaired;
   }
 
@@ -581,7 +578,7 @@ export class Checkpoint {
    * leaving its objects for `gc`. `CheckpointSelectionError` when no row has that id.
    */
   async remove(commitId: string, options?: { signal?: AbortSignal | undefined }): Promise<CheckpointEntry> {
-    const client = await this[catalogClient]();
+    const client = await this.#catalogClient();
     return new CheckpointEntry(await client.remove(commitId, options));
   }
 
@@ -642,13 +639,13 @@ export class Checkpoint {
    * decoded (`CheckpointIntegrityError` or `CheckpointDecodeError`, naming the damaged key).
    */
   async verify(entry: CheckpointEntry, options?: { signal?: AbortSignal | undefined }): Promise<void> {
-    const client = await this[catalogClient]();
+    const client = await this.#catalogClient();
     await verifyRow(client, entry.row, options);
   }
 
   /** Removes commit folders no row references, older than `olderThan` ms (a grace period for writers in flight). */
   async gc(options: GcOptions): Promise<GcResult> {
-    const client = await this[catalogClient]();
+    const client = await this.#catalogClient();
     return client.gc(options);
   }
 
@@ -669,7 +666,7 @@ export class Checkpoint {
   }
 
   async #closeStore(): Promise<void> {
-    await this[settleCleanup]();
+    await this.#settleCleanup();
     const option = this.#options.store;
     if (this.#store === undefined || (option !== undefined && typeof option !== "string")) return;
     const store = await this.#store;

@@ -6,8 +6,7 @@
  * Usage: node --import tsx --conditions=@ckpt/source packages/core/test/measure-restore-check.ts
  */
 import { z } from "zod";
-import { bindCheckpointState, Checkpoint, checkpointState, openStore } from "../src/index.js";
-import { catalogClient } from "../src/internal.js";
+import { bindCheckpointState, CatalogReader, Checkpoint, checkpointState, openStore } from "../src/index.js";
 import { loadStates } from "../src/session.js";
 import "@ckpt/store-fs";
 
@@ -24,7 +23,7 @@ for (const mib of [1, 16, 128]) {
   for (let round = 0; round < 7; round++) {
     const reader = new Checkpoint("m", { store, env: {} });
     const [entry] = await reader.catalog();
-    const client = await reader[catalogClient]();
+    const client = new CatalogReader({ store, checkpoint: "m", root: "m" });
     let start = performance.now();
     await loadStates(client, entry!);
     times.load.push(performance.now() - start);
