@@ -6,15 +6,7 @@ import { openStore, readWorld } from "@ckpt/core";
 import "@ckpt/store-fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runWorldDemo } from "../src/demo.js";
-
-// Lives that end in SIGKILLs; more with CKPT_WORLD_LIVES (each life is four processes).
-const LIVES = Number(process.env.CKPT_WORLD_LIVES ?? 3);
-// Rank processes; more with CKPT_WORLD_RANKS.
-const RANKS = Number(process.env.CKPT_WORLD_RANKS ?? 4);
-// A life starts RANKS processes: allow for it when scaled up.
-const TIMEOUT = 60_000 + (LIVES + 1) * RANKS * 3_000;
-// Enough steps that every killed life still has steps to run.
-const STEPS = Math.max(10, 3 * LIVES);
+import { expectConsistentLives, LIVES, RANKS, STEPS, TIMEOUT } from "./lives.js";
 
 let work: string;
 beforeAll(async () => {
@@ -38,14 +30,7 @@ describe("the world demo: 4 rank processes on a folder, SIGKILLed mid-step, rest
       });
       expect(reports).toHaveLength(LIVES + 1);
       expect(reports[0]!.resumed).toHaveLength(RANKS);
-      let floor = 0;
-      for (const report of reports) {
-        expect(new Set(report.resumed).size, lines.join("\n")).toBe(1);
-        expect(report.resumed[0], lines.join("\n")).toBeGreaterThanOrEqual(floor);
-        expect(report.ownState).toEqual(Array(RANKS).fill(true));
-        floor = Math.min(...report.acknowledged);
-      }
-      expect(lines.at(-1)).toContain(`ran to step ${STEPS}`);
+      expectConsistentLives(reports, lines);
       expect(lines.at(-1)).toMatch(/^life \d+: every rank resumed from writeCount (\d+)(, \1)* \(/);
       const store = await openStore(storeUrl);
       const world = await readWorld({ store, name: "world-demo", worldSize: RANKS });

@@ -2,15 +2,9 @@
 // processes with RANK/WORLD_SIZE, SIGKILLed mid-step, through the real AWS SDK on 127.0.0.1.
 import { randomUUID } from "node:crypto";
 import "@ckpt/test-servers";
-import { describe, expect, inject, it } from "vitest";
+import { describe, inject, it } from "vitest";
 import { runWorldDemo } from "../src/demo.js";
-
-const LIVES = Number(process.env.CKPT_WORLD_LIVES ?? 3);
-// Rank processes; more with CKPT_WORLD_RANKS.
-const RANKS = Number(process.env.CKPT_WORLD_RANKS ?? 4);
-// A life starts RANKS processes: allow for it when scaled up.
-const TIMEOUT = 60_000 + (LIVES + 1) * RANKS * 3_000;
-const STEPS = Math.max(10, 3 * LIVES);
+import { expectConsistentLives, LIVES, RANKS, STEPS, TIMEOUT } from "./lives.js";
 
 describe("the world demo on the S3 test server", () => {
   it(
@@ -28,14 +22,7 @@ describe("the world demo on the S3 test server", () => {
         env: { AWS_ACCESS_KEY_ID: server.accessKeyId, AWS_SECRET_ACCESS_KEY: server.secretAccessKey },
         log: (line) => lines.push(line),
       });
-      let floor = 0;
-      for (const report of reports) {
-        expect(new Set(report.resumed).size, lines.join("\n")).toBe(1);
-        expect(report.resumed[0], lines.join("\n")).toBeGreaterThanOrEqual(floor);
-        expect(report.ownState).toEqual(Array(RANKS).fill(true));
-        floor = Math.min(...report.acknowledged);
-      }
-      expect(lines.at(-1)).toContain(`ran to step ${STEPS}`);
+      expectConsistentLives(reports, lines);
     },
     TIMEOUT,
   );
