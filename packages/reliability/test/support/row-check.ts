@@ -103,7 +103,12 @@ async function diskUsage(path: string): Promise<{ bytes: number; hidden: string[
   let bytes = 0;
   const hidden: string[] = [];
   const emptyFolders: string[] = [];
-  for (const entry of await readdir(path, { recursive: true })) {
+  // A child killed before its first commit leaves no folder at all: nothing is held.
+  const entries = await readdir(path, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return [];
+    throw error;
+  });
+  for (const entry of entries) {
     const full = join(path, entry);
     const stats = await lstat(full);
     if (stats.isDirectory()) {
