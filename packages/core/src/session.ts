@@ -153,6 +153,8 @@ export class CheckpointSession {
   #lastCommitAt = Date.now();
   // A background commit failed since the last capture: the live state is not in the catalog.
   #lostCommit = false;
+  // The store's clean-up as it was when the latest background commit started (never rejects).
+  #olderCleanup: Promise<void> = Promise.resolve();
 
   /** @internal Sessions come from `Checkpoint.run`, `open` and `select`. */
   constructor(checkpoint: Checkpoint, init: SessionInit) {
@@ -407,15 +409,23 @@ export class CheckpointSession {
 
   /**
    * Resolves when every commit started so far (in the background, by async `write`/`flush`) is
-   * durable, its catalog swap done; rejects with the first failure among them (then the catalog
-   * holds none of the failed commits, and the session is dirty again so a later `flush` retries).
-   * `run()` and `checkpoint.close()` drain before they resolve.
+   * durable, its catalog swap done, and the commits they retired are deleted (in overwrite mode a
+   * commit's retired predecessor is deleted while the next background commit uploads); rejects
+   * with the first failure among the commits (then the catalog holds none of the failed commits,
+   * and the session is dirty again so a later `flush` retries). A failed deletion only warns, as
+   * it does for sync commits: `gc` removes what it left. `run()` and `checkpoint.close()` drain
+   * before they resolve.
    *
    * @returns the session's newest committed row.
    */
   async drain(): Promise<CheckpointEntry | undefined> {
     await this.#tail;
-    await this.#background.drain();
+    try {
+      await this.#background.drain();
+    } finally {
+      // The retired commits' deletions too: a drained session leaves nothing behind in the store.
+      await this.#client.settle();
+    }
     return this.#entry;
   }
 
@@ -582,11 +592,14 @@ export class CheckpointSession {
     sessions.add(this);
     this.#background.start({
       run: async () => {
+        // The deletion of the commit the previous one retired overlaps this upload (on a store that
+        // serves requests in parallel they cost the time of the longer one, not the sum); older
+        // deletions finish first, so at most one runs beside an upload.
+        const older = this.#olderCleanup;
+        this.#olderCleanup = this.#client.settle();
+        await older;
         const row = await this.#client.commit({ ...request, objects: captured.objects, signal });
         this.#entry = new CheckpointEntry(row);
-        // The retired commit's deletion is part of this background commit, so it overlaps the
-        // job's compute, not the next commit's upload.
-        await this.#client.settle();
       },
       settle: (failure) => {
         this.#pool.give(captured.buffers);

@@ -3,15 +3,17 @@
  * rows land in write order, failures surface on the next call, and drain/run/close wait for
  * durability. On a memfs volume and on a real folder.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import {
   bindCheckpointState,
   Checkpoint,
   CheckpointOptionError,
   checkpointState,
+  type StoreCall,
   StoreError,
 } from "../src/index.js";
+import { listAllArray } from "../src/store/index.js";
 import { FaultyStore } from "../src/testing/index.js";
 import { GatedStore, turns } from "./support/gated-store.js";
 import { memfsAndDisk } from "./support/memfs-and-disk.js";
@@ -36,6 +38,18 @@ async function savedStep(checkpoint: Checkpoint, row: number): Promise<number> {
 }
 
 const stores = memfsAndDisk("async");
+
+/** Counts the puts that reach the store (held ones once let through). */
+class PutCountingStore extends GatedStore {
+  puts = 0;
+
+  protected override async around<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
+    return super.around(call, () => {
+      if (call.op === "put") this.puts += 1;
+      return run();
+    });
+  }
+}
 
 describe.each(stores)("async commits ($name)", ({ open }) => {
   it("write() resolves once captured: changing every bound value at once changes no commit", async () => {
@@ -118,6 +132,47 @@ describe.each(stores)("async commits ($name)", ({ open }) => {
     await session.drain();
     expect(await savedStep(checkpoint, 0)).toBe(1);
     expect(await savedStep(checkpoint, 1)).toBe(2);
+  });
+
+  it("the next commit uploads while the one it follows deletes its retired predecessor; drain() waits for the deletion", async () => {
+    const store = new PutCountingStore(await open());
+    const checkpoint = new Checkpoint("overlap", { store, async: true, env });
+    const session = await checkpoint.open();
+    const state = session.bind(Field, field(1)).value;
+    await session.write({ step: 1 });
+    await session.drain();
+    const first = session.commitId!;
+    const deleting = store.hold((keys) => keys.includes(first), "delete");
+    state.step = 2;
+    state.values.fill(2);
+    await session.write({ step: 2 });
+    await deleting;
+    // The first commit's deletion is held: the third commit still uploads and lands.
+    state.step = 3;
+    state.values.fill(3);
+    void session.write({ step: 3 });
+    await vi.waitFor(() => expect(session.entry?.writeCount).toBe(3));
+    // At most one deletion runs beside an upload: the fourth commit waits for the held one.
+    const puts = store.puts;
+    state.step = 4;
+    state.values.fill(4);
+    await session.write({ step: 4 });
+    let drained = false;
+    const drain = session.drain().then(() => {
+      drained = true;
+    });
+    await turns(50);
+    expect(store.puts).toBe(puts);
+    expect(drained).toBe(false);
+    store.release();
+    await drain;
+    expect((await checkpoint.catalog()).map((row) => row.writeCount)).toEqual([4]);
+    // Drained: every retired commit is deleted, only the newest row's folder is left.
+    const folders = new Set(
+      (await listAllArray(store, "overlap/commits/")).map((info) => info.key.split("/")[2]),
+    );
+    expect([...folders]).toEqual([session.commitId]);
+    expect(await savedStep(checkpoint, -1)).toBe(4);
   });
 
   it("a failed background commit rejects the next write, leaves the catalog unchanged, and a later flush commits", async () => {

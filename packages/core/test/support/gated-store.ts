@@ -1,18 +1,24 @@
 /**
- * A store whose puts of chosen keys wait at a gate until the test opens it: a commit can be held
- * mid-upload, deterministically, while the test changes live state or aborts.
+ * A store whose puts (or deletes) of chosen keys wait at a gate until the test opens it: a commit
+ * can be held mid-upload, or its clean-up mid-deletion, deterministically, while the test changes
+ * live state or aborts.
  */
-import { ForwardingStore, type StoreCall } from "../../src/index.js";
+import { ForwardingStore, type StoreCall, type StoreOp } from "../../src/index.js";
 
 export class GatedStore extends ForwardingStore {
   #gate: Promise<void> | undefined;
   #open: (() => void) | undefined;
   #held: (() => void) | undefined;
   #match: (key: string) => boolean = () => false;
+  #op: StoreOp = "put";
 
-  /** Holds the next puts whose key `match`es; resolves once the first of them is held. */
-  hold(match: (key: string) => boolean): Promise<void> {
+  /**
+   * Holds the next calls of `op` (puts by default) whose key `match`es (a delete's key is its keys
+   * joined by `,`); resolves once the first of them is held.
+   */
+  hold(match: (key: string) => boolean, op: "put" | "delete" = "put"): Promise<void> {
     this.#match = match;
+    this.#op = op;
     this.#gate = new Promise((resolve) => {
       this.#open = resolve;
     });
@@ -28,7 +34,7 @@ export class GatedStore extends ForwardingStore {
   }
 
   protected override async around<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
-    if (call.op === "put" && this.#match(call.key) && this.#gate !== undefined) {
+    if (call.op === this.#op && this.#match(call.key) && this.#gate !== undefined) {
       this.#held?.();
       await this.#gate;
     }
