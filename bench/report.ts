@@ -9,6 +9,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type AsyncCommitResult, type AsyncMemoryResult, asyncCommitHeadlines } from "./async-commits.js";
 import type { ChecksumResult } from "./checksum.js";
 import { EARTH2STUDIO, type Earth2StudioCaseResult } from "./earth2studio-case.js";
 import { COMMIT_HEADROOM, type MemoryResult } from "./memory.js";
@@ -54,6 +55,10 @@ export interface BenchResults {
   readonly earth2studio?: readonly Earth2StudioCaseResult[] | undefined;
   /** Sequential durable small puts per second on the same disk (absent in older results). */
   readonly durableSmallPutsPerSecond?: number | undefined;
+  /** Async against sync commits (absent in older results). */
+  readonly asyncCommits?: readonly AsyncCommitResult[] | undefined;
+  /** Peak RSS of async commits on disk (absent in older results). */
+  readonly asyncMemory?: readonly AsyncMemoryResult[] | undefined;
 }
 
 /** What the benchmark ran on. */
@@ -207,6 +212,7 @@ export function headlines(results: BenchResults): Headline[] {
       measured: `${core.name.replace("@ckpt/core checksumOf ", "")} ${fmt(core.rate.median, 0)} MiB/s = ${fmt(core.ratioToZlib ?? Number.NaN, 2)} × zlib`,
       met: (core.ratioToZlib ?? 0) > 1,
     });
+  rows.push(...asyncCommitHeadlines(results.asyncCommits ?? [], results.asyncMemory ?? []));
   return rows;
 }
 
