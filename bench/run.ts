@@ -9,7 +9,8 @@
  *   --runs N                         runs per size (default 5, 3 from 1 GiB up; --quick: 2)
  *   --memory-sizes 64MiB,1GiB        state sizes of the memory cases
  *   --small-commits N                commits per small-commit case (default 100)
- *   --async-sizes 64MiB,1GiB         state sizes of the async-against-sync commits (1 GiB on disk only)
+ *   --async-sizes 64MiB,1GiB         state sizes of the async-against-sync commits (1 GiB on disk
+ *                                    only, with the peak RSS of async commits)
  *   --only checksum,throughput,small,earth2studio,memory,async   parts to run (default: all;
  *                                    earth2studio and the durable small-put rate run on fs only)
  *   --quick                          1KiB,1MiB,64MiB; 2 runs; 20 small commits; memory at 64 MiB only
