@@ -166,8 +166,8 @@ function commitMs(result: AsyncCommitResult): number {
 }
 
 /**
- * The loop's limit, in the issue's words "loop time ≤ compute + 0.2 × commit time", summed over
- * the steps: steps × (compute + 0.2 × commit).
+ * The loop's limit, the target "loop time ≤ compute + 0.2 × commit time" summed over the steps:
+ * steps × (compute + 0.2 × commit).
  */
 export function loopLimitMs(result: AsyncCommitResult): number {
   return result.steps * (result.computeMs + EXPOSED_SHARE_TARGET * commitMs(result));
