@@ -1,7 +1,7 @@
 /**
  * World-consistent restarts (DESIGN §6): the write boundaries every rank of a world committed,
- * found by reading each rank's catalog once, read-only, with bounded concurrency. No marker, no
- * extra write per commit: see DESIGN §6 for why.
+ * found by reading each rank's catalog once, read-only, with bounded concurrency. A restart reads
+ * the world marker (`world-marker.ts`) first and scans only when it cannot trust it.
  */
 
 import { type CatalogRow, type Labels, labelsEqual } from "./commit/catalog-format.js";
@@ -114,7 +114,8 @@ export function worldBoundaries(
     .map((item) => item.boundary);
 }
 
-function matching<T extends { readonly labels: Labels }>(
+/** The rows whose labels match `wanted` (all rows when `undefined`). */
+export function matchingRows<T extends { readonly labels: Labels }>(
   rows: readonly T[],
   wanted: Labels | undefined,
 ): readonly T[] {
@@ -139,7 +140,7 @@ export function chooseWorldBoundary(
   wanted: Labels | undefined,
   checkpoint: string,
 ): { boundary: WorldBoundary; reason?: undefined } | { boundary: undefined; reason: string } {
-  const perRank = view.ranks.map((rank) => matching(rank.rows, wanted));
+  const perRank = view.ranks.map((rank) => matchingRows(rank.rows, wanted));
   perRank.forEach((rows, rank) => {
     const newest = rows.at(-1);
     if (newest !== undefined && !rows.some((row) => row.worldSize === view.worldSize))
@@ -149,7 +150,7 @@ export function chooseWorldBoundary(
         { worldSize: view.worldSize, recordedWorldSize: newest.worldSize },
       );
   });
-  const boundary = matching(view.complete, wanted).at(-1);
+  const boundary = matchingRows(view.complete, wanted).at(-1);
   if (boundary !== undefined) return { boundary };
   const empty = perRank.flatMap((rows, rank) => (rows.length === 0 ? [rank] : []));
   if (empty.length > 0)

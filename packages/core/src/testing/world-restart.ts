@@ -235,6 +235,51 @@ export function describeWorldRestart(options: WorldRestartOptions): void {
       expect(warnings.join("\n")).toMatch(/rank_000001/);
     });
 
+    it("a rolled-back row does not come back when its rank's catalog is rebuilt from manifests", async () => {
+      const store = await open();
+      // Rank 0 alone commits step 3; the world rolls back to 2 and rank 0 retires its row 3.
+      await life(() => store, worldSize, 3, new Set([1, 2, 3]));
+      // The others commit step 3 again; rank 0 dies before it does.
+      const second = await life(() => store, worldSize, 3, new Set([0]));
+      expect(second.resumed).toEqual([2, 2, 2, 2]);
+      expect(second.acknowledged).toEqual([2, 3, 3, 3]);
+      await store.delete(["job/rank_000000/catalog.json"]);
+      // Rank 0 never committed step 3 in the life the world went on with: 3 is not a boundary.
+      const result = await life(() => store, worldSize, 3, new Set(), { warnings: [] });
+      expect(result.resumed).toEqual([2, 2, 2, 2]);
+      expect(result.ownState).toEqual([true, true, true, true]);
+    });
+
+    it("a missing, damaged, stale or foreign world marker costs a catalog scan, never a wrong boundary", async () => {
+      const store = await open();
+      await life(() => store, worldSize, 3, new Set([2]));
+      const first = await life(() => store, worldSize, 4, new Set([1]));
+      expect(first.resumed).toEqual([2, 2, 2, 2]);
+      const marker = await store.get("job/world.json");
+      expect(JSON.parse(new TextDecoder().decode(marker.bytes))).toMatchObject({
+        format: "ckpt.world",
+        worldSize,
+        entries: [{ selection: null, writeCount: 2 }],
+      });
+      // Stale: the world went on to 3 (rank 1 killed at 4) since the marker said 2.
+      const stale = await life(() => store, worldSize, 5, new Set());
+      expect(stale.resumed).toEqual([3, 3, 3, 3]);
+      await store.put("job/world.json", new TextEncoder().encode("{ not json"));
+      const damaged = await life(() => store, worldSize, 6, new Set([0]));
+      expect(damaged.resumed).toEqual([5, 5, 5, 5]);
+      const foreign = JSON.parse(new TextDecoder().decode((await store.get("job/world.json")).bytes));
+      await store.put(
+        "job/world.json",
+        new TextEncoder().encode(JSON.stringify({ ...foreign, worldSize: 2, entries: [] })),
+      );
+      const other = await life(() => store, worldSize, 7, new Set());
+      expect(other.resumed).toEqual([5, 5, 5, 5]);
+      await store.delete(["job/world.json"]);
+      const missing = await life(() => store, worldSize, 8, new Set());
+      expect(missing.resumed).toEqual([7, 7, 7, 7]);
+      expect(missing.ownState).toEqual([true, true, true, true]);
+    });
+
     it("append mode: the world boundary is found among the history; rows above it are retired", async () => {
       const store = await open();
       await life(() => store, worldSize, 4, new Set([0]), { mode: "append" });
