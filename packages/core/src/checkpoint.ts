@@ -332,7 +332,15 @@ export class Checkpoint {
         checkpoint: this.name,
       });
     this.#checkSelector(row);
+    const restart =
+      options.restart === undefined ? this.restart : this.#restartMode(options.restart, "restart");
+    const world = row === undefined && restart === "world" && (this.worldSize ?? 1) > 1;
     const client = await this.#catalogClient();
+    // The world marker is read beside the own catalog: one round trip for both.
+    const marker = world
+      ? readWorldMarker(client.store, this.name, retryPolicy(this.#options.retry), options.signal)
+      : undefined;
+    marker?.catch(() => {});
     const view = await client.read({ signal: options.signal });
     const all = view.rows.map((entry) => new CheckpointEntry(entry));
     const entries = wanted === undefined ? all : all.filter((entry) => matches(entry.labels, wanted));
@@ -340,11 +348,17 @@ export class Checkpoint {
     client.assertPolicy();
     if (row === undefined && entries.length === 0)
       return this.#session(client, undefined, wanted ?? {}, new Map());
-    const restart =
-      options.restart === undefined ? this.restart : this.#restartMode(options.restart, "restart");
-    if (row === undefined && restart === "world" && (this.worldSize ?? 1) > 1) {
+    if (marker !== undefined) {
       // One boundary for every rank: no fallback to an older row, which would diverge from the others.
-      const index = await this.#worldRow(client, all, entries, wanted, view.source, options.signal);
+      const index = await this.#worldRow(
+        client,
+        all,
+        entries,
+        wanted,
+        view.source,
+        await marker,
+        options.signal,
+      );
       if (index === undefined) return this.#session(client, undefined, wanted ?? {}, new Map());
       const { entry, loaded } = await this.#restoreRow(client, entries, index, verify, options.signal);
       if (
@@ -414,6 +428,7 @@ export class Checkpoint {
     entries: readonly CheckpointEntry[],
     wanted: Labels | undefined,
     source: CatalogView["source"],
+    read: WorldMarkerRead,
     signal: AbortSignal | undefined,
   ): Promise<number | undefined> {
     const policy = retryPolicy(this.#options.retry);
@@ -425,7 +440,7 @@ export class Checkpoint {
         rows: entries.map((entry) => entry.row),
         intact: source === "catalog",
       });
-    let marker = await readWorldMarker(client.store, this.name, policy, signal);
+    let marker = read;
     let marked = fromMarker(marker);
     // Rank 0 scans at once; the others give it a moment, so a world restarting together reads
     // each catalog about once in all rather than once per rank. Only a cost: the scan follows.
