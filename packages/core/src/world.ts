@@ -7,10 +7,11 @@
 import { type CatalogRow, type Labels, labelsEqual } from "./commit/catalog-format.js";
 import { CatalogReader, type CatalogView } from "./commit/catalog-reader.js";
 import { mapBounded } from "./commit/pool.js";
-import type { RetryOptions } from "./commit/retry.js";
+import { type RetryOptions, retryPolicy } from "./commit/retry.js";
 import { CheckpointWorldError } from "./errors.js";
 import { checkpointRoot } from "./layout.js";
 import type { Store } from "./store/types.js";
+import { readWorldMarker } from "./world-marker.js";
 
 /** One write boundary of a world: the labels and the write count every rank committed. */
 export interface WorldBoundary {
@@ -27,6 +28,12 @@ export interface WorldRank {
   readonly source: CatalogView["source"];
 }
 
+/** A boundary the world marker records: what the last restart that read every catalog chose. */
+export interface MarkedBoundary extends WorldBoundary {
+  /** The labels that restart selected by; `null` when it gave none. */
+  readonly selection: Labels | null;
+}
+
 /** Every rank's catalog of a world checkpoint, and the boundaries all of them hold. */
 export interface WorldView {
   readonly worldSize: number;
@@ -34,6 +41,11 @@ export interface WorldView {
   readonly ranks: readonly WorldRank[];
   /** The boundaries every rank holds (rows recording this world size), oldest first. */
   readonly complete: readonly WorldBoundary[];
+  /**
+   * What the world marker (`<name>/world.json`) records for this world size, one boundary per
+   * selection; empty when it is missing, damaged or of another world size.
+   */
+  readonly marked: readonly MarkedBoundary[];
 }
 
 /** Options of {@link readWorld}. */
@@ -55,13 +67,15 @@ export interface ReadWorldOptions {
 /**
  * Reads the catalog of every rank `0 … worldSize-1` once (the ranks in `known` excepted), each
  * with a read-only {@link CatalogReader}: a missing or damaged rank catalog is rebuilt in memory
- * from its manifests, with a warning. Makes no write.
+ * from its manifests, with a warning; and the world marker. Makes no write.
  *
  * @example
  * const world = await readWorld({ store, name: "train", worldSize: 4 });
  * world.complete.at(-1); // { labels: {}, writeCount: 120 }
  */
 export async function readWorld(options: ReadWorldOptions): Promise<WorldView> {
+  const marker = readWorldMarker(options.store, options.name, retryPolicy(options.retry), options.signal);
+  marker.catch(() => {});
   const ranks = Array.from({ length: options.worldSize }, (_, rank) => rank);
   const read = await mapBounded(ranks, options.concurrency ?? 8, options.signal, async (rank, signal) => {
     const known = options.known?.get(rank);
@@ -76,6 +90,7 @@ export async function readWorld(options: ReadWorldOptions): Promise<WorldView> {
     const view = await reader.read({ signal });
     return { rank, rows: view.rows, source: view.source };
   });
+  const file = (await marker).file;
   return {
     worldSize: options.worldSize,
     ranks: read,
@@ -83,6 +98,10 @@ export async function readWorld(options: ReadWorldOptions): Promise<WorldView> {
       read.map((rank) => rank.rows),
       options.worldSize,
     ),
+    marked:
+      file?.worldSize === options.worldSize
+        ? file.entries.map(({ selection, labels, writeCount }) => ({ selection, labels, writeCount }))
+        : [],
   };
 }
 
