@@ -6,6 +6,7 @@
  * a collective would make), each through its own call-recording wrapper of one store.
  */
 import { bindCheckpointState, Checkpoint, checkpointState, type Store } from "@ckpt/core";
+import { stepBarrier } from "@ckpt/core/testing";
 import { z } from "zod";
 import { type CallSummary, CallTimelineStore } from "./call-timeline.js";
 import { summarize } from "./stats.js";
@@ -50,24 +51,6 @@ export interface RestartFigures {
   readonly ms: number;
 }
 
-/** A barrier for `size` parties, one per step. */
-function barrier(size: number): (step: number) => Promise<void> {
-  const waiting = new Map<number, { count: number; release: () => void; done: Promise<void> }>();
-  return (step) => {
-    let entry = waiting.get(step);
-    if (entry === undefined) {
-      let release!: () => void;
-      const done = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      entry = { count: 0, release, done };
-      waiting.set(step, entry);
-    }
-    if (++entry.count === size) entry.release();
-    return entry.done;
-  };
-}
-
 function rankCheckpoint(store: Store, rank: number, worldSize: number): Checkpoint {
   return new Checkpoint("world", { store, rank, worldSize, env: {}, warn: () => {} });
 }
@@ -79,7 +62,7 @@ async function stepWorld(
   steps: number,
   skip: number,
 ): Promise<{ summaries: CallSummary[]; ms: number[] }> {
-  const atStep = barrier(worldSize);
+  const atStep = stepBarrier(worldSize);
   const summaries: CallSummary[] = [];
   const ms: number[] = [];
   await Promise.all(

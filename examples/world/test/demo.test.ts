@@ -5,8 +5,8 @@ import { pathToFileURL } from "node:url";
 import { openStore, readWorld } from "@ckpt/core";
 import "@ckpt/store-fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runWorldDemo, type WorldDemoOptions } from "../src/demo.js";
-import { expectConsistentLives, LIFE_TIMEOUT, LIVES, RANKS, STEPS, summarize, TIMEOUT } from "./lives.js";
+import type { WorldDemoOptions } from "../src/demo.js";
+import { LIVES, RANKS, runLives, STEPS, TIMEOUT } from "./lives.js";
 
 let work: string;
 beforeAll(async () => {
@@ -16,27 +16,11 @@ afterAll(() => rm(work, { recursive: true, force: true }));
 
 async function lives(name: string, options: Partial<WorldDemoOptions>, seed: number) {
   const storeUrl = pathToFileURL(join(work, name)).href;
-  const lines: string[] = [];
-  const started = performance.now();
-  const reports = await runWorldDemo({
-    storeUrl,
-    lives: LIVES,
-    worldSize: RANKS,
-    steps: STEPS,
-    seed,
-    timeoutMs: LIFE_TIMEOUT,
-    log: (line) => lines.push(line),
-    ...options,
-  });
-  expect(reports).toHaveLength(LIVES + 1);
-  expect(reports[0]!.resumed).toHaveLength(RANKS);
-  expectConsistentLives(reports, lines);
-  expect(lines.at(-1)).toMatch(/^life \d+: every rank resumed from writeCount (\d+)(, \1)* \(/);
+  const reports = await runLives(`folder, ${name}`, storeUrl, seed, options);
   const store = await openStore(storeUrl);
   const world = await readWorld({ store, name: "world-demo", worldSize: RANKS, warn: () => {} });
   expect(world.complete.at(-1)?.writeCount).toBe(STEPS);
   await store.close?.();
-  console.log(`[world demo, folder, ${name}] ${summarize(reports, started)}`);
   return reports;
 }
 

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import type { LifeReport } from "../src/demo.js";
+import { type LifeReport, runWorldDemo, type WorldDemoOptions } from "../src/demo.js";
 
 // Lives that end in SIGKILLs; more with CKPT_WORLD_LIVES (each life is RANKS processes).
 export const LIVES = Number(process.env.CKPT_WORLD_LIVES ?? 3);
@@ -33,4 +33,34 @@ export function summarize(reports: readonly LifeReport[], started: number): stri
   const inCommit = reports.reduce((sum, report) => sum + report.diedInCommit.length, 0);
   const damaged = reports.filter((report) => report.damaged !== null).length;
   return `${reports.length} lives of ${RANKS} ranks, ${STEPS} steps: ${kills} rank kills (${inCommit} inside a commit), ${damaged} damaged catalogs; resumed at ${reports.map((report) => report.resumed[0]).join(" ")}; ${((performance.now() - started) / 1000).toFixed(0)} s`;
+}
+
+/**
+ * Runs the demo at the scale of the knobs above on `storeUrl`, checks every life, prints one line
+ * for the record (`where`: the store) and returns the reports.
+ */
+export async function runLives(
+  where: string,
+  storeUrl: string,
+  seed: number,
+  options: Partial<WorldDemoOptions> = {},
+): Promise<LifeReport[]> {
+  const lines: string[] = [];
+  const started = performance.now();
+  const reports = await runWorldDemo({
+    storeUrl,
+    lives: LIVES,
+    worldSize: RANKS,
+    steps: STEPS,
+    seed,
+    timeoutMs: LIFE_TIMEOUT,
+    log: (line) => lines.push(line),
+    ...options,
+  });
+  expect(reports).toHaveLength(LIVES + 1);
+  expect(reports[0]!.resumed).toHaveLength(RANKS);
+  expectConsistentLives(reports, lines);
+  expect(lines.at(-1)).toMatch(/^life \d+: every rank resumed from writeCount (\d+)(, \1)* \(/);
+  console.log(`[world demo, ${where}] ${summarize(reports, started)}`);
+  return reports;
 }

@@ -3,8 +3,8 @@
 import { randomUUID } from "node:crypto";
 import "@ckpt/test-servers";
 import { describe, expect, inject, it } from "vitest";
-import { runWorldDemo, type WorldDemoOptions } from "../src/demo.js";
-import { expectConsistentLives, LIFE_TIMEOUT, LIVES, RANKS, STEPS, summarize, TIMEOUT } from "./lives.js";
+import type { WorldDemoOptions } from "../src/demo.js";
+import { LIVES, runLives, TIMEOUT } from "./lives.js";
 
 async function lives(name: string, options: Partial<WorldDemoOptions>, seed: number) {
   const server = inject("radosgw");
@@ -15,22 +15,7 @@ async function lives(name: string, options: Partial<WorldDemoOptions>, seed: num
   };
   // The demo damages catalogs through its own store, opened from the URL with these credentials.
   Object.assign(process.env, credentials);
-  const lines: string[] = [];
-  const started = performance.now();
-  const reports = await runWorldDemo({
-    storeUrl,
-    lives: LIVES,
-    worldSize: RANKS,
-    steps: STEPS,
-    seed,
-    timeoutMs: LIFE_TIMEOUT,
-    env: credentials,
-    log: (line) => lines.push(line),
-    ...options,
-  });
-  expectConsistentLives(reports, lines);
-  console.log(`[world demo, S3, ${name}] ${summarize(reports, started)}`);
-  return reports;
+  return runLives(`S3, ${name}`, storeUrl, seed, { env: credentials, ...options });
 }
 
 describe("the world demo on the S3 test server", () => {

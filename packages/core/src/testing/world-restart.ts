@@ -7,6 +7,7 @@ import { checkpointState } from "../state/index.js";
 import { ForwardingStore, type StoreCall } from "../store/forwarding-store.js";
 import { listAllArray } from "../store/index.js";
 import type { Store } from "../store/types.js";
+import { stepBarrier } from "./step-barrier.js";
 
 const RankState = checkpointState(
   "world.RankState",
@@ -18,24 +19,6 @@ function stateAt(rank: number, step: number) {
   const values = new Float64Array(1024);
   for (let i = 0; i < values.length; i++) values[i] = rank * 1e6 + step * 1e3 + i;
   return { rank, step, values };
-}
-
-/** A barrier for `size` parties, one per step. */
-function barrier(size: number): (step: number) => Promise<void> {
-  const waiting = new Map<number, { count: number; release: () => void; done: Promise<void> }>();
-  return (step) => {
-    let entry = waiting.get(step);
-    if (entry === undefined) {
-      let release!: () => void;
-      const done = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      entry = { count: 0, release, done };
-      waiting.set(step, entry);
-    }
-    if (++entry.count === size) entry.release();
-    return entry.done;
-  };
 }
 
 class Killed extends Error {}
@@ -63,7 +46,7 @@ async function life(
   const resumed: number[] = [];
   const ownState: boolean[] = [];
   const acknowledged: number[] = [];
-  const atStep = barrier(worldSize);
+  const atStep = stepBarrier(worldSize);
   await Promise.all(
     Array.from({ length: worldSize }, async (_, rank) => {
       const checkpoint = new Checkpoint("job", {
