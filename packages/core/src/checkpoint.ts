@@ -9,6 +9,7 @@ import {
   CheckpointIntegrityError,
   CheckpointOptionError,
   CheckpointSelectionError,
+  CheckpointWorldError,
 } from "./errors.js";
 import { formatCatalog } from "./format.js";
 import { manifestKey } from "./layout.js";
@@ -30,7 +31,13 @@ import { CheckpointSession, drainSessions, endSessions, type LoadedState } from 
 import { defaultStoreUrl, openStore, parseStoreUrl, redactUrl } from "./store/open.js";
 import type { Store } from "./store/types.js";
 import { chooseWorldBoundary, matchingRows, readWorld, rowAtBoundary } from "./world.js";
-import { markedRow, readWorldMarker, type WorldMarkerRead, writeWorldMarker } from "./world-marker.js";
+import {
+  bindingMark,
+  markedRow,
+  readWorldMarker,
+  type WorldMarkerRead,
+  writeWorldMarker,
+} from "./world-marker.js";
 
 /** Pauses of a rank other than 0 re-reading the world marker before it scans (1.6 s in all). */
 const MARKER_WAITS_MS = [25, 50, 100, 200, 400, 800];
@@ -461,6 +468,20 @@ export class Checkpoint {
       known: new Map([[this.rank, { rank: this.rank, rows: all.map((entry) => entry.row), source }]]),
       signal,
     });
+    const bound = bindingMark(marker.file, view, wanted, (rows) => matchingRows(rows, wanted));
+    if (bound !== undefined) {
+      if (
+        !view.complete.some(
+          (item) => item.writeCount === bound.writeCount && labelsEqual(item.labels, bound.labels),
+        )
+      )
+        throw new CheckpointWorldError(
+          this.name,
+          `a rank's rows are as the world marker recorded, so it restarts from writeCount ${bound.writeCount}, but not every rank holds that boundary any more. The ranks drifted apart (DESIGN §6); restore a row of your choice with checkpoint.select(row), or each rank's own with restart: "rank".`,
+          { worldSize: this.worldSize! },
+        );
+      return rowAtBoundary(entries, bound);
+    }
     const choice = chooseWorldBoundary(view, wanted, this.name);
     if (choice.boundary === undefined) {
       this.#warn(choice.reason);

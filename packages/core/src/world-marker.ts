@@ -124,6 +124,33 @@ export function markedRow(
 }
 
 /**
+ * The marked boundary when a scan must take it too: some rank whose catalog the scan read intact
+ * would take it from the marker ({@link markedRow}), so every rank must, or the ranks would
+ * diverge (a scanning rank may see another rank's rebuilt catalog, or rows not yet retired, that
+ * the marker's rank never reads). `undefined` when no rank would.
+ */
+export function bindingMark(
+  marker: WorldMarkerFile | undefined,
+  view: WorldView,
+  wanted: Labels | undefined,
+  matching: (rows: readonly CatalogRow[]) => readonly CatalogRow[],
+): WorldBoundary | undefined {
+  const entry = marker?.entries.find((candidate) => sameSelection(candidate, wanted));
+  if (marker === undefined || entry === undefined || marker.worldSize !== view.worldSize) return undefined;
+  const bound = view.ranks.some(
+    (rank) =>
+      markedRow(marker, {
+        worldSize: view.worldSize,
+        rank: rank.rank,
+        wanted,
+        rows: matching(rank.rows),
+        intact: rank.source === "catalog",
+      }) !== undefined,
+  );
+  return bound ? { labels: entry.labels, writeCount: entry.writeCount } : undefined;
+}
+
+/**
  * Records the boundary a catalog scan chose by compare-and-swap against the version read. A lost
  * swap means another rank recorded its own scan meanwhile, which is as good; any failure only
  * costs the next restart a scan, so it is returned for a warning, never thrown.

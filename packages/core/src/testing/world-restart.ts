@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { bindCheckpointState } from "../binding.js";
 import { Checkpoint } from "../checkpoint.js";
-import { CheckpointWorldError } from "../errors.js";
+import { CheckpointWorldError, StoreError } from "../errors.js";
 import { checkpointState } from "../state/index.js";
 import { ForwardingStore, type StoreCall } from "../store/forwarding-store.js";
 import { listAllArray } from "../store/index.js";
@@ -41,7 +41,13 @@ async function life(
   worldSize: number,
   killStep: number,
   killed: ReadonlySet<number>,
-  options: { restart?: "world" | "rank"; mode?: "append" | "overwrite"; warnings?: string[] } = {},
+  options: {
+    restart?: "world" | "rank";
+    mode?: "append" | "overwrite";
+    warnings?: string[];
+    /** Every rank dies right after its restart, before the first step. */
+    restartOnly?: boolean;
+  } = {},
 ): Promise<RoundResult> {
   const resumed: number[] = [];
   const ownState: boolean[] = [];
@@ -68,6 +74,7 @@ async function life(
             state.value.step === session.writeCount &&
             state.value.values.every((value, i) => value === expected.values[i]);
           acknowledged[rank] = session.writeCount;
+          if (options.restartOnly) throw new Killed();
           for (let step = session.writeCount + 1; ; step++) {
             await atStep(step);
             if (step === killStep && killed.has(rank)) throw new Killed();
@@ -81,7 +88,7 @@ async function life(
         .catch((error: unknown) => {
           if (
             !(error instanceof Killed) &&
-            !(error instanceof Error && error.message === "killed mid-commit")
+            !(error instanceof Error && error.message.includes("killed mid-commit"))
           )
             throw error;
         });
@@ -111,15 +118,60 @@ export interface WorldRestartOptions {
   destroy?(store: Store): Promise<void>;
 }
 
-/** A store whose puts of one key fail, as when a process dies between its manifest and its catalog swap. */
+/**
+ * A store whose puts of one key fail, as when a process dies between its manifest and its catalog
+ * swap. `definite`: with an answer no retry changes (access denied), so a rank stops at once.
+ */
 class FailingPut extends ForwardingStore {
   readonly #key: string;
-  constructor(inner: Store, key: string) {
+  readonly #definite: boolean;
+  constructor(inner: Store, key: string, definite = false) {
     super(inner);
     this.#key = key;
+    this.#definite = definite;
   }
   protected override around<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
-    if (call.op === "put" && call.key === this.#key) return Promise.reject(new Error("killed mid-commit"));
+    if (call.op === "put" && call.key === this.#key)
+      return Promise.reject(
+        this.#definite
+          ? new StoreError("E_ACCESS_DENIED", "killed mid-commit", { key: call.key })
+          : new Error("killed mid-commit"),
+      );
+    return run();
+  }
+}
+
+/** Resolves `done` once a catalog.json under each of `roots` was read through it. */
+class ScanWatch extends ForwardingStore {
+  readonly done: Promise<void>;
+  readonly #pending: Set<string>;
+  #resolve!: () => void;
+  constructor(inner: Store, roots: readonly string[]) {
+    super(inner);
+    this.#pending = new Set(roots);
+    this.done = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+  protected override async around<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
+    const result = await run();
+    if (call.op === "get" && call.key.endsWith("/catalog.json")) {
+      for (const root of this.#pending) if (call.key.startsWith(root)) this.#pending.delete(root);
+      if (this.#pending.size === 0) this.#resolve();
+    }
+    return result;
+  }
+}
+
+/** Holds every catalog.json put until `gate` resolves. */
+class HeldCatalogPuts extends ForwardingStore {
+  readonly #gate: Promise<void>;
+  constructor(inner: Store, gate: Promise<void>) {
+    super(inner);
+    this.#gate = gate;
+  }
+  protected override async around<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
+    if (call.op === "put" && call.key.endsWith("/catalog.json")) await this.#gate;
     return run();
   }
 }
@@ -261,6 +313,36 @@ export function describeWorldRestart(options: WorldRestartOptions): void {
       const missing = await life(() => store, worldSize, 8, new Set());
       expect(missing.resumed).toEqual([7, 7, 7, 7]);
       expect(missing.ownState).toEqual([true, true, true, true]);
+    });
+
+    it("ranks killed before retiring their rolled-back rows, then another rank's catalog rebuilt: one boundary for all", async () => {
+      const store = await open();
+      await life(() => store, worldSize, 2, new Set());
+      // Rank 0 dies between its manifest and its catalog swap of step 3; the others commit 3.
+      const dying = new FailingPut(store, "job/rank_000000/catalog.json");
+      const first = await life((rank) => (rank === 0 ? dying : store), worldSize, 3, new Set());
+      expect(first.acknowledged).toEqual([2, 3, 3, 3]);
+      // The restart chooses 2 (rank 0 records it in the marker); ranks 1-3 die before they retire
+      // their rows of step 3.
+      const stuck = [1, 2, 3].map(
+        (rank) => new FailingPut(store, `job/rank_00000${rank}/catalog.json`, true),
+      );
+      await life((rank) => (rank === 0 ? store : stuck[rank - 1]!), worldSize, 3, new Set(), {
+        restartOnly: true,
+      });
+      // Rank 0's catalog is lost: its rebuild from manifests holds step 3, which it never committed.
+      await store.delete(["job/rank_000000/catalog.json"]);
+      // Ranks 1-3 (from the marker) retire their rows of step 3 only once rank 0 read their catalogs.
+      const scanned = new ScanWatch(store, ["job/rank_000001/", "job/rank_000002/", "job/rank_000003/"]);
+      const held = new HeldCatalogPuts(store, scanned.done);
+      const result = await life((rank) => (rank === 0 ? scanned : held), worldSize, 4, new Set(), {
+        warnings: [],
+        restartOnly: true,
+      });
+      // One boundary for every rank (rank 0's step 3 is whole: its manifest lists every object).
+      expect(new Set(result.resumed).size, String(result.resumed)).toBe(1);
+      expect(result.resumed[0]).toBeGreaterThanOrEqual(2);
+      expect(result.ownState).toEqual([true, true, true, true]);
     });
 
     it("append mode: the world boundary is found among the history; rows above it are retired", async () => {
