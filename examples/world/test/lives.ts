@@ -7,8 +7,9 @@ export const LIVES = Number(process.env.CKPT_WORLD_LIVES ?? 3);
 export const RANKS = Number(process.env.CKPT_WORLD_RANKS ?? 4);
 // Write boundaries of the job; more with CKPT_WORLD_STEPS. Enough that every killed life still has steps to run.
 export const STEPS = Math.max(Number(process.env.CKPT_WORLD_STEPS ?? 10), 3 * LIVES);
-// A life starts RANKS processes and runs up to STEPS steps: allow for it when scaled up.
-export const TIMEOUT = 60_000 + (LIVES + 1) * RANKS * 3_000 + STEPS * RANKS * 100;
+// A life starts RANKS processes and runs up to STEPS steps: allow for it when scaled up (a loaded
+// 2-core machine starts a rank process in 1-3 s).
+export const TIMEOUT = 60_000 + (LIVES + 1) * RANKS * 6_000 + STEPS * RANKS * 200;
 // One life may run every step: give it the time a step of every rank takes on a loaded machine.
 export const LIFE_TIMEOUT = 120_000 + STEPS * RANKS * 100;
 
