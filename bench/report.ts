@@ -17,6 +17,7 @@ import type { SmallCommitResult } from "./small-commits.js";
 import { formatSize, GiB, MiB, mibPerSecond, type Summary, summarize } from "./stats.js";
 import type { StoreKind } from "./stores.js";
 import type { ThroughputResult } from "./throughput.js";
+import type { WorldResult } from "./world.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -59,6 +60,8 @@ export interface BenchResults {
   readonly asyncCommits?: readonly AsyncCommitResult[] | undefined;
   /** Peak RSS of async commits on disk (absent in older results). */
   readonly asyncMemory?: readonly AsyncMemoryResult[] | undefined;
+  /** The world-restart part (absent from runs that did not measure it). */
+  readonly world?: readonly WorldResult[] | undefined;
 }
 
 /** What the benchmark ran on. */

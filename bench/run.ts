@@ -11,7 +11,8 @@
  *   --small-commits N                commits per small-commit case (default 100)
  *   --async-sizes 64MiB,1GiB         state sizes of the async-against-sync commits (1 GiB on disk
  *                                    only, with the peak RSS of async commits)
- *   --only checksum,throughput,small,earth2studio,memory,async   parts to run (default: all;
+ *   --world-sizes 4,16,64            world sizes of the world-restart part
+ *   --only checksum,throughput,small,earth2studio,memory,async,world   parts to run (default: all;
  *                                    earth2studio and the durable small-put rate run on fs only)
  *   --quick                          1KiB,1MiB,64MiB; 2 runs; 20 small commits; memory at 64 MiB only
  *   --rewrite                        measure nothing: render bench/results/latest.json again (and
@@ -48,13 +49,14 @@ import {
   uniquePrefix,
 } from "./stores.js";
 import { measureThroughput, type ThroughputResult } from "./throughput.js";
+import { measureWorld, WORLD_SIZES, type WorldResult, worldSection } from "./world.js";
 
 // Lets the benchmark collect garbage between measurements (tsx does not pass --expose-gc on).
 setFlagsFromString("--expose-gc");
 (globalThis as { gc?: unknown }).gc ??= runInNewContext("gc");
 
 const DEFAULT_SIZES = "1KiB,1MiB,64MiB,1GiB";
-const PARTS = ["checksum", "throughput", "small", "earth2studio", "memory", "async"] as const;
+const PARTS = ["checksum", "throughput", "small", "earth2studio", "memory", "async", "world"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -65,6 +67,7 @@ const { values } = parseArgs({
     "memory-sizes": { type: "string" },
     "async-sizes": { type: "string" },
     "small-commits": { type: "string" },
+    "world-sizes": { type: "string" },
     only: { type: "string" },
     quick: { type: "boolean", default: false },
     rewrite: { type: "boolean", default: false },
@@ -83,6 +86,8 @@ for (const kind of stores)
 const sizes = list(values.sizes ?? (quick ? "1KiB,1MiB,64MiB" : DEFAULT_SIZES)).map(parseSize);
 const memorySizes = list(values["memory-sizes"] ?? (quick ? "64MiB" : "64MiB,1GiB")).map(parseSize);
 const asyncSizes = list(values["async-sizes"] ?? (quick ? "64MiB" : "64MiB,1GiB")).map(parseSize);
+const worldSizes =
+  values["world-sizes"] === undefined ? WORLD_SIZES : list(values["world-sizes"]).map(Number);
 const parts = list(values.only ?? PARTS.join(",")) as Part[];
 for (const part of parts)
   if (!PARTS.includes(part)) throw new Error(`Unknown part "${part}"; use ${PARTS.join(",")}`);
@@ -95,6 +100,7 @@ const full =
   values.sizes === undefined &&
   values["memory-sizes"] === undefined &&
   values["async-sizes"] === undefined &&
+  values["world-sizes"] === undefined &&
   values.only === undefined;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -104,7 +110,10 @@ if (values.rewrite === true) {
   ) as BenchResults;
   console.log(renderConsole(saved));
   const savedAsync = saved.asyncCommits ?? [];
-  const section = savedAsync.length > 0 ? `${asyncCommitSection(savedAsync)}\n` : "";
+  const savedWorld = saved.world ?? [];
+  const section =
+    (savedAsync.length > 0 ? `${asyncCommitSection(savedAsync)}\n` : "") +
+    (savedWorld.length > 0 ? `${worldSection(savedWorld)}\n` : "");
   for (const path of await writeReports(saved, `${section}${FINDINGS}\n${METHOD_NOTES}`))
     log(`wrote ${path}`);
   process.exit(0);
@@ -122,6 +131,7 @@ const small: (SmallCommitResult & { store: StoreKind })[] = [];
 const memory: MemoryResult[] = [];
 const asyncCommits: AsyncCommitResult[] = [];
 const asyncMemory: AsyncMemoryResult[] = [];
+const world: WorldResult[] = [];
 const described: Partial<Record<StoreKind, string>> = {};
 let checksums: ChecksumResult[] = [];
 const earth2studio: Earth2StudioCaseResult[] = [];
@@ -200,6 +210,11 @@ for (const kind of stores) {
           asyncMemory.push(await measureAsyncMemory(env.spec, bytes));
         }
       }
+    if (parts.includes("world"))
+      for (const worldSize of worldSizes) {
+        log(`${kind}: world of ${worldSize} in-process ranks: commits and restarts`);
+        world.push(await measureWorld(env, worldSize));
+      }
   } catch (error) {
     // One store failing (e.g. a server that died) must not lose the others' numbers.
     const message = `${kind}: measurement failed: ${(error as Error).stack ?? String(error)}`;
@@ -227,9 +242,12 @@ const results: BenchResults = {
   durableSmallPutsPerSecond,
   asyncCommits,
   asyncMemory,
+  world,
 };
 console.log(renderConsole(results));
 const asyncSection = asyncCommits.length > 0 ? `${asyncCommitSection(asyncCommits)}\n` : "";
 if (asyncSection !== "") console.log(asyncSection);
-for (const path of await writeReports(results, `${asyncSection}${FINDINGS}\n${METHOD_NOTES}`))
+const worldText = world.length > 0 ? `${worldSection(world)}\n` : "";
+if (worldText !== "") console.log(worldText);
+for (const path of await writeReports(results, `${asyncSection}${worldText}${FINDINGS}\n${METHOD_NOTES}`))
   log(`wrote ${path}`);

@@ -15,6 +15,16 @@ export function expectedValue(rank: number, step: number, previous?: number): nu
   return value;
 }
 
+/** Where a rank told to die mid-commit SIGKILLs itself: its first object put, or its catalog swap. */
+export type DieAt = "objects" | "swap";
+
+/** The parent's "go" into a step (the stand-in for the step's collective). */
+export interface GoMessage {
+  readonly type: "go";
+  readonly step: number;
+  readonly die?: DieAt | undefined;
+}
+
 /** What a rank process tells the parent. */
 export type RankMessage =
   | { type: "resumed"; rank: number; writeCount: number; ownState: boolean }

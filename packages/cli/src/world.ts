@@ -1,4 +1,4 @@
-import { type CatalogRow, type WorldBoundary, worldBoundaries } from "@ckpt/core";
+import { type CatalogRow, type MarkedBoundary, type WorldBoundary, worldBoundaries } from "@ckpt/core";
 
 /** What `ls` and `show` say about a world checkpoint: the boundaries each rank holds, and those all hold. */
 export interface WorldSummary {
@@ -9,11 +9,14 @@ export interface WorldSummary {
   readonly complete: readonly WorldBoundary[];
   /** The newest of them: where a world restart without labels resumes; `null` when there is none. */
   readonly newest: WorldBoundary | null;
+  /** What the world marker records (the last restart that read every catalog chose it), per selection. */
+  readonly marked: readonly MarkedBoundary[];
 }
 
 /** The world summary of rows by rank (missing ranks: no rows); `undefined` below two ranks. */
 export function summarizeWorld(
   rowsByRank: ReadonlyMap<number, readonly CatalogRow[]>,
+  marked: readonly MarkedBoundary[] = [],
 ): WorldSummary | undefined {
   const worldSize = Math.max(
     0,
@@ -30,6 +33,7 @@ export function summarizeWorld(
     })),
     complete,
     newest: complete.at(-1) ?? null,
+    marked,
   };
 }
 
@@ -37,8 +41,10 @@ export function summarizeWorld(
 export function worldLines(summary: WorldSummary): string[] {
   const boundary = (item: WorldBoundary) =>
     `writeCount ${item.writeCount}${Object.keys(item.labels).length === 0 ? "" : ` ${JSON.stringify(item.labels)}`}`;
+  const marker = summary.marked.find((item) => item.selection === null);
   return [
     `world of ${summary.worldSize} ranks: newest boundary complete on every rank: ${summary.newest === null ? "none" : boundary(summary.newest)}`,
+    `world marker (the last restart that read every catalog): ${marker === undefined ? "none" : boundary(marker)}`,
     ...summary.ranks.map(
       ({ rank, writeCounts }) =>
         `  rank ${rank}: ${writeCounts.length === 0 ? "no rows" : `write counts ${writeCounts.join(", ")}`}`,

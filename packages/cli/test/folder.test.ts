@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { Checkpoint, openStore } from "@ckpt/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeRows } from "./support/fixtures.js";
 import { runCli, storeFsPresent } from "./support/run-cli.js";
@@ -68,6 +69,7 @@ describe.skipIf(!storeFsPresent)("ckpt on a ranked checkpoint (needs @ckpt/store
       "world of 2 ranks: newest boundary complete on every rank: writeCount 1\n",
     );
     expect(tables.stdout).toContain("  rank 0: write counts 1, 2\n  rank 1: write counts 1");
+    expect(tables.stdout).toContain("world marker (the last restart that read every catalog): none\n");
     const json = JSON.parse((await runCli(["ls", url, "multi", "--json"])).stdout);
     expect(json.world).toMatchObject({
       worldSize: 2,
@@ -91,5 +93,15 @@ describe.skipIf(!storeFsPresent)("ckpt on a ranked checkpoint (needs @ckpt/store
     expect(cp.stdout).toContain("copied multi/rank_000001: 1 row(s)");
     expect((await runCli(["verify", copy, "multi", "--all"])).code).toBe(0);
     expect((await runCli(["show", url, "multi", "--rank", "5"])).code).toBe(4);
+    // A world restart reads every catalog and records the boundary in the world marker.
+    const store = await openStore(url);
+    await new Checkpoint("multi", { store, rank: 0, worldSize: 2, env: {}, warn: () => {} }).open();
+    await store.close?.();
+    const marked = await runCli(["ls", url, "multi"]);
+    expect(marked.stdout).toContain(
+      "world marker (the last restart that read every catalog): writeCount 1\n",
+    );
+    const shown = JSON.parse((await runCli(["show", url, "multi", "--rank", "1", "--json"])).stdout);
+    expect(shown.world.marked).toEqual([{ selection: null, labels: {}, writeCount: 1 }]);
   });
 });

@@ -1,5 +1,7 @@
+import type { CatalogView } from "./commit/catalog-reader.js";
 import type { GcOptions, GcResult } from "./commit/gc.js";
 import { CatalogClient, type Labels } from "./commit/index.js";
+import { retryPolicy, sleep } from "./commit/retry.js";
 import { activeSessions } from "./context.js";
 import { CheckpointEntry } from "./entry.js";
 import {
@@ -7,8 +9,10 @@ import {
   CheckpointIntegrityError,
   CheckpointOptionError,
   CheckpointSelectionError,
+  CheckpointWorldError,
 } from "./errors.js";
 import { formatCatalog } from "./format.js";
+import { manifestKey } from "./layout.js";
 import { checkLabelLimits } from "./limits.js";
 import {
   type CheckpointLevel,
@@ -26,7 +30,17 @@ import { loadRestorable, verifyRow } from "./restore-check.js";
 import { CheckpointSession, drainSessions, endSessions, type LoadedState } from "./session.js";
 import { defaultStoreUrl, openStore, parseStoreUrl, redactUrl } from "./store/open.js";
 import type { Store } from "./store/types.js";
-import { chooseWorldBoundary, readWorld, rowAtBoundary } from "./world.js";
+import { chooseWorldBoundary, matchingRows, readWorld, rowAtBoundary } from "./world.js";
+import {
+  bindingMark,
+  markedRow,
+  readWorldMarker,
+  type WorldMarkerRead,
+  writeWorldMarker,
+} from "./world-marker.js";
+
+/** Pauses of a rank other than 0 re-reading the world marker before it scans (1.6 s in all). */
+const MARKER_WAITS_MS = [25, 50, 100, 200, 400, 800];
 
 /**
  * How much of a selected row to read back before trusting it: `"off"` (default) checks only what a
@@ -325,28 +339,41 @@ export class Checkpoint {
         checkpoint: this.name,
       });
     this.#checkSelector(row);
-    const all = await this.catalog(options);
-    const entries = wanted === undefined ? all : all.filter((entry) => matches(entry.labels, wanted));
+    const restart =
+      options.restart === undefined ? this.restart : this.#restartMode(options.restart, "restart");
+    const world = row === undefined && restart === "world" && (this.worldSize ?? 1) > 1;
     const client = await this.#catalogClient();
+    // The world marker is read beside the own catalog: one round trip for both.
+    const marker = world
+      ? readWorldMarker(client.store, this.name, retryPolicy(this.#options.retry), options.signal)
+      : undefined;
+    marker?.catch(() => {});
+    const view = await client.read({ signal: options.signal });
+    const all = view.rows.map((entry) => new CheckpointEntry(entry));
+    const entries = wanted === undefined ? all : all.filter((entry) => matches(entry.labels, wanted));
     // A session may commit: a mode that conflicts with the recorded one is refused now.
     client.assertPolicy();
     if (row === undefined && entries.length === 0)
       return this.#session(client, undefined, wanted ?? {}, new Map());
-    const restart =
-      options.restart === undefined ? this.restart : this.#restartMode(options.restart, "restart");
-    if (row === undefined && restart === "world" && (this.worldSize ?? 1) > 1) {
+    if (marker !== undefined) {
       // One boundary for every rank: no fallback to an older row, which would diverge from the others.
-      const index = await this.#worldRow(client, all, entries, wanted, options.signal);
+      const index = await this.#worldRow(
+        client,
+        all,
+        entries,
+        wanted,
+        view.source,
+        await marker,
+        options.signal,
+      );
       if (index === undefined) return this.#session(client, undefined, wanted ?? {}, new Map());
       const { entry, loaded } = await this.#restoreRow(client, entries, index, verify, options.signal);
-      // Rows above the boundary belong to a life the world rolled back: retired before this rank
-      // steps on, so no later restart mixes them with the other ranks' rows of a newer life.
       if (
         entries.some(
           (other) => other.writeCount > entry.writeCount && labelsEqual(other.labels, entry.labels),
         )
       )
-        await client.retireAbove(entry.labels, entry.writeCount, { signal: options.signal });
+        await this.#retireRolledBack(client, entry, options.signal);
       return this.#session(client, entry, wanted ?? entry.labels, loaded);
     }
     const index = row === undefined ? entries.length - 1 : this.#indexOf(entries, row);
@@ -374,16 +401,63 @@ export class Checkpoint {
   }
 
   /**
-   * The world boundary's row of this rank: every rank's catalog read once (this rank's rows are
-   * in hand), then the newest boundary all ranks hold. `undefined` when the world has none.
+   * Rows above the boundary belong to a life the world rolled back: retired before this rank
+   * steps on, so no later restart mixes them with the other ranks' rows of a newer life. Their
+   * manifests go too, so a rebuild of a damaged catalog cannot bring them back (the other objects
+   * are left to `gc`).
+   */
+  async #retireRolledBack(
+    client: CatalogClient,
+    entry: CheckpointEntry,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const dropped = await client.retireAbove(entry.labels, entry.writeCount, { signal });
+    if (dropped.length === 0) return;
+    try {
+      await client.store.delete(dropped.map((row) => manifestKey(this.root, row.commitId)));
+    } catch (error) {
+      this.#warn(
+        `Checkpoint "${this.name}": could not delete the manifests of the rolled-back row(s) ${dropped.map((row) => row.commitId).join(", ")}; gc removes them: ${error}`,
+      );
+    }
+  }
+
+  /**
+   * The world boundary's row of this rank. From the world marker when this rank's rows are as the
+   * marker recorded (two small reads: the own catalog, in hand, and the marker); a rank other than
+   * 0 waits briefly for rank 0 to record a fresh marker. Else every rank's catalog is read once
+   * (this rank's rows are in hand), the newest boundary all ranks hold is taken and recorded in
+   * the marker. `undefined` when the world has none.
    */
   async #worldRow(
     client: CatalogClient,
     all: readonly CheckpointEntry[],
     entries: readonly CheckpointEntry[],
     wanted: Labels | undefined,
+    source: CatalogView["source"],
+    read: WorldMarkerRead,
     signal: AbortSignal | undefined,
   ): Promise<number | undefined> {
+    const policy = retryPolicy(this.#options.retry);
+    const fromMarker = (marker: WorldMarkerRead) =>
+      markedRow(marker.file, {
+        worldSize: this.worldSize!,
+        rank: this.rank,
+        wanted,
+        rows: entries.map((entry) => entry.row),
+        intact: source === "catalog",
+      });
+    let marker = read;
+    let marked = fromMarker(marker);
+    // Rank 0 scans at once; the others give it a moment, so a world restarting together reads
+    // each catalog about once in all rather than once per rank. Only a cost: the scan follows.
+    for (const delay of this.rank === 0 ? [] : MARKER_WAITS_MS) {
+      if (marked !== undefined) break;
+      await sleep(delay, signal);
+      marker = await readWorldMarker(client.store, this.name, policy, signal);
+      marked = fromMarker(marker);
+    }
+    if (marked !== undefined) return marked;
     const view = await readWorld({
       store: client.store,
       name: this.name,
@@ -391,16 +465,41 @@ export class Checkpoint {
       concurrency: this.#options.concurrency,
       retry: this.#options.retry,
       warn: (message) => this.#warn(message),
-      known: new Map([
-        [this.rank, { rank: this.rank, rows: all.map((entry) => entry.row), source: "catalog" }],
-      ]),
+      known: new Map([[this.rank, { rank: this.rank, rows: all.map((entry) => entry.row), source }]]),
       signal,
     });
+    const bound = bindingMark(marker.file, view, wanted, (rows) => matchingRows(rows, wanted));
+    if (bound !== undefined) {
+      if (
+        !view.complete.some(
+          (item) => item.writeCount === bound.writeCount && labelsEqual(item.labels, bound.labels),
+        )
+      )
+        throw new CheckpointWorldError(
+          this.name,
+          `a rank's rows are as the world marker recorded, so it restarts from writeCount ${bound.writeCount}, but not every rank holds that boundary any more. The ranks drifted apart (DESIGN §6); restore a row of your choice with checkpoint.select(row), or each rank's own with restart: "rank".`,
+          { worldSize: this.worldSize! },
+        );
+      return rowAtBoundary(entries, bound);
+    }
     const choice = chooseWorldBoundary(view, wanted, this.name);
     if (choice.boundary === undefined) {
       this.#warn(choice.reason);
       return undefined;
     }
+    const failure = await writeWorldMarker(
+      client.store,
+      this.name,
+      marker,
+      view,
+      choice.boundary,
+      wanted,
+      (rows) => matchingRows(rows, wanted),
+    );
+    if (failure !== undefined)
+      this.#warn(
+        `Checkpoint "${this.name}": could not record the world marker (${failure.message}); the next world restart reads every rank's catalog again.`,
+      );
     return rowAtBoundary(entries, choice.boundary);
   }
 

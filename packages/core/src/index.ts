@@ -70,6 +70,7 @@ export * from "./state/index.js";
 export * from "./store/index.js";
 export {
   chooseWorldBoundary,
+  type MarkedBoundary,
   type ReadWorldOptions,
   readWorld,
   type WorldBoundary,

@@ -3,6 +3,7 @@
  *
  * ```text
  * <name>/                         a checkpoint's root (or <name>/rank_000003/ for one rank of it)
+ *   world.json                    a ranked checkpoint's world marker (beside its rank folders)
  *   catalog.json                  the rows, replaced only by compare-and-swap
  *   commits/<commitId>/
  *     manifest.json               written once, last among the commit's objects
@@ -94,4 +95,12 @@ export function parseLayoutKey(key: string): LayoutKey | undefined {
   if (commitId !== undefined && rest.length > 0 && isCommitId(commitId))
     return { name, root, rank, kind: "commit", commitId, path: rest.join("/") };
   return { name, root, rank, kind: "other", commitId: undefined, path: undefined };
+}
+
+/** The file name of a ranked checkpoint's world marker, beside its rank folders. */
+export const WORLD_MARKER_NAME = "world.json";
+
+/** The key of a ranked checkpoint's world marker: `<name>/world.json` (DESIGN §6). */
+export function worldMarkerKey(name: string): string {
+  return `${name}/${WORLD_MARKER_NAME}`;
 }

@@ -1,16 +1,17 @@
 /**
  * World-consistent restarts (DESIGN §6): the write boundaries every rank of a world committed,
- * found by reading each rank's catalog once, read-only, with bounded concurrency. No marker, no
- * extra write per commit: see DESIGN §6 for why.
+ * found by reading each rank's catalog once, read-only, with bounded concurrency. A restart reads
+ * the world marker (`world-marker.ts`) first and scans only when it cannot trust it.
  */
 
 import { type CatalogRow, type Labels, labelsEqual } from "./commit/catalog-format.js";
 import { CatalogReader, type CatalogView } from "./commit/catalog-reader.js";
 import { mapBounded } from "./commit/pool.js";
-import type { RetryOptions } from "./commit/retry.js";
+import { type RetryOptions, retryPolicy } from "./commit/retry.js";
 import { CheckpointWorldError } from "./errors.js";
 import { checkpointRoot } from "./layout.js";
 import type { Store } from "./store/types.js";
+import { readWorldMarker } from "./world-marker.js";
 
 /** One write boundary of a world: the labels and the write count every rank committed. */
 export interface WorldBoundary {
@@ -27,6 +28,12 @@ export interface WorldRank {
   readonly source: CatalogView["source"];
 }
 
+/** A boundary the world marker records: what the last restart that read every catalog chose. */
+export interface MarkedBoundary extends WorldBoundary {
+  /** The labels that restart selected by; `null` when it gave none. */
+  readonly selection: Labels | null;
+}
+
 /** Every rank's catalog of a world checkpoint, and the boundaries all of them hold. */
 export interface WorldView {
   readonly worldSize: number;
@@ -34,6 +41,11 @@ export interface WorldView {
   readonly ranks: readonly WorldRank[];
   /** The boundaries every rank holds (rows recording this world size), oldest first. */
   readonly complete: readonly WorldBoundary[];
+  /**
+   * What the world marker (`<name>/world.json`) records for this world size, one boundary per
+   * selection; empty when it is missing, damaged or of another world size.
+   */
+  readonly marked: readonly MarkedBoundary[];
 }
 
 /** Options of {@link readWorld}. */
@@ -55,13 +67,15 @@ export interface ReadWorldOptions {
 /**
  * Reads the catalog of every rank `0 … worldSize-1` once (the ranks in `known` excepted), each
  * with a read-only {@link CatalogReader}: a missing or damaged rank catalog is rebuilt in memory
- * from its manifests, with a warning. Makes no write.
+ * from its manifests, with a warning; and the world marker. Makes no write.
  *
  * @example
  * const world = await readWorld({ store, name: "train", worldSize: 4 });
  * world.complete.at(-1); // { labels: {}, writeCount: 120 }
  */
 export async function readWorld(options: ReadWorldOptions): Promise<WorldView> {
+  const marker = readWorldMarker(options.store, options.name, retryPolicy(options.retry), options.signal);
+  marker.catch(() => {});
   const ranks = Array.from({ length: options.worldSize }, (_, rank) => rank);
   const read = await mapBounded(ranks, options.concurrency ?? 8, options.signal, async (rank, signal) => {
     const known = options.known?.get(rank);
@@ -76,6 +90,7 @@ export async function readWorld(options: ReadWorldOptions): Promise<WorldView> {
     const view = await reader.read({ signal });
     return { rank, rows: view.rows, source: view.source };
   });
+  const file = (await marker).file;
   return {
     worldSize: options.worldSize,
     ranks: read,
@@ -83,6 +98,10 @@ export async function readWorld(options: ReadWorldOptions): Promise<WorldView> {
       read.map((rank) => rank.rows),
       options.worldSize,
     ),
+    marked:
+      file?.worldSize === options.worldSize
+        ? file.entries.map(({ selection, labels, writeCount }) => ({ selection, labels, writeCount }))
+        : [],
   };
 }
 
@@ -114,7 +133,8 @@ export function worldBoundaries(
     .map((item) => item.boundary);
 }
 
-function matching<T extends { readonly labels: Labels }>(
+/** The rows whose labels match `wanted` (all rows when `undefined`). */
+export function matchingRows<T extends { readonly labels: Labels }>(
   rows: readonly T[],
   wanted: Labels | undefined,
 ): readonly T[] {
@@ -139,7 +159,7 @@ export function chooseWorldBoundary(
   wanted: Labels | undefined,
   checkpoint: string,
 ): { boundary: WorldBoundary; reason?: undefined } | { boundary: undefined; reason: string } {
-  const perRank = view.ranks.map((rank) => matching(rank.rows, wanted));
+  const perRank = view.ranks.map((rank) => matchingRows(rank.rows, wanted));
   perRank.forEach((rows, rank) => {
     const newest = rows.at(-1);
     if (newest !== undefined && !rows.some((row) => row.worldSize === view.worldSize))
@@ -149,7 +169,7 @@ export function chooseWorldBoundary(
         { worldSize: view.worldSize, recordedWorldSize: newest.worldSize },
       );
   });
-  const boundary = matching(view.complete, wanted).at(-1);
+  const boundary = matchingRows(view.complete, wanted).at(-1);
   if (boundary !== undefined) return { boundary };
   const empty = perRank.flatMap((rows, rank) => (rows.length === 0 ? [rank] : []));
   if (empty.length > 0)

@@ -1,4 +1,4 @@
-import { CheckpointEntry, formatCatalog, redactUrl } from "@ckpt/core";
+import { CheckpointEntry, formatCatalog, readWorld, redactUrl } from "@ckpt/core";
 import { formatBytes } from "../bytes.js";
 import { findCheckpoints, readerFor, rootsOf, unreferencedBytes } from "../checkpoints.js";
 import { type CliIo, table, writeJson } from "../io.js";
@@ -97,11 +97,31 @@ export async function lsCommand(
       catalogs.push({ root, view, level, unreferenced: await unreferencedBytes(reader) });
     }
     status.end();
-    const world = summarizeWorld(
-      new Map(
-        catalogs.flatMap(({ root, view }) => (root.rank === undefined ? [] : [[root.rank, view.rows]])),
-      ),
+    const rowsByRank = new Map(
+      catalogs.flatMap(({ root, view }) => (root.rank === undefined ? [] : [[root.rank, view.rows]])),
     );
+    const unmarked = summarizeWorld(rowsByRank);
+    // The catalogs are in hand: the world read adds only the marker.
+    const world =
+      unmarked === undefined
+        ? undefined
+        : summarizeWorld(
+            rowsByRank,
+            (
+              await readWorld({
+                store,
+                name,
+                worldSize: unmarked.worldSize,
+                warn,
+                known: new Map(
+                  unmarked.ranks.map(({ rank }) => [
+                    rank,
+                    { rank, rows: rowsByRank.get(rank) ?? [], source: "catalog" as const },
+                  ]),
+                ),
+              })
+            ).marked,
+          );
     if (options.json) {
       writeJson(io, {
         store: store.url,

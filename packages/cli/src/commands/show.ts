@@ -69,13 +69,8 @@ export async function showCommand(
     const world =
       root!.rank === undefined || manifest.worldSize < 2
         ? undefined
-        : summarizeWorld(
-            new Map(
-              (await readWorld({ store, name, worldSize: manifest.worldSize, warn })).ranks.map((rank) => [
-                rank.rank,
-                rank.rows,
-              ]),
-            ),
+        : await readWorld({ store, name, worldSize: manifest.worldSize, warn }).then((view) =>
+            summarizeWorld(new Map(view.ranks.map((rank) => [rank.rank, rank.rows])), view.marked),
           );
 
     if (options.json) {

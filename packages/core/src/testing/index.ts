@@ -16,4 +16,5 @@ export {
   type FaultyStoreOptions,
 } from "./faulty-store.js";
 export { describeReadOnlyReads, type ReadOnlyReadsOptions } from "./read-only-reads.js";
+export { stepBarrier } from "./step-barrier.js";
 export { describeWorldRestart, type WorldRestartOptions } from "./world-restart.js";

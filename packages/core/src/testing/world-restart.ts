@@ -2,11 +2,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { bindCheckpointState } from "../binding.js";
 import { Checkpoint } from "../checkpoint.js";
-import { CheckpointWorldError } from "../errors.js";
+import { CheckpointWorldError, StoreError } from "../errors.js";
 import { checkpointState } from "../state/index.js";
 import { ForwardingStore, type StoreCall } from "../store/forwarding-store.js";
 import { listAllArray } from "../store/index.js";
 import type { Store } from "../store/types.js";
+import { stepBarrier } from "./step-barrier.js";
 
 const RankState = checkpointState(
   "world.RankState",
@@ -18,24 +19,6 @@ function stateAt(rank: number, step: number) {
   const values = new Float64Array(1024);
   for (let i = 0; i < values.length; i++) values[i] = rank * 1e6 + step * 1e3 + i;
   return { rank, step, values };
-}
-
-/** A barrier for `size` parties, one per step. */
-function barrier(size: number): (step: number) => Promise<void> {
-  const waiting = new Map<number, { count: number; release: () => void; done: Promise<void> }>();
-  return (step) => {
-    let entry = waiting.get(step);
-    if (entry === undefined) {
-      let release!: () => void;
-      const done = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      entry = { count: 0, release, done };
-      waiting.set(step, entry);
-    }
-    if (++entry.count === size) entry.release();
-    return entry.done;
-  };
 }
 
 class Killed extends Error {}
@@ -58,12 +41,18 @@ async function life(
   worldSize: number,
   killStep: number,
   killed: ReadonlySet<number>,
-  options: { restart?: "world" | "rank"; mode?: "append" | "overwrite"; warnings?: string[] } = {},
+  options: {
+    restart?: "world" | "rank";
+    mode?: "append" | "overwrite";
+    warnings?: string[];
+    /** Every rank dies right after its restart, before the first step. */
+    restartOnly?: boolean;
+  } = {},
 ): Promise<RoundResult> {
   const resumed: number[] = [];
   const ownState: boolean[] = [];
   const acknowledged: number[] = [];
-  const atStep = barrier(worldSize);
+  const atStep = stepBarrier(worldSize);
   await Promise.all(
     Array.from({ length: worldSize }, async (_, rank) => {
       const checkpoint = new Checkpoint("job", {
@@ -85,6 +74,7 @@ async function life(
             state.value.step === session.writeCount &&
             state.value.values.every((value, i) => value === expected.values[i]);
           acknowledged[rank] = session.writeCount;
+          if (options.restartOnly) throw new Killed();
           for (let step = session.writeCount + 1; ; step++) {
             await atStep(step);
             if (step === killStep && killed.has(rank)) throw new Killed();
@@ -98,7 +88,7 @@ async function life(
         .catch((error: unknown) => {
           if (
             !(error instanceof Killed) &&
-            !(error instanceof Error && error.message === "killed mid-commit")
+            !(error instanceof Error && error.message.includes("killed mid-commit"))
           )
             throw error;
         });
@@ -128,15 +118,60 @@ export interface WorldRestartOptions {
   destroy?(store: Store): Promise<void>;
 }
 
-/** A store whose puts of one key fail, as when a process dies between its manifest and its catalog swap. */
+/**
+ * A store whose puts of one key fail, as when a process dies between its manifest and its catalog
+ * swap. `definite`: with an answer no retry changes (access denied), so a rank stops at once.
+ */
 class FailingPut extends ForwardingStore {
   readonly #key: string;
-  constructor(inner: Store, key: string) {
+  readonly #definite: boolean;
+  constructor(inner: Store, key: string, definite = false) {
     super(inner);
     this.#key = key;
+    this.#definite = definite;
   }
   protected override around<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
-    if (call.op === "put" && call.key === this.#key) return Promise.reject(new Error("killed mid-commit"));
+    if (call.op === "put" && call.key === this.#key)
+      return Promise.reject(
+        this.#definite
+          ? new StoreError("E_ACCESS_DENIED", "killed mid-commit", { key: call.key })
+          : new Error("killed mid-commit"),
+      );
+    return run();
+  }
+}
+
+/** Resolves `done` once a catalog.json under each of `roots` was read through it. */
+class ScanWatch extends ForwardingStore {
+  readonly done: Promise<void>;
+  readonly #pending: Set<string>;
+  #resolve!: () => void;
+  constructor(inner: Store, roots: readonly string[]) {
+    super(inner);
+    this.#pending = new Set(roots);
+    this.done = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+  protected override async around<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
+    const result = await run();
+    if (call.op === "get" && call.key.endsWith("/catalog.json")) {
+      for (const root of this.#pending) if (call.key.startsWith(root)) this.#pending.delete(root);
+      if (this.#pending.size === 0) this.#resolve();
+    }
+    return result;
+  }
+}
+
+/** Holds every catalog.json put until `gate` resolves. */
+class HeldCatalogPuts extends ForwardingStore {
+  readonly #gate: Promise<void>;
+  constructor(inner: Store, gate: Promise<void>) {
+    super(inner);
+    this.#gate = gate;
+  }
+  protected override async around<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
+    if (call.op === "put" && call.key.endsWith("/catalog.json")) await this.#gate;
     return run();
   }
 }
@@ -233,6 +268,81 @@ export function describeWorldRestart(options: WorldRestartOptions): void {
       expect(result.resumed).toEqual([4, 4, 4, 4]);
       expect(result.ownState).toEqual([true, true, true, true]);
       expect(warnings.join("\n")).toMatch(/rank_000001/);
+    });
+
+    it("a rolled-back row does not come back when its rank's catalog is rebuilt from manifests", async () => {
+      const store = await open();
+      // Rank 0 alone commits step 3; the world rolls back to 2 and rank 0 retires its row 3.
+      await life(() => store, worldSize, 3, new Set([1, 2, 3]));
+      // The others commit step 3 again; rank 0 dies before it does.
+      const second = await life(() => store, worldSize, 3, new Set([0]));
+      expect(second.resumed).toEqual([2, 2, 2, 2]);
+      expect(second.acknowledged).toEqual([2, 3, 3, 3]);
+      await store.delete(["job/rank_000000/catalog.json"]);
+      // Rank 0 never committed step 3 in the life the world went on with: 3 is not a boundary.
+      const result = await life(() => store, worldSize, 3, new Set(), { warnings: [] });
+      expect(result.resumed).toEqual([2, 2, 2, 2]);
+      expect(result.ownState).toEqual([true, true, true, true]);
+    });
+
+    it("a missing, damaged, stale or foreign world marker costs a catalog scan, never a wrong boundary", async () => {
+      const store = await open();
+      await life(() => store, worldSize, 3, new Set([2]));
+      const first = await life(() => store, worldSize, 4, new Set([1]));
+      expect(first.resumed).toEqual([2, 2, 2, 2]);
+      const marker = await store.get("job/world.json");
+      expect(JSON.parse(new TextDecoder().decode(marker.bytes))).toMatchObject({
+        format: "ckpt.world",
+        worldSize,
+        entries: [{ selection: null, writeCount: 2 }],
+      });
+      // Stale: the world went on to 3 (rank 1 killed at 4) since the marker said 2.
+      const stale = await life(() => store, worldSize, 5, new Set());
+      expect(stale.resumed).toEqual([3, 3, 3, 3]);
+      await store.put("job/world.json", new TextEncoder().encode("{ not json"));
+      const damaged = await life(() => store, worldSize, 6, new Set([0]));
+      expect(damaged.resumed).toEqual([5, 5, 5, 5]);
+      const foreign = JSON.parse(new TextDecoder().decode((await store.get("job/world.json")).bytes));
+      await store.put(
+        "job/world.json",
+        new TextEncoder().encode(JSON.stringify({ ...foreign, worldSize: 2, entries: [] })),
+      );
+      const other = await life(() => store, worldSize, 7, new Set());
+      expect(other.resumed).toEqual([5, 5, 5, 5]);
+      await store.delete(["job/world.json"]);
+      const missing = await life(() => store, worldSize, 8, new Set());
+      expect(missing.resumed).toEqual([7, 7, 7, 7]);
+      expect(missing.ownState).toEqual([true, true, true, true]);
+    });
+
+    it("ranks killed before retiring their rolled-back rows, then another rank's catalog rebuilt: one boundary for all", async () => {
+      const store = await open();
+      await life(() => store, worldSize, 2, new Set());
+      // Rank 0 dies between its manifest and its catalog swap of step 3; the others commit 3.
+      const dying = new FailingPut(store, "job/rank_000000/catalog.json");
+      const first = await life((rank) => (rank === 0 ? dying : store), worldSize, 3, new Set());
+      expect(first.acknowledged).toEqual([2, 3, 3, 3]);
+      // The restart chooses 2 (rank 0 records it in the marker); ranks 1-3 die before they retire
+      // their rows of step 3.
+      const stuck = [1, 2, 3].map(
+        (rank) => new FailingPut(store, `job/rank_00000${rank}/catalog.json`, true),
+      );
+      await life((rank) => (rank === 0 ? store : stuck[rank - 1]!), worldSize, 3, new Set(), {
+        restartOnly: true,
+      });
+      // Rank 0's catalog is lost: its rebuild from manifests holds step 3, which it never committed.
+      await store.delete(["job/rank_000000/catalog.json"]);
+      // Ranks 1-3 (from the marker) retire their rows of step 3 only once rank 0 read their catalogs.
+      const scanned = new ScanWatch(store, ["job/rank_000001/", "job/rank_000002/", "job/rank_000003/"]);
+      const held = new HeldCatalogPuts(store, scanned.done);
+      const result = await life((rank) => (rank === 0 ? scanned : held), worldSize, 4, new Set(), {
+        warnings: [],
+        restartOnly: true,
+      });
+      // One boundary for every rank (rank 0's step 3 is whole: its manifest lists every object).
+      expect(new Set(result.resumed).size, String(result.resumed)).toBe(1);
+      expect(result.resumed[0]).toBeGreaterThanOrEqual(2);
+      expect(result.ownState).toEqual([true, true, true, true]);
     });
 
     it("append mode: the world boundary is found among the history; rows above it are retired", async () => {
