@@ -369,13 +369,13 @@ export class FsStore implements Store {
       if (createOnly && existing === undefined) {
         const open = handle;
         const created = await this.#createNew(key, open, tempPath, path, signal);
-        if (created !== undefined) {
+        if (typeof created === "object") {
           handle = undefined;
           tempGone = true;
           if (this.#options.durable) await durableFolders();
           return created;
         }
-        if (options?.ifNoneMatch === "*")
+        if (created === "exists" && options?.ifNoneMatch === "*")
           throw new PreconditionFailedError(key, "the key exists (ifNoneMatch: *)");
       }
       // A provisional mtime before the fsync lets one fsync cover data and mtime; under the lock
@@ -423,7 +423,10 @@ export class FsStore implements Store {
             // Last moment to back out: after the rename the put has happened.
             throwIfAborted(signal, key);
             // A free key is taken with link, which fails if a lock-free create took it first.
-            const linked = current === undefined ? await this.#linkNew(key, tempPath, path) : "unsupported";
+            const linked =
+              current === undefined && this.#hardLinks
+                ? await this.#linkNew(key, tempPath, path)
+                : "unsupported";
             if (linked === "exists") continue;
             this.#rememberMtime(path, mtimeMs);
             const stats = await open.stat({ bigint: true });
@@ -456,7 +459,7 @@ export class FsStore implements Store {
    * the key was seen free (after the deletion of any earlier object, which waits for the clock to
    * pass that object's mtime, so later than every earlier version) and is hard-linked to the key,
    * which fails if the key was taken meanwhile. Resolves to the object's info (temp file closed and
-   * unlinked), or `undefined` when the key is taken or the filesystem has no hard links (then the
+   * unlinked), or says why not: the key is taken, or the filesystem has no hard links (then the
    * locked path decides); the handle stays open in that case.
    */
   async #createNew(
@@ -465,7 +468,7 @@ export class FsStore implements Store {
     tempPath: string,
     path: string,
     signal: AbortSignal | undefined,
-  ): Promise<ObjectInfo | undefined> {
+  ): Promise<ObjectInfo | "exists" | "unsupported"> {
     const mtimeMs = this.#provisionalMtimeMs(path);
     await setMtime(handle, mtimeMs);
     if (this.#options.durable) await handle.sync();
@@ -475,7 +478,7 @@ export class FsStore implements Store {
       this.#linkNew(key, tempPath, path),
       handle.stat({ bigint: true }),
     ]);
-    if (linked !== "linked") return undefined;
+    if (linked !== "linked") return linked;
     this.#rememberMtime(path, mtimeMs);
     await Promise.all([handle.close(), this.#fs.unlink(tempPath)]);
     return infoOf(key, stats);

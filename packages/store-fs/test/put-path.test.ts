@@ -244,6 +244,34 @@ describe("FsStore put path", () => {
     expect(replacing.lastModified.getTime()).toBeGreaterThan(created.lastModified.getTime());
   });
 
+  it("on a filesystem without hard links every put takes the lock, and ifNoneMatch stays exclusive", async () => {
+    const { fs, events } = recordingVolume("no-hard-links");
+    const refusing = {
+      ...fs,
+      link: async () => {
+        throw Object.assign(new Error("EPERM: operation not permitted, link"), { code: "EPERM" });
+      },
+    } as FsApi;
+    const store = new FsStore({ root: "/", fs: refusing, url: "memory://no-hard-links" });
+    const racers = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => store.put("dir/once", pattern(10, i), { ifNoneMatch: "*" })),
+    );
+    expect(racers.filter((result) => result.status === "fulfilled")).toHaveLength(1);
+    for (const result of racers)
+      if (result.status === "rejected")
+        expect(result.reason).toMatchObject({ code: "E_PRECONDITION_FAILED" });
+    await store.put("dir/other", pattern(10, 7));
+    expect(Buffer.from((await store.get("dir/other")).bytes)).toEqual(Buffer.from(pattern(10, 7)));
+    expect(
+      events.filter((event) => event.startsWith("symlink /dir/.ckpt-lock-")).length,
+    ).toBeGreaterThanOrEqual(2);
+    expect(
+      await fs
+        .readdir("/dir", { withFileTypes: true })
+        .then((entries) => entries.map((e) => String(e.name)).sort()),
+    ).toEqual(["once", "other"]);
+  });
+
   it("takes its key lock as one symlink holding the record, and leaves no lock behind", async () => {
     const { fs, events } = recordingVolume("symlink-lock");
     const store = new FsStore({ root: "/", fs, url: "memory://symlink-lock" });
