@@ -352,14 +352,15 @@ export class FsStore implements Store {
     const dir = dirname(path);
     const tempPath = join(dir, ownedFileName("tmp"));
     const createOnly = options?.ifMatch === undefined && this.#hardLinks;
-    // Looked at while the body is written: a put into a free key needs no lock (see #createNew).
-    const before = createOnly ? statOrUndefined(fs, path) : undefined;
-    before?.catch(() => undefined);
     let handle: FsFileHandle | undefined;
     let tempGone = false;
     try {
       const temp = await this.#createTemp(key, dir, tempPath);
       handle = temp.handle;
+      // Looked at while the body is written (not before the open: the folder and temp file come
+      // first on the thread pool): a put into a free key needs no lock (see #createNew).
+      const before = createOnly ? statOrUndefined(fs, path) : undefined;
+      before?.catch(() => undefined);
       await this.#writeBody(handle, key, body, signal);
       const existing = before === undefined ? undefined : await before;
       if (existing !== undefined && options?.ifNoneMatch === "*")
@@ -659,7 +660,11 @@ export class FsStore implements Store {
     for (const folder of this.#foldersUpToRoot(dir)) this.#knowFolder(folder);
     if (!this.#options.durable) return { durable: Promise.resolve() };
     for (const folder of made) {
-      const synced = this.#folderSyncs.sync(dirname(folder));
+      // A parent gone before its sync was removed with the folder made in it (a sweep of empty
+      // folders): nothing of it needs to be durable, and the put makes its folder again.
+      const synced = this.#folderSyncs.sync(dirname(folder)).catch((error: unknown) => {
+        if (errorCode(error) !== "ENOENT") throw error;
+      });
       this.#unsyncedFolders.set(folder, synced);
       const forget = () => {
         if (this.#unsyncedFolders.get(folder) === synced) this.#unsyncedFolders.delete(folder);
