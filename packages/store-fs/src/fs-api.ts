@@ -7,7 +7,7 @@ export interface FsApi {
   rename(oldPath: string, newPath: string): Promise<void>;
   link(existingPath: string, newPath: string): Promise<void>;
   unlink(path: string): Promise<void>;
-  mkdir(path: string, options: { recursive: true }): Promise<unknown>;
+  mkdir(path: string, options: { recursive: boolean }): Promise<unknown>;
   rmdir(path: string): Promise<void>;
   readdir(path: string, options: { withFileTypes: true }): Promise<FsDirent[]>;
   stat(path: string, options: { bigint: true }): Promise<FsBigIntStats>;

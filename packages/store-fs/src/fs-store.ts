@@ -100,11 +100,13 @@ function parseOptions(options: FsStoreOptions): z.output<typeof optionsSchema> {
 }
 
 /**
- * The opaque version of an object file. Sound because every put and delete of a key runs under
- * the key's lock and gives the new file an mtime strictly after the previous object's (a put:
- * one past it if the clock has not passed it; a delete waits for the clock, see
- * {@link nextMtimeMs}): two objects ever stored under one key differ in mtime, whatever the
- * inode (memfs and ext4 both reuse inode numbers) and whatever the bytes.
+ * The opaque version of an object file. Sound because every object of a key gets an mtime
+ * strictly after the previous object's: a put replacing an object does so under the key's lock,
+ * one past its mtime if the clock has not passed it; a delete waits, under the lock, for the clock
+ * to pass the object's mtime before unlinking it (see {@link nextMtimeMs}), so a put that then
+ * finds the key free takes a later mtime, with or without the lock. Two objects ever stored under
+ * one key differ in mtime, whatever the inode (memfs and ext4 both reuse inode numbers) and
+ * whatever the bytes.
  */
 function versionOf(stats: FsBigIntStats): string {
   return `${stats.ino.toString(36)}.${stats.mtimeNs.toString(36)}.${stats.size.toString(36)}`;
@@ -148,6 +150,19 @@ async function statOrUndefined(fs: FsApi, path: string): Promise<FsBigIntStats |
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
     throw error;
   }
+}
+
+/** Errors of `link` on a filesystem without hard links. */
+const NO_HARD_LINKS = new Set(["EPERM", "ENOSYS", "EOPNOTSUPP", "ENOTSUP", "EMLINK"]);
+/** Folders a store remembers as existing (beyond this, it forgets them all and starts over). */
+const KNOWN_FOLDERS = 4096;
+
+function keyIsFolder(key: string, url: string, cause: unknown): StoreError {
+  return new StoreError(
+    "E_KEY_CONFLICT",
+    `Cannot put "${key}" in ${url}: it is a folder of other keys on this filesystem store`,
+    { key, cause },
+  );
 }
 
 /** A folder chain a put made: `durable` resolves once the entries it added are on disk. */
@@ -239,12 +254,14 @@ function decodeCursor(cursor: string): string {
  * memfs for `memory://` stores. Objects are plain files named by their key.
  *
  * - put: the body is written to a temp file (`.ckpt-tmp-<pid>.<host>.<random>`, never listed) in
- *   the target folder,
- *   given a provisional mtime and fsynced; then, under the key's lock, preconditions are checked,
- *   the mtime is confirmed or redone (see {@link versionOf}), and the temp file is renamed over the
- *   target and the folder fsynced (one fsync shared by puts that finish together).
- * - preconditions hold across processes on one host: the lock is a symlink (or a file) created
- *   exclusively (see `lock.ts` for how stale locks of killed writers are recognised).
+ *   the target folder, given an mtime and fsynced. Into a free key (no `ifMatch`) the temp file is
+ *   then hard-linked to the key, which fails if the key was taken meanwhile, and unlinked: no lock.
+ *   Otherwise, under the key's lock, preconditions are checked, the mtime is confirmed or redone
+ *   (see {@link versionOf}), and the temp file is renamed over the target. Then the folder is
+ *   fsynced (one fsync shared by puts that finish together).
+ * - preconditions hold across processes on one host: `ifNoneMatch` by the exclusive link, `ifMatch`
+ *   under the lock, a symlink (or a file) created exclusively (see `lock.ts` for how stale locks
+ *   of killed writers are recognised).
  *
  * @example
  * const store = new FsStore({ root: "/data/checkpoints" });
@@ -261,6 +278,12 @@ export class FsStore implements Store {
   readonly #writePiece: number;
   readonly #makingFolders = new Map<string, Promise<NewFolders>>();
   readonly #lastMtimes = new Map<string, number>();
+  /** Folders seen to exist: a put into a new folder below one makes it without a failed open first. */
+  readonly #knownFolders = new Set<string>();
+  /** Folders this store made whose entry in their parent is not yet synced: resolves when it is. */
+  readonly #unsyncedFolders = new Map<string, Promise<void>>();
+  /** Cleared when `link` fails for want of hard links: every put then takes the key's lock. */
+  #hardLinks = true;
 
   constructor(options: FsStoreOptions) {
     this.#options = parseOptions(options);
@@ -328,68 +351,99 @@ export class FsStore implements Store {
     const fs = this.#fs;
     const dir = dirname(path);
     const tempPath = join(dir, ownedFileName("tmp"));
+    const createOnly = options?.ifMatch === undefined && this.#hardLinks;
     let handle: FsFileHandle | undefined;
-    let renamed = false;
+    let tempGone = false;
     try {
       const temp = await this.#createTemp(key, dir, tempPath);
       handle = temp.handle;
+      // Looked at while the body is written (not before the open: the folder and temp file come
+      // first on the thread pool): a put into a free key needs no lock (see #createNew).
+      const before = createOnly ? statOrUndefined(fs, path) : undefined;
+      before?.catch(() => undefined);
       await this.#writeBody(handle, key, body, signal);
+      const existing = before === undefined ? undefined : await before;
+      if (existing !== undefined && options?.ifNoneMatch === "*")
+        throw new PreconditionFailedError(key, "the key exists (ifNoneMatch: *)");
+      const durableFolders = () =>
+        Promise.all([this.#folderSyncs.sync(dir), ...temp.madeFolders.map((made) => made.durable)]);
+      if (createOnly && existing === undefined) {
+        const open = handle;
+        const created = await this.#createNew(key, open, tempPath, path, signal);
+        if (typeof created === "object") {
+          handle = undefined;
+          tempGone = true;
+          if (this.#options.durable) await durableFolders();
+          return created;
+        }
+        if (created === "exists" && options?.ifNoneMatch === "*")
+          throw new PreconditionFailedError(key, "the key exists (ifNoneMatch: *)");
+      }
       // A provisional mtime before the fsync lets one fsync cover data and mtime; under the lock
       // it stands when it is after the current object's (the usual case), else it is redone.
-      const provisionalMs = this.#provisionalMtimeMs(path);
-      await setMtime(handle, provisionalMs);
+      let mtimeMs = this.#provisionalMtimeMs(path);
+      await setMtime(handle, mtimeMs);
       if (this.#options.durable) await handle.sync();
       throwIfAborted(signal, key);
       const open = handle;
       return await withKeyLock(
         { fs, dir, name: path.slice(dir.length + 1), key, staleMs: this.#options.lockStaleMs, signal },
         async () => {
-          const current = await statOrUndefined(fs, path);
-          if (options?.ifNoneMatch === "*" && current !== undefined)
-            throw new PreconditionFailedError(key, "the key exists (ifNoneMatch: *)");
-          if (options?.ifMatch !== undefined) {
-            if (current === undefined)
-              throw new PreconditionFailedError(key, `the key does not exist (ifMatch: ${options.ifMatch})`);
-            if (versionOf(current) !== options.ifMatch)
-              throw new PreconditionFailedError(
-                key,
-                `the version is ${versionOf(current)}, not ${options.ifMatch} (ifMatch)`,
-              );
-          }
-          const previousMs = current && wholeMs(current);
-          let mtimeMs = provisionalMs;
-          if (previousMs !== undefined && provisionalMs <= previousMs) {
-            // Another process put this key within the same millisecond (or its clock is ahead):
-            // one past it, rather than waiting for the clock (see versionOf).
-            mtimeMs = previousMs + 1;
-            await setMtime(open, mtimeMs);
-            if (this.#options.durable) await open.sync();
-          }
-          this.#rememberMtime(path, mtimeMs);
-          const stats = await open.stat({ bigint: true });
-          await open.close();
-          handle = undefined;
-          // Last moment to back out: after the rename the put has happened.
-          throwIfAborted(signal, key);
-          try {
-            await fs.rename(tempPath, path);
-          } catch (error) {
-            const code = errorCode(error);
-            if (code === "EISDIR" || code === "ENOTEMPTY" || code === "EEXIST")
-              throw new StoreError(
-                "E_KEY_CONFLICT",
-                `Cannot put "${key}" in ${this.url}: it is a folder of other keys on this filesystem store`,
-                { key, cause: error },
-              );
-            throw error;
-          }
-          renamed = true;
-          if (this.#options.durable) {
+          for (;;) {
+            const current = await statOrUndefined(fs, path);
+            if (options?.ifNoneMatch === "*" && current !== undefined)
+              throw new PreconditionFailedError(key, "the key exists (ifNoneMatch: *)");
+            if (options?.ifMatch !== undefined) {
+              if (current === undefined)
+                throw new PreconditionFailedError(
+                  key,
+                  `the key does not exist (ifMatch: ${options.ifMatch})`,
+                );
+              if (versionOf(current) !== options.ifMatch)
+                throw new PreconditionFailedError(
+                  key,
+                  `the version is ${versionOf(current)}, not ${options.ifMatch} (ifMatch)`,
+                );
+            }
+            const previousMs = current && wholeMs(current);
+            let nextMs = mtimeMs;
+            if (previousMs !== undefined && mtimeMs <= previousMs) {
+              // Another process put this key within the same millisecond (or its clock is ahead):
+              // one past it, rather than waiting for the clock (see versionOf).
+              nextMs = previousMs + 1;
+            } else if (current === undefined && mtimeMs < Date.now()) {
+              // Deleted meanwhile: its deletion waited for the clock to pass its mtime, so now
+              // is after it, where the provisional mtime may not be.
+              nextMs = this.#provisionalMtimeMs(path);
+            }
+            if (nextMs !== mtimeMs) {
+              mtimeMs = nextMs;
+              await setMtime(open, mtimeMs);
+              if (this.#options.durable) await open.sync();
+            }
+            // Last moment to back out: after the rename the put has happened.
+            throwIfAborted(signal, key);
+            // A free key is taken with link, which fails if a lock-free create took it first.
+            const linked =
+              current === undefined && this.#hardLinks
+                ? await this.#linkNew(key, tempPath, path)
+                : "unsupported";
+            if (linked === "exists") continue;
+            this.#rememberMtime(path, mtimeMs);
+            const stats = await open.stat({ bigint: true });
+            await open.close();
+            handle = undefined;
+            if (linked === "linked") {
+              await fs.unlink(tempPath);
+            } else {
+              await this.#renameOver(key, tempPath, path);
+            }
+            tempGone = true;
             // The rename is durable once its folder is synced; a folder chain made for the put
             // once its parents are (that sync is shared by every put into the chain).
-            await Promise.all([this.#folderSyncs.sync(dir), ...temp.madeFolders.map((made) => made.durable)]);
+            if (this.#options.durable) await durableFolders();
+            return infoOf(key, stats);
           }
-          return infoOf(key, stats);
         },
       );
     } catch (error) {
@@ -397,7 +451,68 @@ export class FsStore implements Store {
       throw ioError("put", key, this.url, error);
     } finally {
       if (handle !== undefined) await handle.close().catch(() => undefined);
-      if (!renamed) await fs.unlink(tempPath).catch(() => undefined);
+      if (!tempGone) await fs.unlink(tempPath).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Puts into a key found free without taking its lock: the temp file gets an mtime taken after
+   * the key was seen free (after the deletion of any earlier object, which waits for the clock to
+   * pass that object's mtime, so later than every earlier version) and is hard-linked to the key,
+   * which fails if the key was taken meanwhile. Resolves to the object's info (temp file closed and
+   * unlinked), or says why not: the key is taken, or the filesystem has no hard links (then the
+   * locked path decides); the handle stays open in that case.
+   */
+  async #createNew(
+    key: string,
+    handle: FsFileHandle,
+    tempPath: string,
+    path: string,
+    signal: AbortSignal | undefined,
+  ): Promise<ObjectInfo | "exists" | "unsupported"> {
+    const mtimeMs = this.#provisionalMtimeMs(path);
+    await setMtime(handle, mtimeMs);
+    if (this.#options.durable) await handle.sync();
+    throwIfAborted(signal, key);
+    // The file's stats do not change with a new name, so they are read while it is linked.
+    const [linked, stats] = await Promise.all([
+      this.#linkNew(key, tempPath, path),
+      handle.stat({ bigint: true }),
+    ]);
+    if (linked !== "linked") return linked;
+    this.#rememberMtime(path, mtimeMs);
+    await Promise.all([handle.close(), this.#fs.unlink(tempPath)]);
+    return infoOf(key, stats);
+  }
+
+  /** Links the temp file to a key that must be free: `exists` if it is not, `unsupported` without hard links. */
+  async #linkNew(key: string, tempPath: string, path: string): Promise<"linked" | "exists" | "unsupported"> {
+    try {
+      await this.#fs.link(tempPath, path);
+      return "linked";
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === "EEXIST") {
+        const taken = await this.#fs.stat(path, { bigint: true }).catch(() => undefined);
+        if (taken?.isDirectory()) throw keyIsFolder(key, this.url, error);
+        return "exists";
+      }
+      if (NO_HARD_LINKS.has(code ?? "")) {
+        this.#hardLinks = false;
+        return "unsupported";
+      }
+      throw error;
+    }
+  }
+
+  async #renameOver(key: string, tempPath: string, path: string): Promise<void> {
+    try {
+      await this.#fs.rename(tempPath, path);
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === "EISDIR" || code === "ENOTEMPTY" || code === "EEXIST")
+        throw keyIsFolder(key, this.url, error);
+      throw error;
     }
   }
 
@@ -408,19 +523,22 @@ export class FsStore implements Store {
     tempPath: string,
   ): Promise<{ handle: FsFileHandle; madeFolders: NewFolders[] }> {
     const madeFolders: NewFolders[] = [];
-    // The folder usually exists (a commit's later objects, every catalog put): try it first.
-    let makeFolder = false;
+    // Usually the folder exists (a commit's later objects, every catalog put): open first. A new
+    // folder under one known to exist (a new commit's) is made first: no failed open.
+    let makeFolder = !this.#knownFolders.has(dir) && this.#knownAncestor(dir) !== undefined;
     for (let attempt = 0; ; attempt++) {
       try {
         if (makeFolder) {
           madeFolders.push(await this.#makeFolder(dir));
         }
         const handle = await this.#fs.open(tempPath, "wx", 0o666);
+        this.#knowFolder(dir);
         return { handle, madeFolders };
       } catch (error) {
         const code = errorCode(error);
         // Missing folder, or pruned by a concurrent delete between mkdir and open: make it (again).
         if (code === "ENOENT" && attempt < 10) {
+          this.#knownFolders.delete(dir);
           makeFolder = true;
           continue;
         }
@@ -467,34 +585,97 @@ export class FsStore implements Store {
     }
   }
 
+  #knowFolder(folder: string): void {
+    if (this.#knownFolders.size >= KNOWN_FOLDERS) this.#knownFolders.clear();
+    this.#knownFolders.add(folder);
+  }
+
+  /** `dir` and the folders above it, up to and including the root (none if `dir` is outside it). */
+  *#foldersUpToRoot(dir: string): Generator<string> {
+    for (let folder = dir; folder.startsWith(this.root); folder = dirname(folder)) {
+      yield folder;
+      if (folder === this.root || folder.length <= this.root.length) return;
+    }
+  }
+
+  /** The nearest folder above `dir`, up to the root, that this store has seen exist. */
+  #knownAncestor(dir: string): string | undefined {
+    if (dir === this.root) return undefined;
+    for (const folder of this.#foldersUpToRoot(dirname(dir)))
+      if (this.#knownFolders.has(folder)) return folder;
+    return undefined;
+  }
+
   /**
    * Makes `dir` and its missing parents. Puts racing into the same new folder share one mkdir and
    * one sync of the parents whose entries it added (started once the mkdir is done), and each
    * waits for that sync before it resolves: none can return while the folder holding its object
-   * might still vanish in a crash, and the chain is synced once, not once per put.
+   * might still vanish in a crash, and the chain is synced once, not once per put. Below a folder
+   * known to exist the missing ones are made one by one (Node's recursive mkdir first fails on
+   * the deepest); a put finding a folder that another put of this store made waits for its sync too.
    */
   #makeFolder(dir: string): Promise<NewFolders> {
     let making = this.#makingFolders.get(dir);
     if (making === undefined) {
-      making = this.#fs
-        .mkdir(dir, { recursive: true })
-        .then((made) => {
-          const parents: string[] = [];
-          // Node answers with the first folder it made (memfs with the deepest: then fewer syncs).
-          if (typeof made === "string" && this.#options.durable)
-            for (let folder = dir; folder.length >= made.length; folder = dirname(folder))
-              parents.push(dirname(folder));
-          const durable = Promise.all(parents.map((parent) => this.#folderSyncs.sync(parent))).then(
-            () => undefined,
-          );
-          // Awaited by the puts that get this far; one that fails before must not leave it unhandled.
-          durable.catch(() => undefined);
-          return { durable };
-        })
-        .finally(() => this.#makingFolders.delete(dir));
+      making = this.#makeMissing(dir).finally(() => this.#makingFolders.delete(dir));
       this.#makingFolders.set(dir, making);
     }
     return making;
+  }
+
+  async #makeMissing(dir: string): Promise<NewFolders> {
+    const fs = this.#fs;
+    const made: string[] = [];
+    const pending: Promise<void>[] = [];
+    const ancestor = this.#knownAncestor(dir);
+    let levels: string[] | undefined;
+    if (ancestor !== undefined) {
+      levels = [];
+      for (let folder = dir; folder !== ancestor; folder = dirname(folder)) levels.unshift(folder);
+    }
+    for (const folder of levels ?? []) {
+      try {
+        await fs.mkdir(folder, { recursive: false });
+        made.push(folder);
+      } catch (error) {
+        const code = errorCode(error);
+        if (code === "EEXIST") {
+          const unsynced = this.#unsyncedFolders.get(folder);
+          if (unsynced !== undefined) pending.push(unsynced);
+          continue;
+        }
+        // A folder above was removed meanwhile (pruned by a delete): make the rest in one call.
+        if (code !== "ENOENT") throw error;
+        for (const known of this.#foldersUpToRoot(dirname(folder))) this.#knownFolders.delete(known);
+        levels = undefined;
+        break;
+      }
+    }
+    if (levels === undefined) {
+      const first = await fs.mkdir(dir, { recursive: true });
+      // Node answers with the first folder it made (memfs with the deepest: then fewer syncs).
+      if (typeof first === "string")
+        for (let folder = dir; folder.length >= first.length; folder = dirname(folder)) made.push(folder);
+    }
+    for (const folder of this.#foldersUpToRoot(dir)) this.#knowFolder(folder);
+    if (!this.#options.durable) return { durable: Promise.resolve() };
+    for (const folder of made) {
+      // A parent gone before its sync was removed with the folder made in it (a sweep of empty
+      // folders): nothing of it needs to be durable, and the put makes its folder again.
+      const synced = this.#folderSyncs.sync(dirname(folder)).catch((error: unknown) => {
+        if (errorCode(error) !== "ENOENT") throw error;
+      });
+      this.#unsyncedFolders.set(folder, synced);
+      const forget = () => {
+        if (this.#unsyncedFolders.get(folder) === synced) this.#unsyncedFolders.delete(folder);
+      };
+      synced.then(forget, forget);
+      pending.push(synced);
+    }
+    const durable = Promise.all(pending).then(() => undefined);
+    // Awaited by the puts that get this far; one that fails before must not leave it unhandled.
+    durable.catch(() => undefined);
+    return { durable };
   }
 
   async #syncFolder(dir: string): Promise<void> {
@@ -663,9 +844,10 @@ export class FsStore implements Store {
       async () => {
         const current = await statOrUndefined(fs, path);
         if (current === undefined) return;
-        await fs.unlink(path);
-        // A later object of this key must get a later mtime than this one (see versionOf).
+        // Before the unlink: a put that then finds the key free takes an mtime later than this
+        // object's without asking for the lock (see versionOf).
         await nextMtimeMs(wholeMs(current), undefined, key);
+        await fs.unlink(path);
       },
     );
     await this.#pruneFolders(dir);
@@ -709,6 +891,7 @@ export class FsStore implements Store {
       } catch {
         return;
       }
+      this.#knownFolders.delete(folder);
       folder = dirname(folder);
     }
   }

@@ -107,7 +107,7 @@ describe("FsStore put path", () => {
     expect(whole).toEqual([128 + data.byteLength]);
   });
 
-  it("puts finishing together share folder fsyncs, each after its own rename", async () => {
+  it("puts finishing together share folder fsyncs, each after its own link or rename", async () => {
     const { fs, events } = recordingVolume("folder-syncs");
     const store = new FsStore({ root: "/", fs, url: "memory://folder-syncs" });
     await store.put("dir/first", pattern(10, 0));
@@ -123,7 +123,7 @@ describe("FsStore put path", () => {
     expect(folderSyncs).toBeGreaterThan(0);
     expect(folderSyncs).toBeLessThan(keys.length);
     for (const key of keys) {
-      const renamed = events.indexOf(`rename /${key}`);
+      const renamed = events.findIndex((event) => event === `rename /${key}` || event === `link /${key}`);
       const resolved = events.indexOf(`resolved /${key}`);
       const started = events.indexOf("sync start /dir", renamed);
       expect(renamed).toBeGreaterThanOrEqual(0);
@@ -132,10 +132,152 @@ describe("FsStore put path", () => {
     }
   });
 
+  it("a put into a free key links its temp file to it without a lock; a put over an object takes the lock", async () => {
+    const { fs, events } = recordingVolume("free-key");
+    const store = new FsStore({ root: "/", fs, url: "memory://free-key" });
+    const created = await store.put("dir/k", pattern(10, 1), { ifNoneMatch: "*" });
+    const plain = await store.put("dir/plain", pattern(10, 2));
+    expect(events.filter((event) => /^(symlink|link|rename) /.test(event))).toEqual([
+      "link /dir/k",
+      "link /dir/plain",
+    ]);
+    await expect(store.put("dir/k", pattern(10, 3), { ifNoneMatch: "*" })).rejects.toMatchObject({
+      code: "E_PRECONDITION_FAILED",
+    });
+    events.length = 0;
+    const replaced = await store.put("dir/plain", pattern(10, 4));
+    expect(events.filter((event) => /^(symlink|link|rename) /.test(event))).toEqual([
+      expect.stringMatching(/^symlink \/dir\/\.ckpt-lock-/),
+      "rename /dir/plain",
+    ]);
+    expect(replaced.version).not.toBe(plain.version);
+    expect((await store.head("dir/k"))?.version).toBe(created.version);
+    expect(Buffer.from((await store.get("dir/k")).bytes)).toEqual(Buffer.from(pattern(10, 1)));
+    expect(
+      await fs
+        .readdir("/dir", { withFileTypes: true })
+        .then((entries) => entries.map((e) => String(e.name)).sort()),
+    ).toEqual(["k", "plain"]);
+  });
+
+  it("a put that finds a key free while its object is being deleted still gets a later mtime", async () => {
+    const root = join(base, "deleting");
+    const store = new FsStore({ root });
+    await store.put("k", pattern(64, 1));
+    const ahead = new Date(Date.now() + 300);
+    await utimes(join(root, "k"), ahead, ahead);
+    const old = (await store.head("k"))!;
+    const deleting = store.delete(["k"]);
+    while ((await store.head("k")) !== undefined) await new Promise((resolve) => setTimeout(resolve, 1));
+    const again = await store.put("k", pattern(64, 1), { ifNoneMatch: "*" });
+    await deleting;
+    expect(again.version).not.toBe(old.version);
+    expect(again.lastModified.getTime()).toBeGreaterThan(old.lastModified.getTime());
+  });
+
+  for (const where of ["disk", "memfs"] as const)
+    it(`creating and replacing puts and a delete racing on a free key (${where}): the object left is the newest by mtime`, async () => {
+      const store =
+        where === "disk"
+          ? new FsStore({ root: join(base, "racing-creates") })
+          : new FsStore({ root: "/", fs: memoryVolume("racing-creates"), url: "memory://racing-creates" });
+      for (let round = 0; round < 40; round++) {
+        const key = `r/${round}`;
+        const outcomes = await Promise.allSettled([
+          store.put(key, pattern(32, 1), { ifNoneMatch: "*" }),
+          store.put(key, pattern(32, 2)),
+          store.put(key, pattern(32, 3)),
+          store.put(key, pattern(32, 4), { ifNoneMatch: "*" }),
+          store.delete([key]).then(() => undefined),
+          store.put(key, pattern(32, 5)),
+        ]);
+        const infos = outcomes.flatMap((outcome) =>
+          outcome.status === "fulfilled" && outcome.value !== undefined ? [outcome.value] : [],
+        );
+        for (const outcome of outcomes)
+          if (outcome.status === "rejected")
+            expect(outcome.reason).toMatchObject({ code: "E_PRECONDITION_FAILED" });
+        expect(new Set(infos.map((info) => info.version)).size, `round ${round}`).toBe(infos.length);
+        const last = await store.head(key);
+        if (last === undefined) continue;
+        const others = infos.filter((info) => info.version !== last.version);
+        expect(others, `round ${round}`).toHaveLength(infos.length - 1);
+        // Every other put's object was replaced or deleted before the last one: that has a later mtime.
+        for (const other of others)
+          expect(last.lastModified.getTime(), `round ${round}`).toBeGreaterThan(other.lastModified.getTime());
+      }
+    });
+
+  it("a locked put that finds its key freed takes it only if no lock-free create took it first, and gets a later mtime", async () => {
+    const inner = memoryVolume("freed-under-lock");
+    let armed = false;
+    let interloper: Promise<{ version: string; lastModified: Date }> | undefined;
+    const fs = {
+      ...inner,
+      symlink: async (target: string, path: string) => {
+        await inner.symlink!(target, path);
+        // The replacing put holds the lock: its object goes (as a finished delete would have).
+        if (path.startsWith("/d/.ckpt-lock-")) {
+          await inner.unlink("/d/k");
+          armed = true;
+        }
+      },
+      stat: async (path: string, options: { bigint: true }) => {
+        try {
+          return await inner.stat(path, options);
+        } finally {
+          if (armed && path === "/d/k") {
+            // Right after the locked put saw the key free, a lock-free create takes it.
+            armed = false;
+            interloper = store.put("d/k", pattern(16, 3), { ifNoneMatch: "*" });
+            await interloper;
+          }
+        }
+      },
+    } as FsApi;
+    const store = new FsStore({ root: "/", fs, url: "memory://freed-under-lock" });
+    await store.put("d/k", pattern(16, 1));
+    const replacing = await store.put("d/k", pattern(16, 2));
+    const created = await interloper!;
+    expect(Buffer.from((await store.get("d/k")).bytes)).toEqual(Buffer.from(pattern(16, 2)));
+    expect(replacing.version).not.toBe(created.version);
+    expect(replacing.lastModified.getTime()).toBeGreaterThan(created.lastModified.getTime());
+  });
+
+  it("on a filesystem without hard links every put takes the lock, and ifNoneMatch stays exclusive", async () => {
+    const { fs, events } = recordingVolume("no-hard-links");
+    const refusing = {
+      ...fs,
+      link: async () => {
+        throw Object.assign(new Error("EPERM: operation not permitted, link"), { code: "EPERM" });
+      },
+    } as FsApi;
+    const store = new FsStore({ root: "/", fs: refusing, url: "memory://no-hard-links" });
+    const racers = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => store.put("dir/once", pattern(10, i), { ifNoneMatch: "*" })),
+    );
+    expect(racers.filter((result) => result.status === "fulfilled")).toHaveLength(1);
+    for (const result of racers)
+      if (result.status === "rejected")
+        expect(result.reason).toMatchObject({ code: "E_PRECONDITION_FAILED" });
+    await store.put("dir/other", pattern(10, 7));
+    expect(Buffer.from((await store.get("dir/other")).bytes)).toEqual(Buffer.from(pattern(10, 7)));
+    expect(
+      events.filter((event) => event.startsWith("symlink /dir/.ckpt-lock-")).length,
+    ).toBeGreaterThanOrEqual(2);
+    expect(
+      await fs
+        .readdir("/dir", { withFileTypes: true })
+        .then((entries) => entries.map((e) => String(e.name)).sort()),
+    ).toEqual(["once", "other"]);
+  });
+
   it("takes its key lock as one symlink holding the record, and leaves no lock behind", async () => {
     const { fs, events } = recordingVolume("symlink-lock");
     const store = new FsStore({ root: "/", fs, url: "memory://symlink-lock" });
-    await store.put("dir/k", pattern(10, 1), { ifNoneMatch: "*" });
+    await store.put("dir/k", pattern(10, 1));
+    events.length = 0;
+    await store.put("dir/k", pattern(10, 2));
     const locks = events.filter((event) => event.startsWith("symlink /dir/.ckpt-lock-"));
     expect(locks).toHaveLength(1);
     expect(events.filter((event) => event.startsWith("link "))).toEqual([]);
@@ -148,8 +290,9 @@ describe("FsStore put path", () => {
     const { fs, events } = recordingVolume("no-symlinks");
     const { symlink: _symlink, readlink: _readlink, ...plain } = fs;
     const store = new FsStore({ root: "/", fs: plain, url: "memory://no-symlinks" });
+    const { version } = await store.put("dir/once", pattern(10, 9));
     const racers = await Promise.allSettled(
-      Array.from({ length: 6 }, (_, i) => store.put("dir/once", pattern(10, i), { ifNoneMatch: "*" })),
+      Array.from({ length: 6 }, (_, i) => store.put("dir/once", pattern(10, i), { ifMatch: version })),
     );
     expect(racers.filter((result) => result.status === "fulfilled")).toHaveLength(1);
     expect(events.filter((event) => event.startsWith("symlink"))).toEqual([]);
