@@ -13,8 +13,14 @@ export type { JsonValue };
 /** A row's labels: flat values only, compared by value. */
 export type Labels = Readonly<Record<string, string | number | boolean | null>>;
 
-/** Version written into both documents; a reader refuses a larger one. */
+/** Version of catalog.json; a reader refuses a larger one. */
 export const FORMAT_VERSION = 1;
+/**
+ * Highest manifest version this ckpt reads. A manifest that reuses an object stored by an earlier
+ * commit (an entry with `location`) is written as version 2, so an older ckpt refuses it as newer
+ * instead of looking for the object in the wrong folder; every other manifest stays version 1.
+ */
+export const MANIFEST_VERSION = 2;
 /** `format` of catalog.json. */
 export const CATALOG_FORMAT = "ckpt.catalog";
 /** `format` of manifest.json. */
@@ -82,6 +88,8 @@ export const catalogFileSchema = z.object({
   historySize: historySizeSchema.optional(),
   /** Incremented by every update; pairs with `updates` to locate an update in the log. */
   seq: count,
+  /** A fresh random id written by every gc before it deletes; a commit in flight across it uploads again. */
+  gcFence: z.string().optional(),
   /** Ids of the most recent updates, newest first (`updates[i]` wrote sequence `seq - i`). */
   updates: z.array(z.string()).max(UPDATE_LOG_SIZE * 4),
   rows: z.array(catalogRowSchema),
@@ -97,6 +105,8 @@ export interface CatalogFile {
   /** The writers' history size (absent in catalogs written before it was recorded). */
   readonly historySize?: number | null | undefined;
   readonly seq: number;
+  /** The id the last gc wrote before deleting (absent: no gc yet). */
+  readonly gcFence?: string | undefined;
   readonly updates: readonly string[];
   readonly rows: readonly CatalogRow[];
 }
@@ -106,14 +116,21 @@ export interface ManifestObject {
   /** Relative to the commit folder, e.g. `states/demo.RngState/state.json`. */
   readonly key: string;
   readonly size: number;
-  /** e.g. `"crc32:0a1b2c3d"` (see checksum.ts). */
+  /** e.g. `"crc32:0a1b2c3d"` (see checksum.ts): verified on every read. */
   readonly checksum: string;
+  /** The content digest, e.g. `"xxh3-128:<32 hex>"` (digest.ts); absent in older manifests. */
+  readonly digest?: string | undefined;
+  /**
+   * Where the bytes live, relative to the checkpoint root, when an earlier commit stored them
+   * (`"commits/<commitId>/states/…/field.npy"`); absent: `commits/<this commitId>/<key>`.
+   */
+  readonly location?: string | undefined;
 }
 
 /** manifest.json: written once, last among a commit's objects, never replaced. */
 export const manifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
-  version: z.literal(FORMAT_VERSION),
+  version: z.union([z.literal(1), z.literal(MANIFEST_VERSION)]),
   checkpoint: z.string(),
   commitId: commitIdSchema,
   mode: modeSchema,
@@ -132,6 +149,11 @@ export const manifestSchema = z.object({
       key: z.string().min(1),
       size: count,
       checksum: z.string().regex(/^[a-z0-9]+:[0-9a-f]+$/),
+      digest: z
+        .string()
+        .regex(/^[a-z0-9-]+:[0-9a-f]+$/)
+        .optional(),
+      location: z.string().min(1).optional(),
     }),
   ),
 });
@@ -139,7 +161,8 @@ export const manifestSchema = z.object({
 /** A commit's manifest, verified by {@link CatalogClient.manifest}. */
 export interface Manifest {
   readonly format: typeof MANIFEST_FORMAT;
-  readonly version: typeof FORMAT_VERSION;
+  /** 2 when an object lives in an earlier commit's folder (`location`), else 1. */
+  readonly version: 1 | typeof MANIFEST_VERSION;
   readonly checkpoint: string;
   readonly commitId: string;
   readonly mode: "overwrite" | "append";
@@ -165,6 +188,7 @@ export function parseDocument<T>(
   bytes: Uint8Array,
   schema: z.ZodType<T>,
   format: string,
+  maxVersion: number = FORMAT_VERSION,
 ): { ok: true; value: T } | { ok: false; problem: ParseProblem } {
   let value: unknown;
   try {
@@ -177,13 +201,13 @@ export function parseDocument<T>(
     value !== null &&
     (value as { format?: unknown }).format === format &&
     typeof (value as { version?: unknown }).version === "number" &&
-    (value as { version: number }).version > FORMAT_VERSION
+    (value as { version: number }).version > maxVersion
   )
     return {
       ok: false,
       problem: {
         kind: "newer",
-        detail: `format version ${(value as { version: number }).version} is newer than ${FORMAT_VERSION}; upgrade ckpt`,
+        detail: `format version ${(value as { version: number }).version} is newer than ${maxVersion}; upgrade ckpt`,
       },
     };
   const parsed = schema.safeParse(value);
