@@ -12,6 +12,7 @@ export {
   FORMAT_VERSION,
   type Labels,
   MANIFEST_FORMAT,
+  MANIFEST_VERSION,
   MAX_CATALOG_BYTES,
   MAX_MANIFEST_BYTES,
   type Manifest,
