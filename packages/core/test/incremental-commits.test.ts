@@ -189,7 +189,8 @@ describe.each(memfsAndDisk("incremental"))("incremental commits on $name", ({ op
     expect(result.objects).toBe(2);
     await client.verify(second!);
     const catalog = JSON.parse(new TextDecoder().decode((await store.get("gc/catalog.json")).bytes));
-    expect(catalog.gcFence).toMatch(/^[0-9a-f]+$/);
+    // gc recorded, by compare-and-swap before deleting, which commit folders it deleted from.
+    expect(catalog.gcFences).toEqual([{ seq: catalog.seq, commits: [first!.commitId] }]);
   });
 
   it("a commit whose catalog a gc fenced after its uploads began plans again into a new folder", async () => {

@@ -16,9 +16,12 @@ import {
   type CatalogRow,
   encodeDocument,
   FORMAT_VERSION,
+  GC_FENCE_LOG,
+  type GcFence,
   type JsonValue,
   type Labels,
   labelsEqual,
+  MAX_FENCED_COMMITS,
   MAX_MANIFEST_BYTES,
   type Manifest,
   manifestSchema,
@@ -132,11 +135,25 @@ export interface CopyOptions {
  * Attempts of one commit when a gc fenced the catalog, or a row it reused from was retired,
  * between its catalog read and its swap; each attempt writes a new commit folder.
  */
-const COMMIT_ATTEMPTS = 5;
+const COMMIT_ATTEMPTS = 8;
 
-/** The gc fence of a catalog read (`""`: none yet, or a catalog rebuilt in memory). */
-function fenceOf(loaded: LoadedCatalog | undefined): string {
-  return loaded?.file?.gcFence ?? "";
+/**
+ * The commit folders gc runs fenced in `snapshot` after sequence `since` (the catalog a commit
+ * read before its uploads; undefined: it had none), or `"all"` when that cannot be told: the
+ * fence log no longer reaches back, a fence named too many folders, or the catalog was lost.
+ */
+function fencedSince(snapshot: LoadedCatalog, since: number | undefined): ReadonlySet<string> | "all" {
+  const after = since ?? -1;
+  if (snapshot.file === undefined) return since === undefined ? new Set() : "all";
+  const fences = snapshot.file.gcFences ?? [];
+  if (fences.length >= GC_FENCE_LOG && fences.at(-1)!.seq > after) return "all";
+  const commits = new Set<string>();
+  for (const fence of fences) {
+    if (fence.seq <= after) continue;
+    if (fence.commits === null) return "all";
+    for (const commitId of fence.commits) commits.add(commitId);
+  }
+  return commits;
 }
 
 /** Why a swap did not happen and the commit must be planned again on `fresh`. */
@@ -216,9 +233,10 @@ export class CatalogClient extends CatalogReader {
     const policy = this.#writablePolicy();
     const incremental = this.#options.incremental !== false;
     const digests: (string | undefined)[] = [];
-    // Objects this commit uploaded in an earlier attempt, reusable while no gc fenced since.
+    // Objects this commit uploaded in an earlier attempt, reusable while no gc fenced their folder.
     const carried = new Map<string, ReusableObject>();
-    let fence = fenceOf(this.#cache);
+    const attempts = new Set<string>();
+    let since = this.#cache?.file?.seq;
     for (let attempt = 1; ; attempt++) {
       const base = this.#cache!;
       const reusable = incremental ? this.#reusable(base, carried) : undefined;
@@ -288,7 +306,8 @@ export class CatalogClient extends CatalogReader {
           const source = reusable?.get(`${entry.size}:${entry.digest}`)?.source;
           if (source !== undefined) sources.add(source);
         }
-      const outcome = await this.#swap(row, policy, signal, { fence, sources });
+      attempts.add(commitId);
+      const outcome = await this.#swap(row, policy, signal, { since, attempts, sources });
       if (outcome.kind === "committed") {
         // #dropCommits never rejects: a failed deletion only warns, and gc finishes it.
         this.#cleanup = this.#cleanup.then(() => this.#dropCommits(outcome.dropped, outcome.rows));
@@ -298,15 +317,16 @@ export class CatalogClient extends CatalogReader {
       // The swap's base no longer protects what this attempt references: plan again on the fresh
       // catalog. The bytes are still in hand; this attempt's manifest will never be a row.
       this.manifests.delete(commitId);
-      const fenced = fenceOf(outcome.fresh) !== fence;
+      const fenced = fencedSince(outcome.fresh, since);
       const fresh = manifest.objects.filter((entry) => entry.location === undefined);
       const abandoned = [manifestKeyOfCommit];
-      if (fenced) {
-        // A gc listed while this attempt uploaded: its fresh objects may be deleted at any time.
+      if (fenced === "all" || [...attempts].some((id) => fenced.has(id))) {
+        // A gc listed this commit's uploads as garbage: they may be deleted at any time.
         abandoned.push(...fresh.map((entry) => objectStoreKey(this.root, commitId, entry)));
         abandoned.push(...[...carried.values()].map((object) => `${this.root}/${object.location}`));
         carried.clear();
-        fence = fenceOf(outcome.fresh);
+        attempts.clear();
+        since = outcome.fresh.file?.seq;
       } else
         for (const entry of fresh)
           if (entry.digest !== undefined)
@@ -424,7 +444,8 @@ export class CatalogClient extends CatalogReader {
       const loaded = await this.#load(signal);
       const garbage = garbageOf(listed, await this.references(loaded.rows, signal), options.olderThan);
       if (garbage.length > 0 && !options.dryRun) {
-        if (!(await this.#fence(loaded, signal))) {
+        const commits = [...new Set(garbage.map((item) => item.commitId))].sort();
+        if (!(await this.#fence(loaded, commits, signal))) {
           if (conflicts >= this.retryPolicy.conflicts)
             throw new CheckpointCatalogError(
               this.root,
@@ -443,16 +464,22 @@ export class CatalogClient extends CatalogReader {
    * Records a new gc fence by one compare-and-swap on `loaded`, rows unchanged (a catalog rebuilt
    * in memory is written back). Resolves to whether it landed.
    */
-  async #fence(loaded: LoadedCatalog, signal: AbortSignal | undefined): Promise<boolean> {
+  async #fence(
+    loaded: LoadedCatalog,
+    commits: readonly string[],
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
     throwIfAborted(signal, this.catalogKey);
     const policy = loaded.policy ?? this.#policy ?? { mode: "append", historySize: null };
     const updateId = newUpdateId();
+    const seq = (loaded.file?.seq ?? 0) + 1;
+    const fence: GcFence = { seq, commits: commits.length > MAX_FENCED_COMMITS ? null : [...commits] };
     const next = this.#catalogFile(
       [...loaded.rows],
       policy,
-      (loaded.file?.seq ?? 0) + 1,
+      seq,
       [updateId, ...(loaded.file?.updates ?? [])],
-      newUpdateId(),
+      [fence, ...(loaded.file?.gcFences ?? [])],
     );
     try {
       const info = await this.store.put(
@@ -673,7 +700,7 @@ export class CatalogClient extends CatalogReader {
         policy,
         (loaded.file?.seq ?? 0) + 1,
         [updateId, ...(loaded.file?.updates ?? [])],
-        loaded.file?.gcFence,
+        loaded.file?.gcFences,
       );
       try {
         const info = await this.store.put(
@@ -730,17 +757,26 @@ export class CatalogClient extends CatalogReader {
     row: CatalogRow,
     policy: RowPolicy,
     signal: AbortSignal | undefined,
-    reuse: { readonly fence: string; readonly sources: ReadonlySet<string> },
+    reuse: {
+      readonly since: number | undefined;
+      readonly attempts: ReadonlySet<string>;
+      readonly sources: ReadonlySet<string>;
+    },
   ): Promise<SwapOutcome> {
     let snapshot = this.#cache ?? (await this.#load(signal));
     let conflicts = 0;
     let uncertain = 0;
     for (;;) {
       throwIfAborted(signal, this.catalogKey);
-      // The commit is safe to swap in only on a base where no gc fenced since its uploads began
-      // and every row it reused objects from is still present (DESIGN §4, "Incremental commits").
+      // The commit is safe to swap in only on a base where no gc fenced its folders since its
+      // uploads began and every row it reused objects from is still present (DESIGN §4).
       const present = new Set(snapshot.rows.map((existing) => existing.commitId));
-      if (fenceOf(snapshot) !== reuse.fence || [...reuse.sources].some((source) => !present.has(source)))
+      const fenced = fencedSince(snapshot, reuse.since);
+      if (
+        fenced === "all" ||
+        [...reuse.attempts].some((id) => fenced.has(id)) ||
+        [...reuse.sources].some((source) => !present.has(source))
+      )
         return { kind: "replan", fresh: snapshot };
       const base = snapshot.file;
       const change = applyRowChange(snapshot.rows, row, policy);
@@ -751,7 +787,7 @@ export class CatalogClient extends CatalogReader {
         policy,
         seq,
         [updateId, ...(base?.updates ?? [])],
-        base?.gcFence,
+        base?.gcFences,
       );
       let failure: unknown;
       try {
@@ -824,7 +860,7 @@ export class CatalogClient extends CatalogReader {
     policy: RowPolicy,
     seq: number,
     updates: readonly string[],
-    gcFence: string | undefined,
+    gcFences: readonly GcFence[] | undefined,
   ): CatalogFile {
     return {
       format: CATALOG_FORMAT,
@@ -833,7 +869,7 @@ export class CatalogClient extends CatalogReader {
       mode: policy.mode,
       historySize: policy.historySize,
       seq,
-      ...(gcFence === undefined ? {} : { gcFence }),
+      ...(gcFences === undefined ? {} : { gcFences: gcFences.slice(0, GC_FENCE_LOG) }),
       updates: updates.slice(0, UPDATE_LOG_SIZE),
       rows,
     };
@@ -889,12 +925,6 @@ export class CatalogClient extends CatalogReader {
     } catch (error) {
       this.warn(`Could not delete ${what} of "${this.root}"; gc will remove it: ${error}`);
     }
-  }
-
-  #remember<T>(map: Map<string, T>, key: string, value: T, limit: number): void {
-    map.delete(key);
-    map.set(key, value);
-    if (map.size > limit) map.delete(map.keys().next().value!);
   }
 }
 

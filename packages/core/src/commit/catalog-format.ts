@@ -33,6 +33,21 @@ export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 /** How many recent update ids catalog.json keeps, to resolve writes whose outcome was unknown. */
 export const UPDATE_LOG_SIZE = 32;
 
+/** How many gc fences catalog.json keeps. */
+export const GC_FENCE_LOG = 16;
+/** Commit folders one fence names at most; a gc deleting from more records `null` (every commit). */
+export const MAX_FENCED_COMMITS = 256;
+
+/**
+ * What a gc records, by compare-and-swap, before it deletes: the catalog sequence number of that
+ * write, and the commit folders it then deletes from (`null`: too many to name, read as every
+ * folder). A commit in flight whose folder a newer fence names uploads again (DESIGN §4).
+ */
+export interface GcFence {
+  readonly seq: number;
+  readonly commits: readonly string[] | null;
+}
+
 const json = z.json() as z.ZodType<JsonValue>;
 const labelsSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
 const isoDate = z.string().refine((text) => !Number.isNaN(Date.parse(text)), "must be an ISO date");
@@ -88,8 +103,11 @@ export const catalogFileSchema = z.object({
   historySize: historySizeSchema.optional(),
   /** Incremented by every update; pairs with `updates` to locate an update in the log. */
   seq: count,
-  /** A fresh random id written by every gc before it deletes; a commit in flight across it uploads again. */
-  gcFence: z.string().optional(),
+  /** The fences of the last gc runs, newest first (absent: none); see {@link GcFence}. */
+  gcFences: z
+    .array(z.object({ seq: count, commits: z.array(commitIdSchema).nullable() }))
+    .max(GC_FENCE_LOG * 4)
+    .optional(),
   /** Ids of the most recent updates, newest first (`updates[i]` wrote sequence `seq - i`). */
   updates: z.array(z.string()).max(UPDATE_LOG_SIZE * 4),
   rows: z.array(catalogRowSchema),
@@ -105,8 +123,8 @@ export interface CatalogFile {
   /** The writers' history size (absent in catalogs written before it was recorded). */
   readonly historySize?: number | null | undefined;
   readonly seq: number;
-  /** The id the last gc wrote before deleting (absent: no gc yet). */
-  readonly gcFence?: string | undefined;
+  /** The fences of the last gc runs, newest first (absent: no gc yet). */
+  readonly gcFences?: readonly GcFence[] | undefined;
   readonly updates: readonly string[];
   readonly rows: readonly CatalogRow[];
 }

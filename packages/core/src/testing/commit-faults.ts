@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { CatalogClient, type CatalogOptions, type CommitRequest } from "../commit/catalog-client.js";
-import type { CatalogRow } from "../commit/catalog-format.js";
 import { objectStoreKey } from "../commit/manifest.js";
 import { applyRowChange } from "../commit/row-change.js";
 import { listAllArray } from "../store/list.js";
