@@ -10,7 +10,9 @@
  *   --memory-sizes 64MiB,1GiB        state sizes of the memory cases
  *   --small-commits N                commits per small-commit case (default 100)
  *   --async-sizes 64MiB,1GiB         state sizes of the async-against-sync commits (1 GiB on disk only)
- *   --only checksum,throughput,small,earth2studio,memory,async   parts to run (default: all;
+ *   --incremental-size 1GiB          state of the incremental-commit part (16 arrays; --incremental-arrays N)
+ *   --incremental-commits N          changed commits of the incremental part (default 20)
+ *   --only checksum,throughput,small,earth2studio,memory,async,incremental   parts to run (default: all;
  *                                    earth2studio and the durable small-put rate run on fs only)
  *   --quick                          1KiB,1MiB,64MiB; 2 runs; 20 small commits; memory at 64 MiB only
  *   --rewrite                        measure nothing: render bench/results/latest.json again (and
@@ -27,6 +29,7 @@ import { type AsyncCommitResult, asyncCommitSection, measureAsyncCommits } from 
 import { type ChecksumResult, measureChecksums } from "./checksum.js";
 import { MEMORY_CHILD_RUNTIME } from "./compiled-child.js";
 import { durableSmallPutRate, type Earth2StudioCaseResult, earth2studioCase } from "./earth2studio-case.js";
+import { type IncrementalResult, incrementalRows, measureIncremental } from "./incremental.js";
 import { type MemoryResult, measureMemory } from "./memory.js";
 import { FINDINGS, METHOD_NOTES } from "./method.js";
 import { type BenchResults, describeMachine, renderConsole, writeReports } from "./report.js";
@@ -47,7 +50,7 @@ setFlagsFromString("--expose-gc");
 (globalThis as { gc?: unknown }).gc ??= runInNewContext("gc");
 
 const DEFAULT_SIZES = "1KiB,1MiB,64MiB,1GiB";
-const PARTS = ["checksum", "throughput", "small", "earth2studio", "memory", "async"] as const;
+const PARTS = ["checksum", "throughput", "small", "earth2studio", "memory", "async", "incremental"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -58,6 +61,9 @@ const { values } = parseArgs({
     "memory-sizes": { type: "string" },
     "async-sizes": { type: "string" },
     "small-commits": { type: "string" },
+    "incremental-size": { type: "string" },
+    "incremental-arrays": { type: "string" },
+    "incremental-commits": { type: "string" },
     only: { type: "string" },
     quick: { type: "boolean", default: false },
     rewrite: { type: "boolean", default: false },
@@ -82,6 +88,9 @@ for (const part of parts)
 const runsFor = (bytes: number) =>
   values.runs !== undefined ? Number(values.runs) : quick ? 2 : bytes >= GiB ? 3 : 5;
 const smallCount = Number(values["small-commits"] ?? (quick ? 20 : 100));
+const incrementalSize = parseSize(values["incremental-size"] ?? (quick ? "64MiB" : "1GiB"));
+const incrementalArrays = Number(values["incremental-arrays"] ?? 16);
+const incrementalCommits = Number(values["incremental-commits"] ?? (quick ? 5 : 20));
 const full =
   !quick &&
   values.stores === undefined &&
@@ -114,6 +123,7 @@ const throughput: ThroughputResult[] = [];
 const small: (SmallCommitResult & { store: StoreKind })[] = [];
 const memory: MemoryResult[] = [];
 const asyncCommits: AsyncCommitResult[] = [];
+const incremental: IncrementalResult[] = [];
 const described: Partial<Record<StoreKind, string>> = {};
 let checksums: ChecksumResult[] = [];
 const earth2studio: Earth2StudioCaseResult[] = [];
@@ -187,6 +197,21 @@ for (const kind of stores) {
         log(`${kind}: async against sync commits, ${formatSize(bytes)} state`);
         asyncCommits.push(await measureAsyncCommits(env.spec, bytes, { runs: runsFor(bytes), steps: 20 }));
       }
+    if (parts.includes("incremental") && (kind === "fs" || kind === "s3") && fits(kind, incrementalSize)) {
+      log(`${kind}: incremental commits, ${formatSize(incrementalSize)} in ${incrementalArrays} arrays`);
+      incremental.push(
+        await measureIncremental(
+          env.spec,
+          {
+            stateBytes: incrementalSize,
+            arrays: incrementalArrays,
+            commits: incrementalCommits,
+            runs: runsFor(incrementalSize),
+          },
+          log,
+        ),
+      );
+    }
   } catch (error) {
     // One store failing (e.g. a server that died) must not lose the others' numbers.
     const message = `${kind}: measurement failed: ${(error as Error).stack ?? String(error)}`;
@@ -214,7 +239,10 @@ const results: BenchResults = {
   durableSmallPutsPerSecond,
 };
 console.log(renderConsole(results));
-const asyncSection = asyncCommits.length > 0 ? `${asyncCommitSection(asyncCommits)}\n` : "";
+const asyncSection = [
+  asyncCommits.length > 0 ? `${asyncCommitSection(asyncCommits)}\n` : "",
+  incremental.length > 0 ? `### Incremental commits\n\n${incrementalRows(incremental).join("\n")}\n` : "",
+].join("");
 if (asyncSection !== "") console.log(asyncSection);
 for (const path of await writeReports(
   { ...results, asyncCommits } as BenchResults,

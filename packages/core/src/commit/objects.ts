@@ -29,8 +29,9 @@ export interface CommitObject {
   readonly checksum?: string | undefined;
   /**
    * The chunks view memory the caller may change (a sync commit's live typed arrays) and no
-   * `checksum` was summed when they were encoded: the content digest taken before the put is
-   * taken again after it, and a difference fails with `CheckpointSourceChangedError`.
+   * `checksum` was summed when they were encoded: an object that is uploaded is summed just
+   * before its put and again after it, and a difference fails with `CheckpointSourceChangedError`
+   * (an object reused unchanged is only digested).
    */
   readonly live?: boolean | undefined;
 }
@@ -118,7 +119,14 @@ export async function putObjects(
         };
         continue;
       }
-      yield { object, index, digest };
+      // Live bytes to upload: their CRC-32 now is the reference the put's re-check compares with
+      // (cheaper than a second digest), and it is the checksum the manifest records.
+      if (object.live === true && object.checksum === undefined) {
+        const checksum = await checksumBeside(object.chunks, () => signal?.aborted === true);
+        if (checksum === undefined)
+          throw new StoreAbortedError(`${folder}/${object.key}`, { cause: signal?.reason });
+        yield { object: { ...object, checksum }, index, digest };
+      } else yield { object, index, digest };
     }
   }
   await mapBounded(toUpload(), options.concurrency, signal, async ({ object, index, digest }, inner) => {
@@ -155,19 +163,14 @@ async function putOne(
   await put;
   // Stopped early only by a failed put (rethrown just above) or by an abort.
   if (checksum === undefined) throw new StoreAbortedError(key, { cause: signal.reason });
-  // Summed again after the put: bytes changed at any time during it show here, before the swap.
-  const [before, after] =
-    object.checksum !== undefined
-      ? [object.checksum, await checksumBeside(object.chunks, () => signal.aborted)]
-      : object.live === true && digest !== undefined
-        ? [digest, await digestOf(object.chunks, () => signal.aborted)]
-        : [undefined, undefined];
-  if (before !== undefined) {
+  if (object.checksum !== undefined) {
+    // Summed again after the put: bytes changed at any time during it show here, before the swap.
+    const after = await checksumBeside(object.chunks, () => signal.aborted);
     if (after === undefined) throw new StoreAbortedError(key, { cause: signal.reason });
-    if (after !== before)
+    if (after !== object.checksum)
       throw new CheckpointSourceChangedError(
         key,
-        `the bytes changed while they were uploaded (${before} when encoded, ${after} after the put); nothing was committed`,
+        `the bytes changed while they were uploaded (${object.checksum} when encoded, ${after} after the put); nothing was committed`,
       );
   }
   return digest === undefined
