@@ -99,7 +99,7 @@ export async function putObjects(
     for (const [index, object] of objects.entries()) {
       checkDeclaredSize(`${folder}/${object.key}`, object);
       if (incremental === undefined) {
-        yield { object, index, digest: undefined };
+        yield { object: await summedIfLive(object, folder, signal), index, digest: undefined };
         continue;
       }
       const digest =
@@ -119,20 +119,29 @@ export async function putObjects(
         };
         continue;
       }
-      // Live bytes to upload: their CRC-32 now is the reference the put's re-check compares with
-      // (cheaper than a second digest), and it is the checksum the manifest records.
-      if (object.live === true && object.checksum === undefined) {
-        const checksum = await checksumBeside(object.chunks, () => signal?.aborted === true);
-        if (checksum === undefined)
-          throw new StoreAbortedError(`${folder}/${object.key}`, { cause: signal?.reason });
-        yield { object: { ...object, checksum }, index, digest };
-      } else yield { object, index, digest };
+      yield { object: await summedIfLive(object, folder, signal), index, digest };
     }
   }
   await mapBounded(toUpload(), options.concurrency, signal, async ({ object, index, digest }, inner) => {
     entries[index] = await putOne(store, `${folder}/${object.key}`, object, digest, options.policy, inner);
   });
   return entries;
+}
+
+/**
+ * Live bytes about to be uploaded, summed now: that CRC-32 is the reference the put's re-check
+ * compares with (cheaper than a second digest), and the checksum the manifest records.
+ */
+async function summedIfLive(
+  object: CommitObject,
+  folder: string,
+  signal: AbortSignal | undefined,
+): Promise<CommitObject> {
+  if (object.live !== true || object.checksum !== undefined) return object;
+  const checksum = await checksumBeside(object.chunks, () => signal?.aborted === true);
+  if (checksum === undefined)
+    throw new StoreAbortedError(`${folder}/${object.key}`, { cause: signal?.reason });
+  return { ...object, checksum };
 }
 
 function checkDeclaredSize(key: string, object: CommitObject): void {
