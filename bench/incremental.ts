@@ -23,6 +23,7 @@ import {
   type StoreCall,
   typedArray,
 } from "@ckpt/core";
+import { createXXHash128 } from "hash-wasm";
 import { z } from "zod";
 import { formatSize, parseSize } from "./stats.js";
 import {
@@ -50,6 +51,8 @@ export interface IncrementalResult {
   readonly changedBytes: number;
   /** Bytes under the checkpoint after the first commit and `commits` changed ones (append mode). */
   readonly storedBytes: number;
+  /** Median ms to digest the whole state once (XXH3-128, as a commit does), measured in the same run. */
+  readonly digestMs: number;
   /** Median ms of a commit where every array changed: incremental on, and off. */
   readonly allChangedMs: { readonly incremental: number; readonly full: number };
 }
@@ -152,6 +155,15 @@ export async function measureIncremental(
       await store.close?.();
     }
   };
+  const hasher = await createXXHash128();
+  const digestMs: number[] = [];
+  for (let run = 0; run < options.runs; run++) {
+    const start = performance.now();
+    hasher.init();
+    for (const array of Object.values(state)) hasher.update(new Uint8Array(array.buffer));
+    hasher.digest("hex");
+    digestMs.push(performance.now() - start);
+  }
   log(`${spec.kind}: full commits (incremental off), ${options.runs} runs`);
   const full = await inFolder("inc-full", (store) =>
     commitLoop(store, spec, state, {
@@ -199,6 +211,7 @@ export async function measureIncremental(
     uploadedBytes: median(changed.bytes),
     changedBytes: length * 8,
     storedBytes: changed.stored,
+    digestMs: median(digestMs),
     allChangedMs: { incremental: median(allOn.ms), full: median(allOff.ms) },
   };
 }
@@ -206,12 +219,12 @@ export async function measureIncremental(
 /** The BENCHMARKS.md rows of the results. */
 export function incrementalRows(results: readonly IncrementalResult[]): string[] {
   const rows = [
-    "| store | state | full commit | one array changed | ratio | uploaded / changed | store after 1 + N commits | state + N × changed | all changed: on / off |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| store | state | full commit | one array changed | ratio | digest of the state | uploaded / changed | store after 1 + N commits | state + N × changed | all changed: on / off |",
+    "|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of results)
     rows.push(
-      `| ${r.store} | ${formatSize(r.stateBytes)} = ${r.arrays} × ${formatSize(r.stateBytes / r.arrays)} | ${r.fullMs.toFixed(0)} ms | ${r.changedMs.toFixed(0)} ms | ${(r.changedMs / r.fullMs).toFixed(3)} × | ${(r.uploadedBytes / r.changedBytes).toFixed(3)} × | ${formatSize(r.storedBytes)} (N = ${r.commits}) | ${formatSize(r.stateBytes + r.commits * r.changedBytes)} | ${r.allChangedMs.incremental.toFixed(0)} / ${r.allChangedMs.full.toFixed(0)} ms (${(r.allChangedMs.incremental / r.allChangedMs.full).toFixed(2)} ×) |`,
+      `| ${r.store} | ${formatSize(r.stateBytes)} = ${r.arrays} × ${formatSize(r.stateBytes / r.arrays)} | ${r.fullMs.toFixed(0)} ms | ${r.changedMs.toFixed(0)} ms | ${(r.changedMs / r.fullMs).toFixed(3)} × | ${r.digestMs.toFixed(0)} ms | ${(r.uploadedBytes / r.changedBytes).toFixed(3)} × | ${formatSize(r.storedBytes)} (N = ${r.commits}) | ${formatSize(r.stateBytes + r.commits * r.changedBytes)} | ${r.allChangedMs.incremental.toFixed(0)} / ${r.allChangedMs.full.toFixed(0)} ms (${(r.allChangedMs.incremental / r.allChangedMs.full).toFixed(2)} ×) |`,
     );
   return rows;
 }
