@@ -164,15 +164,13 @@ export async function measureIncremental(
     hasher.digest("hex");
     digestMs.push(performance.now() - start);
   }
+  // Overwrite-mode commits of `change`, `options.runs` of them, in a folder of their own.
+  const overwriteRuns = (label: string, incremental: boolean, change: typeof changeOne) =>
+    inFolder(label, (store) =>
+      commitLoop(store, spec, state, { incremental, mode: "overwrite", steps: options.runs, change }),
+    );
   log(`${spec.kind}: full commits (incremental off), ${options.runs} runs`);
-  const full = await inFolder("inc-full", (store) =>
-    commitLoop(store, spec, state, {
-      incremental: false,
-      mode: "overwrite",
-      steps: options.runs,
-      change: changeOne,
-    }),
-  );
+  const full = await overwriteRuns("inc-full", false, changeOne);
   log(`${spec.kind}: ${options.commits} commits with one array changed (incremental on, append)`);
   const changed = await inFolder("inc-changed", async (store) => {
     const loop = await commitLoop(store, spec, state, {
@@ -185,22 +183,8 @@ export async function measureIncremental(
     return { ...loop, stored };
   });
   log(`${spec.kind}: every array changed, incremental on and off, ${options.runs} runs each`);
-  const allOn = await inFolder("inc-all-on", (store) =>
-    commitLoop(store, spec, state, {
-      incremental: true,
-      mode: "overwrite",
-      steps: options.runs,
-      change: changeAll,
-    }),
-  );
-  const allOff = await inFolder("inc-all-off", (store) =>
-    commitLoop(store, spec, state, {
-      incremental: false,
-      mode: "overwrite",
-      steps: options.runs,
-      change: changeAll,
-    }),
-  );
+  const allOn = await overwriteRuns("inc-all-on", true, changeAll);
+  const allOff = await overwriteRuns("inc-all-off", false, changeAll);
   return {
     store: spec.kind,
     stateBytes: length * 8 * options.arrays,

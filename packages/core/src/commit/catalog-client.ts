@@ -482,19 +482,7 @@ export class CatalogClient extends CatalogReader {
       [fence, ...(loaded.file?.gcFences ?? [])],
     );
     try {
-      const info = await this.store.put(
-        this.catalogKey,
-        encodeDocument(next),
-        loaded.version === undefined ? { ifNoneMatch: "*" } : { ifMatch: loaded.version },
-      );
-      this.#cache = {
-        rows: next.rows,
-        policy,
-        source: "catalog",
-        version: info.version,
-        file: next,
-        bytes: undefined,
-      };
+      await this.#putCatalog(next, loaded.version, policy);
       return true;
     } catch (error) {
       if (!(error instanceof PreconditionFailedError) && !isUncertain(error)) throw error;
@@ -703,20 +691,8 @@ export class CatalogClient extends CatalogReader {
         loaded.file?.gcFences,
       );
       try {
-        const info = await this.store.put(
-          this.catalogKey,
-          encodeDocument(next),
-          loaded.version === undefined ? { ifNoneMatch: "*" } : { ifMatch: loaded.version },
-        );
-        this.#cache = {
-          rows,
-          policy,
-          source: "catalog",
-          version: info.version,
-          file: next,
-          bytes: undefined,
-        };
-        return this.#cache;
+        await this.#putCatalog(next, loaded.version, policy);
+        return this.#cache!;
       } catch (error) {
         if (!(error instanceof PreconditionFailedError) && !isUncertain(error)) throw error;
         loaded = await this.#load(signal);
@@ -792,19 +768,7 @@ export class CatalogClient extends CatalogReader {
       let failure: unknown;
       try {
         // No signal: once the swap is sent, its outcome must be learnt, not abandoned.
-        const info = await this.store.put(
-          this.catalogKey,
-          encodeDocument(next),
-          snapshot.version === undefined ? { ifNoneMatch: "*" } : { ifMatch: snapshot.version },
-        );
-        this.#cache = {
-          rows: change.rows,
-          policy,
-          source: "catalog",
-          version: info.version,
-          file: next,
-          bytes: undefined,
-        };
+        await this.#putCatalog(next, snapshot.version, policy);
         this.#resolvePolicy(policy);
         return { kind: "committed", dropped: change.dropped, rows: change.rows };
       } catch (error) {
@@ -853,6 +817,23 @@ export class CatalogClient extends CatalogReader {
       }
       snapshot = fresh;
     }
+  }
+
+  /** Puts `next` by compare-and-swap against `version` (none: create it) and caches it. */
+  async #putCatalog(next: CatalogFile, version: string | undefined, policy: RowPolicy): Promise<void> {
+    const info = await this.store.put(
+      this.catalogKey,
+      encodeDocument(next),
+      version === undefined ? { ifNoneMatch: "*" } : { ifMatch: version },
+    );
+    this.#cache = {
+      rows: next.rows,
+      policy,
+      source: "catalog",
+      version: info.version,
+      file: next,
+      bytes: undefined,
+    };
   }
 
   #catalogFile(
