@@ -10,6 +10,7 @@ export {
   type CatalogFile,
   type CatalogRow,
   FORMAT_VERSION,
+  type GcFence,
   type Labels,
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
