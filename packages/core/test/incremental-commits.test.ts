@@ -193,6 +193,31 @@ describe.each(memfsAndDisk("incremental"))("incremental commits on $name", ({ op
     expect(catalog.gcFences).toEqual([{ seq: catalog.seq, commits: [first!.commitId] }]);
   });
 
+  it("copyFrom copies a reused object once, to the key its manifests name, and every row verifies there", async () => {
+    const source = await open();
+    const checkpoint = new Checkpoint("copied", { store: source, mode: "append", env });
+    await checkpoint.run(async (session) => {
+      const field = session.bind(Field, initial());
+      for (let step = 1; step <= 3; step++) {
+        field.value.grid[0] = step;
+        await session.write({ step });
+      }
+    });
+    const destination = await open();
+    const client = new CatalogClient({
+      store: destination,
+      checkpoint: "copied",
+      root: "copied",
+      warn: () => {},
+    });
+    const result = await client.copyFrom(reader(source, "copied"));
+    expect(result.copied).toBe(3);
+    await expectWhole(destination, "copied");
+    const keys = async (store: Store) =>
+      (await store.list("copied/commits/")).items.map((info) => info.key).sort();
+    expect(await keys(destination)).toEqual(await keys(source));
+  });
+
   it("a commit whose catalog a gc fenced after its uploads began plans again into a new folder", async () => {
     const inner = await open();
     const writer = new Checkpoint("fenced", { store: inner, mode: "append", env });
