@@ -42,7 +42,7 @@ function expected(n: number): Record<string, Float64Array> {
   return out;
 }
 
-async function race(store: Store, commits: number): Promise<{ gcs: number; replans: number }> {
+async function race(store: Store, commits: number): Promise<{ gcs: number; refusedCommits: number }> {
   const name = "gc-race";
   const checkpoint = new Checkpoint(name, { store, mode: "append", historySize: 3, warn: () => {} });
   const gc = new CatalogClient({ store, checkpoint: name, root: name, warn: () => {} });
@@ -93,7 +93,7 @@ async function race(store: Store, commits: number): Promise<{ gcs: number; repla
   const newest = await reader.manifest(rows.at(-1)!);
   expect(newest.objects.filter((entry) => entry.location !== undefined).length).toBeGreaterThan(0);
   await checkpoint.close();
-  return { gcs, replans: failedCommits };
+  return { gcs, refusedCommits: failedCommits };
 }
 
 describe("gc --older-than 0 in a loop against a writer that reuses objects", () => {
