@@ -64,6 +64,11 @@ inside the npm package and loads here) and falls back to \`zlib.crc32\` where it
 so old and new rows verify alike. At load ~3: zlib 4,604 MiB/s, \`@node-rs/crc32\` 12,858 (2.79 ×),
 core's \`checksumOf\` 12,833. A 64 MiB restore now spends ~5 ms summing instead of ~15 ms.
 
+**Incremental commits.** The "Incremental commits" table comes from \`bench/incremental.ts\`: bytes
+uploaded per changed commit and the store's growth are exact; a changed commit's time is bounded
+below by one XXH3-128 digest of the whole state (~230 ms per GiB on this machine), taken before an
+upload can be skipped, so its ratio to a full commit depends on how slow the full commit is.
+
 **Which 128-bit content digest (for incremental commits): XXH3-128 from \`hash-wasm\`.** Measured in
 one run over 256 MiB (load ~3; ratio to zlib.crc32): \`hash-wasm\` XXH3-128 4,329 MiB/s (0.94 ×),
 incremental (\`createXXHash128\`: init/update/digest, so it sums the pieces a put or get hands over)

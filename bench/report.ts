@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { type AsyncCommitResult, type AsyncMemoryResult, asyncCommitHeadlines } from "./async-commits.js";
 import type { ChecksumResult } from "./checksum.js";
 import { EARTH2STUDIO, type Earth2StudioCaseResult } from "./earth2studio-case.js";
+import type { IncrementalResult } from "./incremental.js";
 import { COMMIT_HEADROOM, type MemoryResult } from "./memory.js";
 import type { SmallCommitResult } from "./small-commits.js";
 import { formatSize, GiB, MiB, mibPerSecond, type Summary, summarize } from "./stats.js";
@@ -62,6 +63,8 @@ export interface BenchResults {
   readonly asyncMemory?: readonly AsyncMemoryResult[] | undefined;
   /** The world-restart part (absent from runs that did not measure it). */
   readonly world?: readonly WorldResult[] | undefined;
+  /** The incremental-commit part (absent from runs that did not measure it). */
+  readonly incremental?: readonly IncrementalResult[] | undefined;
 }
 
 /** What the benchmark ran on. */

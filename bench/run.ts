@@ -12,7 +12,10 @@
  *   --async-sizes 64MiB,1GiB         state sizes of the async-against-sync commits (1 GiB on disk
  *                                    only, with the peak RSS of async commits)
  *   --world-sizes 4,16,64            world sizes of the world-restart part
- *   --only checksum,throughput,small,earth2studio,memory,async,world   parts to run (default: all;
+ *   --incremental-size 1GiB          state of the incremental-commit part (16 arrays; --incremental-arrays N)
+ *   --incremental-commits N          changed commits of the incremental part (default 20)
+ *   --only checksum,throughput,small,earth2studio,memory,async,world,incremental   parts to run
+ *                                    (default: all;
  *                                    earth2studio and the durable small-put rate run on fs only)
  *   --quick                          1KiB,1MiB,64MiB; 2 runs; 20 small commits; memory at 64 MiB only
  *   --rewrite                        measure nothing: render bench/results/latest.json again (and
@@ -35,6 +38,7 @@ import {
 import { type ChecksumResult, measureChecksums } from "./checksum.js";
 import { MEMORY_CHILD_RUNTIME } from "./compiled-child.js";
 import { durableSmallPutRate, type Earth2StudioCaseResult, earth2studioCase } from "./earth2studio-case.js";
+import { type IncrementalResult, incrementalRows, measureIncremental } from "./incremental.js";
 import { type MemoryResult, measureMemory } from "./memory.js";
 import { FINDINGS, METHOD_NOTES } from "./method.js";
 import { type BenchResults, describeMachine, renderConsole, writeReports } from "./report.js";
@@ -56,7 +60,16 @@ setFlagsFromString("--expose-gc");
 (globalThis as { gc?: unknown }).gc ??= runInNewContext("gc");
 
 const DEFAULT_SIZES = "1KiB,1MiB,64MiB,1GiB";
-const PARTS = ["checksum", "throughput", "small", "earth2studio", "memory", "async", "world"] as const;
+const PARTS = [
+  "checksum",
+  "throughput",
+  "small",
+  "earth2studio",
+  "memory",
+  "async",
+  "world",
+  "incremental",
+] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -68,6 +81,9 @@ const { values } = parseArgs({
     "async-sizes": { type: "string" },
     "small-commits": { type: "string" },
     "world-sizes": { type: "string" },
+    "incremental-size": { type: "string" },
+    "incremental-arrays": { type: "string" },
+    "incremental-commits": { type: "string" },
     only: { type: "string" },
     quick: { type: "boolean", default: false },
     rewrite: { type: "boolean", default: false },
@@ -94,6 +110,9 @@ for (const part of parts)
 const runsFor = (bytes: number) =>
   values.runs !== undefined ? Number(values.runs) : quick ? 2 : bytes >= GiB ? 3 : 5;
 const smallCount = Number(values["small-commits"] ?? (quick ? 20 : 100));
+const incrementalSize = parseSize(values["incremental-size"] ?? (quick ? "64MiB" : "1GiB"));
+const incrementalArrays = Number(values["incremental-arrays"] ?? 16);
+const incrementalCommits = Number(values["incremental-commits"] ?? (quick ? 5 : 20));
 const full =
   !quick &&
   values.stores === undefined &&
@@ -101,7 +120,22 @@ const full =
   values["memory-sizes"] === undefined &&
   values["async-sizes"] === undefined &&
   values["world-sizes"] === undefined &&
+  values["incremental-size"] === undefined &&
+  values["incremental-arrays"] === undefined &&
+  values["incremental-commits"] === undefined &&
   values.only === undefined;
+
+/** The Markdown sections of the parts that have their own tables (async, world, incremental). */
+function partSections(results: BenchResults): string {
+  const async = results.asyncCommits ?? [];
+  const world = results.world ?? [];
+  const incremental = results.incremental ?? [];
+  return [
+    async.length > 0 ? `${asyncCommitSection(async)}\n` : "",
+    incremental.length > 0 ? `### Incremental commits\n\n${incrementalRows(incremental).join("\n")}\n` : "",
+    world.length > 0 ? `${worldSection(world)}\n` : "",
+  ].join("");
+}
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 if (values.rewrite === true) {
@@ -109,12 +143,7 @@ if (values.rewrite === true) {
     await readFile(new URL("./results/latest.json", import.meta.url), "utf8"),
   ) as BenchResults;
   console.log(renderConsole(saved));
-  const savedAsync = saved.asyncCommits ?? [];
-  const savedWorld = saved.world ?? [];
-  const section =
-    (savedAsync.length > 0 ? `${asyncCommitSection(savedAsync)}\n` : "") +
-    (savedWorld.length > 0 ? `${worldSection(savedWorld)}\n` : "");
-  for (const path of await writeReports(saved, `${section}${FINDINGS}\n${METHOD_NOTES}`))
+  for (const path of await writeReports(saved, `${partSections(saved)}${FINDINGS}\n${METHOD_NOTES}`))
     log(`wrote ${path}`);
   process.exit(0);
 }
@@ -132,6 +161,7 @@ const memory: MemoryResult[] = [];
 const asyncCommits: AsyncCommitResult[] = [];
 const asyncMemory: AsyncMemoryResult[] = [];
 const world: WorldResult[] = [];
+const incremental: IncrementalResult[] = [];
 const described: Partial<Record<StoreKind, string>> = {};
 let checksums: ChecksumResult[] = [];
 const earth2studio: Earth2StudioCaseResult[] = [];
@@ -215,6 +245,21 @@ for (const kind of stores) {
         log(`${kind}: world of ${worldSize} in-process ranks: commits and restarts`);
         world.push(await measureWorld(env, worldSize));
       }
+    if (parts.includes("incremental") && (kind === "fs" || kind === "s3") && fits(kind, incrementalSize)) {
+      log(`${kind}: incremental commits, ${formatSize(incrementalSize)} in ${incrementalArrays} arrays`);
+      incremental.push(
+        await measureIncremental(
+          env.spec,
+          {
+            stateBytes: incrementalSize,
+            arrays: incrementalArrays,
+            commits: incrementalCommits,
+            runs: runsFor(incrementalSize),
+          },
+          log,
+        ),
+      );
+    }
   } catch (error) {
     // One store failing (e.g. a server that died) must not lose the others' numbers.
     const message = `${kind}: measurement failed: ${(error as Error).stack ?? String(error)}`;
@@ -243,11 +288,10 @@ const results: BenchResults = {
   asyncCommits,
   asyncMemory,
   world,
+  incremental,
 };
 console.log(renderConsole(results));
-const asyncSection = asyncCommits.length > 0 ? `${asyncCommitSection(asyncCommits)}\n` : "";
-if (asyncSection !== "") console.log(asyncSection);
-const worldText = world.length > 0 ? `${worldSection(world)}\n` : "";
-if (worldText !== "") console.log(worldText);
-for (const path of await writeReports(results, `${asyncSection}${worldText}${FINDINGS}\n${METHOD_NOTES}`))
+const sections = partSections(results);
+if (sections !== "") console.log(sections);
+for (const path of await writeReports(results, `${sections}${FINDINGS}\n${METHOD_NOTES}`))
   log(`wrote ${path}`);

@@ -35,6 +35,32 @@ export const RngState = checkpointState("lorenz96.RngState", z.object({ s: z.ins
 /** The member's model state between steps. */
 export const ModelState = checkpointState("lorenz96.ModelState", z.object({ x: z.instanceof(Float64Array) }));
 
+/**
+ * The job's static fields, the same at every boundary: a climatology, the attractor sampled over
+ * {@link CLIMATOLOGY_STEPS} steps from the shared initial condition (320 KiB). With incremental
+ * commits (ckpt's default) only the first commit stores it; every later row's manifest points at
+ * that object, so checkpointing it costs one upload, not one per step.
+ */
+export const StaticFields = checkpointState(
+  "lorenz96.StaticFields",
+  z.object({ climatology: z.instanceof(Float64Array) }),
+);
+
+/** Steps of the climatology, each a row of {@link VARIABLES} values. */
+export const CLIMATOLOGY_STEPS = 1024;
+
+/** The climatology: row k is the state k steps after the initial condition. */
+export function climatology(base: Float64Array = initialCondition()): Float64Array<ArrayBuffer> {
+  const out = new Float64Array(CLIMATOLOGY_STEPS * VARIABLES);
+  const x = Float64Array.from(base);
+  const scratch = new Rk4Scratch(VARIABLES);
+  for (let k = 0; k < CLIMATOLOGY_STEPS; k++) {
+    out.set(x, k * VARIABLES);
+    rk4Step(x, DT, FORCING, scratch);
+  }
+  return out;
+}
+
 /** Size of the ensemble and the forecast, and the perturbations. */
 export interface JobConfig {
   readonly members: number;
@@ -146,6 +172,8 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
       // Bound states are restored from the row being resumed, in place of these initial values.
       const rngState = bindCheckpointState(RngState, { s: seedRngState(config.seed, 0).s }).value;
       const model = bindCheckpointState(ModelState, { x: new Float64Array(VARIABLES) }).value;
+      // Static: restored unchanged, committed at every boundary, uploaded once.
+      bindCheckpointState(StaticFields, { climatology: climatology(base) });
       const rng = new Xoshiro128(rngState);
       const resumedFrom = session.writeCount;
       const resumedCommitId = session.commitId ?? undefined;

@@ -277,6 +277,7 @@ export class Checkpoint {
             concurrency: this.#options.concurrency,
             retry: this.#options.retry,
             cleanup: this.#options.cleanup,
+            incremental: this.#options.incremental,
             warn: (message) => this.#warn(message),
           }),
       );

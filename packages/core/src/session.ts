@@ -619,13 +619,18 @@ export class CheckpointSession {
         const { stateJson, blobs } = encodeState(binding.type, binding.value);
         states[stateId] = { path, schemaHash: binding.type.schemaHash };
         objects.push({ key: `${path}/${STATE_JSON}`, chunks: [stateJson], size: stateJson.byteLength });
-        // Blobs view the live arrays: summed now, the upload can tell when they changed under it.
+        // Blobs view the live arrays: summed now (or, incremental, digested before the put), the
+        // upload can tell when they changed under it.
         for (const blob of blobs)
           objects.push({
             key: `${path}/${blob.name}`,
             chunks: blob.chunks,
             size: blob.size,
-            ...(sumBlobs ? { checksum: checksumOf(blob.chunks) } : {}),
+            ...(!sumBlobs
+              ? {}
+              : this.#client.incremental
+                ? { live: true }
+                : { checksum: checksumOf(blob.chunks) }),
           });
       }
     return {

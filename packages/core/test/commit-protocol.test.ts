@@ -37,7 +37,9 @@ function request(writeCount: number, extra: Partial<CommitRequest> = {}, objects
     metadata: { leadTime: writeCount * 6 },
     states: { "demo.State": { path: "states/demo.State", schemaHash: "h1" } },
     objects: Array.from({ length: objects }, (_, index) => {
-      const bytes = text(`object ${index} of write ${writeCount}`);
+      // Rows with other labels hold other bytes, so no commit here reuses another's objects.
+      const labels = extra.labels === undefined ? "" : ` ${JSON.stringify(extra.labels)}`;
+      const bytes = text(`object ${index} of write ${writeCount}${labels}`);
       return { key: `states/demo.State/f${index}.npy`, chunks: [bytes], size: bytes.byteLength };
     }),
     ...extra,
@@ -59,7 +61,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
       "states/demo.State/f1.npy",
     ]);
     expect(new TextDecoder().decode(await fresh.readObject(manifest, "states/demo.State/f1.npy"))).toBe(
-      "object 1 of write 3",
+      'object 1 of write 3 {"member":1}',
     );
     await fresh.verify(row);
   });
@@ -92,7 +94,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
     expect(manifestSeen).toBe(true);
   });
 
-  it("overwrite mode replaces the row with equal labels and deletes the retired commit in one call", async () => {
+  it("overwrite mode replaces the row with equal labels and deletes the retired commit, manifest first", async () => {
     const inner = new MapStore({ pageSize: 3 });
     const store = new CountingStore(inner);
     const catalog = client(store);
@@ -100,7 +102,9 @@ describe("CatalogClient commit (DESIGN §4)", () => {
     const other = await catalog.commit(request(1, { labels: { a: 2 } }));
     store.calls.length = 0;
     const second = await catalog.commit(request(2, { labels: { a: 1 } }));
-    expect(store.calls.map((call) => call.op)).toEqual(["put", "put", "put?", "put?", "delete"]);
+    await catalog.settle();
+    expect(store.calls.map((call) => call.op)).toEqual(["put", "put", "put?", "put?", "delete", "delete"]);
+    expect(store.calls.at(-2)?.key).toContain(`run/commits/${first.commitId}/manifest.json`);
     expect((await client(inner).rows()).map((row) => row.commitId)).toEqual([
       other.commitId,
       second.commitId,
@@ -137,6 +141,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
     const b1 = await catalog.commit(request(1, { labels: { g: "b" } }));
     const a2 = await catalog.commit(request(2, { labels: { g: "a" } }));
     const a3 = await catalog.commit(request(3, { labels: { g: "a" } }));
+    await catalog.settle();
     expect((await catalog.rows()).map((row) => row.commitId)).toEqual([
       b1.commitId,
       a2.commitId,
@@ -339,11 +344,13 @@ describe("CatalogClient gc", () => {
     await store.put("run/commits/commit_00000002_bbbbbbbbbbbb/manifest.json", text("{}"));
     expect(await catalog.gc({ olderThan: 60_000 })).toEqual({
       removed: [],
+      objects: 0,
       bytes: 0,
       leftovers: { count: 0, bytes: 0 },
     });
     expect(await catalog.gc({ olderThan: 0, dryRun: true })).toEqual({
       removed: ["commit_00000002_bbbbbbbbbbbb"],
+      objects: 2,
       bytes: 7,
       leftovers: { count: 0, bytes: 0 },
     });

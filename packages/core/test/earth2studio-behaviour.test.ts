@@ -1173,6 +1173,8 @@ describe("damaged objects never restore silently", () => {
       const state = bindCheckpointState(RngState, largeRng());
       await session.write({ step: 1 });
       state.value.counter = 2;
+      // A changed array: the latest row stores its own copy (an unchanged one would be reused).
+      state.value.buffer[0] = 2;
       await session.write({ step: 2 });
     });
     const [older, latest] = await checkpoint.catalog();
@@ -1268,8 +1270,10 @@ describe("the verify option", () => {
     const { list, warn } = warnings();
     const checkpoint = new Checkpoint("verify-all", { store, mode: "append", warn, env });
     await checkpoint.run(async (session) => {
-      bindCheckpointState(Counter, { count: 1 });
+      const counter = bindCheckpointState(Counter, { count: 1 });
       await session.write({ step: 1 });
+      // Changed, so each row stores its own state.json (an unchanged one would be reused).
+      counter.value.count = 2;
       await session.write({ step: 2 });
     });
     const [older, latest] = await checkpoint.catalog();

@@ -39,11 +39,12 @@ describe("world restart cost on memfs", () => {
       const commits = await Promise.all(
         Array.from({ length: worldSize }, (_, rank) => job(store, rank, worldSize)),
       );
-      // Steady state (write 4 on): objects and manifest, the catalog swap, the retired commit's delete.
+      // Steady state (write 4 on): objects and manifest, the catalog swap, the retired commit's
+      // deletes (its manifest first, then its objects no remaining row references).
       for (const perCommit of commits)
         for (const calls of perCommit.slice(3)) {
           expect(calls.slice(0, 3)).toEqual(["put state.json", "put? manifest.json", "put? catalog.json"]);
-          expect(calls.slice(3).map((call) => call.split(" ")[0])).toEqual(["delete"]);
+          expect(calls.slice(3).map((call) => call.split(" ")[0])).toEqual(["delete", "delete"]);
         }
 
       // Rank 0's restart finds no marker: it reads every rank's catalog once and records the boundary.

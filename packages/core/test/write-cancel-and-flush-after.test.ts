@@ -17,8 +17,11 @@ describe.each(memfsAndDisk("cancel"))("cancellation and time-based flushing ($na
     const store = new GatedStore(await open());
     const checkpoint = new Checkpoint("abort", { store, mode: "append", env });
     const session = await checkpoint.open();
-    session.bind(Values, { values: new Float32Array(4096).fill(1) });
+    const values = new Float32Array(4096).fill(1);
+    session.bind(Values, { values });
     await session.write({ step: 1 });
+    // Changed, so the commit puts the array (an unchanged one would be reused, not put).
+    values[0] = 2;
     const controller = new AbortController();
     const held = store.hold((key) => key.endsWith(".npy"));
     const pending = session.write({ step: 2 }, { signal: controller.signal });

@@ -5,9 +5,9 @@ import { formatDuration } from "../duration.js";
 import { type CliIo, writeJson } from "../io.js";
 
 /**
- * `ckpt gc <url> <name>`: removes the commit folders of every rank that no catalog row references
- * and that are older than the grace period, and the store's leftovers of killed writers. The
- * text and `--json` report the same figures: folders, their bytes, leftovers and their bytes.
+ * `ckpt gc <url> <name>`: removes the objects of every rank that no catalog row references and
+ * that are older than the grace period, and the store's leftovers of killed writers. The text and
+ * `--json` report the same figures: commits without a row, the removed bytes, leftovers.
  */
 export async function gcCommand(
   io: CliIo,

@@ -73,6 +73,9 @@ export async function showCommand(
             summarizeWorld(new Map(view.ranks.map((rank) => [rank.rank, rank.rows])), view.marked),
           );
 
+    // Objects stored by an earlier commit (incremental commits): what this row shares with rows before it.
+    const shared = manifest.objects.filter((object) => object.location !== undefined);
+    const sharedBytes = shared.reduce((sum, object) => sum + object.size, 0);
     if (options.json) {
       writeJson(io, {
         store: store.url,
@@ -84,6 +87,7 @@ export async function showCommand(
         ...(world === undefined ? {} : { world }),
         position,
         row,
+        shared: { objects: shared.length, bytes: sharedBytes },
         manifest,
         states,
       });
@@ -120,9 +124,17 @@ export async function showCommand(
     lines.push("");
     lines.push(`objects: ${manifest.objects.length}, ${formatBytes(total)}`);
     lines.push(
+      `shared with earlier rows: ${shared.length} object(s), ${formatBytes(sharedBytes)} (${sharedBytes} bytes); stored by this commit: ${formatBytes(total - sharedBytes)} (${total - sharedBytes} bytes)`,
+    );
+    lines.push(
       table(
-        ["  key", "size", "checksum"],
-        manifest.objects.map((object) => [`  ${object.key}`, String(object.size), object.checksum]),
+        ["  key", "size", "checksum", "stored by"],
+        manifest.objects.map((object) => [
+          `  ${object.key}`,
+          String(object.size),
+          object.checksum,
+          object.location === undefined ? "this commit" : (object.location.split("/")[1] ?? object.location),
+        ]),
       ),
     );
     io.stdout.write(`${lines.join("\n")}\n`);

@@ -27,7 +27,7 @@ export async function writeRows(
   url: string,
   name: string,
   rows: number,
-  options: { size?: number; rank?: number; worldSize?: number } = {},
+  options: { size?: number; rank?: number; worldSize?: number; unchangedField?: boolean } = {},
 ): Promise<void> {
   const store: Store = await openStore(url);
   const checkpoint = new Checkpoint(name, {
@@ -48,7 +48,8 @@ export async function writeRows(
     for (let i = start; i < start + rows; i++) {
       state.step = i + 1;
       state.s[0] = i;
-      state.field.fill(i + 0.5);
+      // Unchanged, the field of every row after the first is the first row's object, reused.
+      if (options.unchangedField !== true) state.field.fill(i + 0.5);
       await session.write({ leadTime: { milliseconds: (i + 1) * 21_600_000 }, step: i + 1 });
     }
   });

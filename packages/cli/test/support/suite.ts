@@ -97,6 +97,29 @@ export function describeCliCommands(target: SuiteTarget): void {
       expect(outOfRange.stderr).toContain("out of range");
     });
 
+    it("show reports the objects and bytes a row shares with earlier rows (incremental commits)", async () => {
+      const url = await target.fresh("shared");
+      await writeRows(url, "alpha", 2, { unchangedField: true });
+      const first = JSON.parse((await cli(["show", url, "alpha", "0", "--json"])).stdout) as {
+        shared: { objects: number; bytes: number };
+        row: { commitId: string };
+      };
+      expect(first.shared).toEqual({ objects: 0, bytes: 0 });
+      const second = JSON.parse((await cli(["show", url, "alpha", "1", "--json"])).stdout) as {
+        shared: { objects: number; bytes: number };
+        manifest: { objects: { key: string; size: number }[] };
+      };
+      const field = second.manifest.objects.find((object) => object.key.endsWith("field.npy"))!;
+      expect(second.shared).toEqual({ objects: 1, bytes: field.size });
+      const run = await cli(["show", url, "alpha", "1"]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain(`shared with earlier rows: 1 object(s)`);
+      expect(run.stdout).toContain(`(${field.size} bytes)`);
+      expect(run.stdout).toMatch(
+        new RegExp(`field\\.npy\\s+${field.size}\\s+crc32:[0-9a-f]{8}\\s+${first.row.commitId}`),
+      );
+    });
+
     it("verify passes intact rows and exits 3 naming a damaged object's key", async () => {
       const url = await target.fresh("verify");
       await writeRows(url, "alpha", 2);

@@ -16,9 +16,12 @@ import {
   type CatalogRow,
   encodeDocument,
   FORMAT_VERSION,
+  GC_FENCE_LOG,
+  type GcFence,
   type JsonValue,
   type Labels,
   labelsEqual,
+  MAX_FENCED_COMMITS,
   MAX_MANIFEST_BYTES,
   type Manifest,
   manifestSchema,
@@ -34,9 +37,23 @@ import {
   type ReadOptions,
 } from "./catalog-reader.js";
 import { newCommitId, newUpdateId } from "./commit-id.js";
-import { collectGarbage, type GcOptions, type GcResult } from "./gc.js";
-import { buildManifest, parseManifest, putManifest, rowOfManifest } from "./manifest.js";
-import { type CommitObject, putObjects, validateObjectKeys } from "./objects.js";
+import {
+  deleteGarbage,
+  type GcOptions,
+  type GcResult,
+  garbageOf,
+  gcResult,
+  listCommitObjects,
+} from "./gc.js";
+import {
+  buildManifest,
+  objectLocation,
+  objectStoreKey,
+  parseManifest,
+  putManifest,
+  rowOfManifest,
+} from "./manifest.js";
+import { type CommitObject, putObjects, type ReusableObject, validateObjectKeys } from "./objects.js";
 import { mapBounded } from "./pool.js";
 import { backoffDelay, isUncertain, sleep, withRetry } from "./retry.js";
 import { applyRowChange } from "./row-change.js";
@@ -82,6 +99,12 @@ export interface CatalogOptions extends CatalogReaderOptions {
    * {@link CatalogClient.settle} waits for background deletions; `gc` does so first.
    */
   readonly cleanup?: "await" | "background" | undefined;
+  /**
+   * Incremental commits (default true): an object whose size and content digest equal those of
+   * an object a row of the catalog already references is listed at that object's key instead of
+   * being uploaded again. `false` uploads every object and takes no digest.
+   */
+  readonly incremental?: boolean | undefined;
 }
 
 /** What {@link CatalogClient.copyFrom} copied. */
@@ -108,7 +131,35 @@ export interface CopyOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-const OWN_KEYS_CACHE_SIZE = 64;
+/**
+ * Attempts of one commit when a gc fenced the catalog, or a row it reused from was retired,
+ * between its catalog read and its swap; each attempt writes a new commit folder.
+ */
+const COMMIT_ATTEMPTS = 8;
+
+/**
+ * The commit folders gc runs fenced in `snapshot` after sequence `since` (the catalog a commit
+ * read before its uploads; undefined: it had none), or `"all"` when that cannot be told: the
+ * fence log no longer reaches back, a fence named too many folders, or the catalog was lost.
+ */
+function fencedSince(snapshot: LoadedCatalog, since: number | undefined): ReadonlySet<string> | "all" {
+  const after = since ?? -1;
+  if (snapshot.file === undefined) return since === undefined ? new Set() : "all";
+  const fences = snapshot.file.gcFences ?? [];
+  if (fences.length >= GC_FENCE_LOG && fences.at(-1)!.seq > after) return "all";
+  const commits = new Set<string>();
+  for (const fence of fences) {
+    if (fence.seq <= after) continue;
+    if (fence.commits === null) return "all";
+    for (const commitId of fence.commits) commits.add(commitId);
+  }
+  return commits;
+}
+
+/** Why a swap did not happen and the commit must be planned again on `fresh`. */
+type SwapOutcome =
+  | { readonly kind: "committed"; readonly dropped: CatalogRow[]; readonly rows: readonly CatalogRow[] }
+  | { readonly kind: "replan"; readonly fresh: LoadedCatalog };
 
 /**
  * One checkpoint folder's catalog and commits, written with the commit protocol of DESIGN §4:
@@ -133,7 +184,6 @@ export class CatalogClient extends CatalogReader {
   #cache: LoadedCatalog | undefined;
   #policy: RowPolicy | undefined;
   #conflict: string | undefined;
-  readonly #ownKeys = new Map<string, readonly string[]>();
   #cleanup: Promise<void> = Promise.resolve();
 
   constructor(options: CatalogOptions) {
@@ -147,6 +197,11 @@ export class CatalogClient extends CatalogReader {
    */
   get policy(): RowPolicy | undefined {
     return this.#policy;
+  }
+
+  /** Whether commits reuse stored objects of equal content (see {@link CatalogOptions.incremental}). */
+  get incremental(): boolean {
+    return this.#options.incremental !== false;
   }
 
   /** Rows and recorded policy; also the base of this writer's next compare-and-swap. Reads only. */
@@ -176,62 +231,142 @@ export class CatalogClient extends CatalogReader {
     if (this.#cache?.source === "empty") await this.#createCatalog(this.#writablePolicy(), signal);
     // After the creation too: another writer may have created the catalog with its mode first.
     const policy = this.#writablePolicy();
-    const commitId = newCommitId(request.writeCount);
-    const folder = this.commitFolder(commitId);
-    const manifestKeyOfCommit = manifestKey(this.root, commitId);
-    const objectKeys = request.objects.map((object) => `${folder}/${object.key}`);
-    let manifestMaybeWritten = false;
-    let manifest: Manifest;
-    try {
-      const entries = await putObjects(this.store, folder, request.objects, {
-        concurrency: this.concurrency,
-        policy: this.retryPolicy,
-        signal,
-      });
-      manifest = buildManifest({
-        checkpoint: this.checkpoint,
-        commitId,
-        mode: policy.mode,
-        historySize: policy.historySize,
-        rank: this.#options.rank ?? 0,
-        worldSize: this.#options.worldSize ?? (this.#options.rank ?? 0) + 1,
-        level: this.#options.level ?? 2,
-        labels: request.labels,
-        metadata: request.metadata,
-        writeCount: request.writeCount,
-        savedAt: new Date().toISOString(),
-        states: request.states,
-        objects: entries,
-      });
-      // Never write a manifest this version could not read back (e.g. metadata that is not JSON).
-      const invalid = manifestSchema.safeParse(manifest);
-      if (!invalid.success)
+    const incremental = this.#options.incremental !== false;
+    const digests: (string | undefined)[] = [];
+    // Objects this commit uploaded in an earlier attempt, reusable while no gc fenced their folder.
+    const carried = new Map<string, ReusableObject>();
+    const attempts = new Set<string>();
+    let since = this.#cache?.file?.seq;
+    for (let attempt = 1; ; attempt++) {
+      const base = this.#cache!;
+      const reusable = incremental ? this.#reusable(base, carried) : undefined;
+      const commitId = newCommitId(request.writeCount);
+      const folder = this.commitFolder(commitId);
+      const manifestKeyOfCommit = manifestKey(this.root, commitId);
+      let manifestMaybeWritten = false;
+      let manifest: Manifest;
+      try {
+        const entries = await putObjects(this.store, folder, request.objects, {
+          concurrency: this.concurrency,
+          policy: this.retryPolicy,
+          signal,
+          incremental:
+            reusable === undefined
+              ? undefined
+              : { digests, find: (size, digest) => reusable.get(`${size}:${digest}`) },
+        });
+        manifest = buildManifest({
+          checkpoint: this.checkpoint,
+          commitId,
+          mode: policy.mode,
+          historySize: policy.historySize,
+          rank: this.#options.rank ?? 0,
+          worldSize: this.#options.worldSize ?? (this.#options.rank ?? 0) + 1,
+          level: this.#options.level ?? 2,
+          labels: request.labels,
+          metadata: request.metadata,
+          writeCount: request.writeCount,
+          savedAt: new Date().toISOString(),
+          states: request.states,
+          objects: entries,
+        });
+        // Never write a manifest this version could not read back (e.g. metadata that is not JSON).
+        const invalid = manifestSchema.safeParse(manifest);
+        if (!invalid.success)
+          throw new CheckpointCatalogError(
+            this.root,
+            `commit ${commitId} cannot be recorded: ${z.prettifyError(invalid.error)}`,
+          );
+        await putManifest(this.store, manifestKeyOfCommit, encodeDocument(manifest), {
+          policy: this.retryPolicy,
+          signal,
+          onMaybeWritten: () => {
+            manifestMaybeWritten = true;
+          },
+        });
+        throwIfAborted(signal, this.catalogKey);
+      } catch (error) {
+        // Without a manifest no reader or rebuild can reference the objects, so they can go now;
+        // with one, gc removes them after its grace period.
+        if (!manifestMaybeWritten)
+          await this.#deleteQuietly(
+            [
+              ...request.objects.map((object) => `${folder}/${object.key}`),
+              ...[...carried.values()].map((object) => `${this.root}/${object.location}`),
+            ],
+            `failed commit ${commitId}`,
+          );
+        throw error;
+      }
+      this.rememberManifest(manifest);
+      const row = rowOfManifest(manifest);
+      const sources = new Set<string>();
+      for (const entry of manifest.objects)
+        if (entry.location !== undefined) {
+          const source = reusable?.get(`${entry.size}:${entry.digest}`)?.source;
+          if (source !== undefined) sources.add(source);
+        }
+      attempts.add(commitId);
+      const outcome = await this.#swap(row, policy, signal, { since, attempts, sources });
+      if (outcome.kind === "committed") {
+        // #dropCommits never rejects: a failed deletion only warns, and gc finishes it.
+        this.#cleanup = this.#cleanup.then(() => this.#dropCommits(outcome.dropped, outcome.rows));
+        if (this.#options.cleanup === "await") await this.#cleanup;
+        return row;
+      }
+      // The swap's base no longer protects what this attempt references: plan again on the fresh
+      // catalog. The bytes are still in hand; this attempt's manifest will never be a row.
+      this.manifests.delete(commitId);
+      const fenced = fencedSince(outcome.fresh, since);
+      const fresh = manifest.objects.filter((entry) => entry.location === undefined);
+      const abandoned = [manifestKeyOfCommit];
+      if (fenced === "all" || [...attempts].some((id) => fenced.has(id))) {
+        // A gc listed this commit's uploads as garbage: they may be deleted at any time.
+        abandoned.push(...fresh.map((entry) => objectStoreKey(this.root, commitId, entry)));
+        abandoned.push(...[...carried.values()].map((object) => `${this.root}/${object.location}`));
+        carried.clear();
+        attempts.clear();
+        since = outcome.fresh.file?.seq;
+      } else
+        for (const entry of fresh)
+          if (entry.digest !== undefined)
+            carried.set(`${entry.size}:${entry.digest}`, {
+              location: objectLocation(commitId, entry),
+              checksum: entry.checksum,
+            });
+      await this.#deleteQuietly(abandoned, `abandoned attempt ${commitId}`);
+      if (attempt >= COMMIT_ATTEMPTS)
         throw new CheckpointCatalogError(
           this.root,
-          `commit ${commitId} cannot be recorded: ${z.prettifyError(invalid.error)}`,
+          `commit of write ${request.writeCount} was planned ${attempt} times: each time a gc fenced the catalog, or a row it reused objects from was retired, before its swap; it did not happen`,
         );
-      await putManifest(this.store, manifestKeyOfCommit, encodeDocument(manifest), {
-        policy: this.retryPolicy,
-        signal,
-        onMaybeWritten: () => {
-          manifestMaybeWritten = true;
-        },
-      });
-      throwIfAborted(signal, this.catalogKey);
-    } catch (error) {
-      // Without a manifest no reader or rebuild can reference the objects, so they can go now;
-      // with one, gc removes them after its grace period.
-      if (!manifestMaybeWritten) await this.#deleteQuietly(objectKeys, `failed commit ${commitId}`);
-      throw error;
     }
-    this.#remember(this.#ownKeys, commitId, [...objectKeys, manifestKeyOfCommit], OWN_KEYS_CACHE_SIZE);
-    this.rememberManifest(manifest);
-    const row = rowOfManifest(manifest);
-    const dropped = await this.#swap(row, policy, signal);
-    // #dropCommits never rejects: a failed deletion only warns, and gc finishes it.
-    this.#cleanup = this.#cleanup.then(() => this.#dropCommits(dropped));
-    if (this.#options.cleanup === "await") await this.#cleanup;
-    return row;
+  }
+
+  /**
+   * Objects this commit may reuse, by `size:digest`: those listed by the manifests (already held
+   * by this client) of the rows of `base`, the catalog the swap will be based on, and the
+   * commit's own uploads of an earlier attempt. A catalog rebuilt in memory offers none: a row it
+   * brought back may list objects already deleted.
+   */
+  #reusable(
+    base: LoadedCatalog,
+    carried: ReadonlyMap<string, ReusableObject>,
+  ): Map<string, ReusableObject & { readonly source?: string | undefined }> {
+    const reusable = new Map<string, ReusableObject & { readonly source?: string | undefined }>(carried);
+    if (base.source !== "catalog") return reusable;
+    for (const row of base.rows) {
+      const manifest = this.manifests.get(row.commitId);
+      if (manifest === undefined) continue;
+      for (const entry of manifest.objects)
+        if (entry.digest !== undefined)
+          reusable.set(`${entry.size}:${entry.digest}`, {
+            location: objectLocation(row.commitId, entry),
+            checksum: entry.checksum,
+            source: row.commitId,
+          });
+    }
+    return reusable;
   }
 
   /** Resolves once every background deletion of retired commits has finished (never rejects). */
@@ -294,19 +429,65 @@ export class CatalogClient extends CatalogReader {
     return dropped;
   }
 
-  /** Removes commit folders no row references, older than `olderThan` ms (see {@link GcOptions}). */
+  /**
+   * Removes the objects no row references, older than `olderThan` ms (see {@link GcOptions}).
+   * Before deleting it fences the catalog (a compare-and-swap recording a new gc fence on the
+   * version whose rows it kept), so a commit in flight across it uploads again instead of
+   * referencing an object this gc deletes.
+   */
   async gc(options: GcOptions): Promise<GcResult> {
     await this.settle();
-    const result = await collectGarbage(this.store, this.root, (signal) => this.rows({ signal }), {
-      ...options,
-      policy: this.retryPolicy,
-    });
-    if (!options.dryRun)
-      for (const commitId of result.removed) {
-        this.#ownKeys.delete(commitId);
-        this.manifests.delete(commitId);
+    const { signal } = options;
+    // Listed before the catalog is read: an object that becomes referenced meanwhile is seen so.
+    const listed = await listCommitObjects(this.store, this.root, signal);
+    for (let conflicts = 0; ; conflicts++) {
+      const loaded = await this.#load(signal);
+      const garbage = garbageOf(listed, await this.references(loaded.rows, signal), options.olderThan);
+      if (garbage.length > 0 && !options.dryRun) {
+        const commits = [...new Set(garbage.map((item) => item.commitId))].sort();
+        if (!(await this.#fence(loaded, commits, signal))) {
+          if (conflicts >= this.retryPolicy.conflicts)
+            throw new CheckpointCatalogError(
+              this.root,
+              `gc lost the compare-and-swap of its fence ${conflicts + 1} times to other writers; nothing was deleted`,
+            );
+          continue;
+        }
+        await deleteGarbage(this.store, garbage, { policy: this.retryPolicy, signal });
+        for (const item of garbage) if (item.manifest) this.manifests.delete(item.commitId);
       }
-    return result;
+      return gcResult(this.store, this.root, garbage, options);
+    }
+  }
+
+  /**
+   * Records a new gc fence by one compare-and-swap on `loaded`, rows unchanged (a catalog rebuilt
+   * in memory is written back). Resolves to whether it landed.
+   */
+  async #fence(
+    loaded: LoadedCatalog,
+    commits: readonly string[],
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    throwIfAborted(signal, this.catalogKey);
+    const policy = loaded.policy ?? this.#policy ?? { mode: "append", historySize: null };
+    const updateId = newUpdateId();
+    const seq = (loaded.file?.seq ?? 0) + 1;
+    const fence: GcFence = { seq, commits: commits.length > MAX_FENCED_COMMITS ? null : [...commits] };
+    const next = this.#catalogFile(
+      [...loaded.rows],
+      policy,
+      seq,
+      [updateId, ...(loaded.file?.updates ?? [])],
+      [fence, ...(loaded.file?.gcFences ?? [])],
+    );
+    try {
+      await this.#putCatalog(next, loaded.version, policy);
+      return true;
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError) && !isUncertain(error)) throw error;
+      return (await this.#load(signal)).file?.updates.includes(updateId) === true;
+    }
   }
 
   /**
@@ -353,6 +534,7 @@ export class CatalogClient extends CatalogReader {
     options.onPlan?.({ rows: view.rows.length, objects, bytes });
     let copied = 0;
     let skipped = 0;
+    const copiedKeys = new Set<string>();
     for (const plan of plans) {
       const { row, manifest } = plan;
       if (await this.#completeHere(row, plan.bytes, signal)) {
@@ -361,14 +543,22 @@ export class CatalogClient extends CatalogReader {
         options.onCommit?.(row.commitId, "skipped");
         continue;
       }
-      const folder = this.commitFolder(row.commitId);
       await mapBounded(manifest.objects, this.concurrency, signal, async (object, inner) => {
-        const body = await source.readObject(manifest, object.key, { signal: inner });
-        await putObjects(this.store, folder, [{ key: object.key, chunks: [body], size: body.byteLength }], {
-          concurrency: 1,
-          policy: this.retryPolicy,
-          signal: inner,
-        });
+        // A reused object is copied once, to the key where its bytes live (an earlier commit's).
+        const location = objectStoreKey(this.root, row.commitId, object);
+        if (!copiedKeys.has(location)) {
+          copiedKeys.add(location);
+          const body = await source.readObject(manifest, object.key, { signal: inner });
+          const [folder, key] = [
+            location.slice(0, location.lastIndexOf("/")),
+            location.slice(location.lastIndexOf("/") + 1),
+          ];
+          await putObjects(this.store, folder, [{ key, chunks: [body], size: body.byteLength }], {
+            concurrency: 1,
+            policy: this.retryPolicy,
+            signal: inner,
+          });
+        }
         options.onObject?.(object.size);
       });
       await putManifest(this.store, manifestKey(this.root, row.commitId), plan.bytes, {
@@ -385,9 +575,13 @@ export class CatalogClient extends CatalogReader {
       const body =
         view.bytes ??
         encodeDocument(
-          this.#catalogFile([...view.rows], view.policy ?? { mode: "append", historySize: null }, 1, [
-            newUpdateId(),
-          ]),
+          this.#catalogFile(
+            [...view.rows],
+            view.policy ?? { mode: "append", historySize: null },
+            1,
+            [newUpdateId()],
+            undefined,
+          ),
         );
       try {
         await this.store.put(
@@ -489,25 +683,16 @@ export class CatalogClient extends CatalogReader {
       if (rows === undefined) return loaded;
       const policy = this.#policy ?? { mode: "append", historySize: null };
       const updateId = newUpdateId();
-      const next = this.#catalogFile(rows, policy, (loaded.file?.seq ?? 0) + 1, [
-        updateId,
-        ...(loaded.file?.updates ?? []),
-      ]);
+      const next = this.#catalogFile(
+        rows,
+        policy,
+        (loaded.file?.seq ?? 0) + 1,
+        [updateId, ...(loaded.file?.updates ?? [])],
+        loaded.file?.gcFences,
+      );
       try {
-        const info = await this.store.put(
-          this.catalogKey,
-          encodeDocument(next),
-          loaded.version === undefined ? { ifNoneMatch: "*" } : { ifMatch: loaded.version },
-        );
-        this.#cache = {
-          rows,
-          policy,
-          source: "catalog",
-          version: info.version,
-          file: next,
-          bytes: undefined,
-        };
-        return this.#cache;
+        await this.#putCatalog(next, loaded.version, policy);
+        return this.#cache!;
       } catch (error) {
         if (!(error instanceof PreconditionFailedError) && !isUncertain(error)) throw error;
         loaded = await this.#load(signal);
@@ -529,7 +714,7 @@ export class CatalogClient extends CatalogReader {
    * it never takes the manifests of first commits still in flight for committed rows.
    */
   async #createCatalog(policy: RowPolicy, signal: AbortSignal | undefined): Promise<void> {
-    const file = this.#catalogFile([], policy, 1, [newUpdateId()]);
+    const file = this.#catalogFile([], policy, 1, [newUpdateId()], undefined);
     try {
       const info = await this.store.put(this.catalogKey, encodeDocument(file), { ifNoneMatch: "*", signal });
       this.#cache = { rows: [], policy, source: "catalog", version: info.version, file, bytes: undefined };
@@ -544,47 +729,61 @@ export class CatalogClient extends CatalogReader {
    * Compare-and-swap of catalog.json with this commit's row change, re-read and re-applied on
    * conflict. Resolves to the rows the update dropped.
    */
-  async #swap(row: CatalogRow, policy: RowPolicy, signal: AbortSignal | undefined): Promise<CatalogRow[]> {
+  async #swap(
+    row: CatalogRow,
+    policy: RowPolicy,
+    signal: AbortSignal | undefined,
+    reuse: {
+      readonly since: number | undefined;
+      readonly attempts: ReadonlySet<string>;
+      readonly sources: ReadonlySet<string>;
+    },
+  ): Promise<SwapOutcome> {
     let snapshot = this.#cache ?? (await this.#load(signal));
     let conflicts = 0;
     let uncertain = 0;
     for (;;) {
       throwIfAborted(signal, this.catalogKey);
+      // The commit is safe to swap in only on a base where no gc fenced its folders since its
+      // uploads began and every row it reused objects from is still present (DESIGN §4).
+      const present = new Set(snapshot.rows.map((existing) => existing.commitId));
+      const fenced = fencedSince(snapshot, reuse.since);
+      if (
+        fenced === "all" ||
+        [...reuse.attempts].some((id) => fenced.has(id)) ||
+        [...reuse.sources].some((source) => !present.has(source))
+      )
+        return { kind: "replan", fresh: snapshot };
       const base = snapshot.file;
       const change = applyRowChange(snapshot.rows, row, policy);
       const updateId = newUpdateId();
       const seq = (base?.seq ?? 0) + 1;
-      const next = this.#catalogFile(change.rows, policy, seq, [updateId, ...(base?.updates ?? [])]);
+      const next = this.#catalogFile(
+        change.rows,
+        policy,
+        seq,
+        [updateId, ...(base?.updates ?? [])],
+        base?.gcFences,
+      );
       let failure: unknown;
       try {
         // No signal: once the swap is sent, its outcome must be learnt, not abandoned.
-        const info = await this.store.put(
-          this.catalogKey,
-          encodeDocument(next),
-          snapshot.version === undefined ? { ifNoneMatch: "*" } : { ifMatch: snapshot.version },
-        );
-        this.#cache = {
-          rows: change.rows,
-          policy,
-          source: "catalog",
-          version: info.version,
-          file: next,
-          bytes: undefined,
-        };
+        await this.#putCatalog(next, snapshot.version, policy);
         this.#resolvePolicy(policy);
-        return change.dropped;
+        return { kind: "committed", dropped: change.dropped, rows: change.rows };
       } catch (error) {
         if (!(error instanceof PreconditionFailedError) && !isUncertain(error)) throw error;
         failure = error;
       }
-      const fresh = await this.#load(undefined).catch((error: unknown) => {
+      const fresh: LoadedCatalog = await this.#load(undefined).catch((error: unknown) => {
         throw this.#unknownOutcome(row, error);
       });
       // A catalog rebuilt in memory was not written by anyone: our update did not land.
       const outcome = resolveOutcome(fresh.file, updateId, seq, row.commitId);
       if (outcome === "landed") {
         const current = new Set(fresh.rows.map((existing) => existing.commitId));
-        return change.dropped.filter((dropped) => !current.has(dropped.commitId));
+        const dropped = change.dropped.filter((existing) => !current.has(existing.commitId));
+        return { kind: "committed", dropped, rows: fresh.rows };
       }
       if (outcome === "unknown") {
         // The log no longer reaches back to our sequence number (our cached catalog was far
@@ -595,7 +794,7 @@ export class CatalogClient extends CatalogReader {
         ).catch((error: unknown) => {
           throw this.#unknownOutcome(row, error);
         });
-        if (present === undefined) return [];
+        if (present === undefined) return { kind: "committed", dropped: [], rows: fresh.rows };
       }
       // Another writer's update in between makes this a lost race, whatever the error said
       // (radosgw answers racing If-Match losers with a 500, not a 412).
@@ -620,7 +819,30 @@ export class CatalogClient extends CatalogReader {
     }
   }
 
-  #catalogFile(rows: CatalogRow[], policy: RowPolicy, seq: number, updates: readonly string[]): CatalogFile {
+  /** Puts `next` by compare-and-swap against `version` (none: create it) and caches it. */
+  async #putCatalog(next: CatalogFile, version: string | undefined, policy: RowPolicy): Promise<void> {
+    const info = await this.store.put(
+      this.catalogKey,
+      encodeDocument(next),
+      version === undefined ? { ifNoneMatch: "*" } : { ifMatch: version },
+    );
+    this.#cache = {
+      rows: next.rows,
+      policy,
+      source: "catalog",
+      version: info.version,
+      file: next,
+      bytes: undefined,
+    };
+  }
+
+  #catalogFile(
+    rows: CatalogRow[],
+    policy: RowPolicy,
+    seq: number,
+    updates: readonly string[],
+    gcFences: readonly GcFence[] | undefined,
+  ): CatalogFile {
     return {
       format: CATALOG_FORMAT,
       version: FORMAT_VERSION,
@@ -628,6 +850,7 @@ export class CatalogClient extends CatalogReader {
       mode: policy.mode,
       historySize: policy.historySize,
       seq,
+      ...(gcFences === undefined ? {} : { gcFences: gcFences.slice(0, GC_FENCE_LOG) }),
       updates: updates.slice(0, UPDATE_LOG_SIZE),
       rows,
     };
@@ -641,29 +864,39 @@ export class CatalogClient extends CatalogReader {
     );
   }
 
-  /** Best-effort removal of the commits an update retired; a failure only warns (gc finishes it). */
-  async #dropCommits(dropped: readonly CatalogRow[]): Promise<void> {
+  /**
+   * Best-effort removal of the commits an update retired: their manifests first, then every object
+   * they list that no remaining row references (a later row may reuse it). A failure only warns;
+   * gc finishes it.
+   */
+  async #dropCommits(dropped: readonly CatalogRow[], remaining: readonly CatalogRow[]): Promise<void> {
     if (dropped.length === 0) return;
-    const keys: string[] = [];
+    const what = `retired commit(s) ${dropped.map((row) => row.commitId).join(", ")}`;
+    const manifests: string[] = [];
+    const objects: string[] = [];
     try {
+      const kept = await this.references(remaining, undefined);
       for (const row of dropped) {
-        const own = this.#ownKeys.get(row.commitId);
-        if (own !== undefined) keys.push(...own);
-        else
+        manifests.push(manifestKey(this.root, row.commitId));
+        const manifest = await this.manifest(row).catch(() => undefined);
+        if (manifest === undefined)
+          // Unreadable: its listing is all that tells which objects it holds.
           for (const info of await listAllArray(this.store, `${this.commitFolder(row.commitId)}/`))
-            keys.push(info.key);
+            if (!kept.keys.has(info.key) && !manifests.includes(info.key)) objects.push(info.key);
+        for (const entry of manifest?.objects ?? []) {
+          const key = objectStoreKey(this.root, row.commitId, entry);
+          if (!kept.keys.has(key)) objects.push(key);
+        }
       }
     } catch (error) {
       this.warn(
-        `Could not list retired commits of "${this.root}" for deletion; gc will remove them: ${error}`,
+        `Could not tell which objects of ${what} of "${this.root}" are unreferenced; gc will remove them: ${error}`,
       );
       return;
     }
-    await this.#deleteQuietly(keys, `retired commit(s) ${dropped.map((row) => row.commitId).join(", ")}`);
-    for (const row of dropped) {
-      this.#ownKeys.delete(row.commitId);
-      this.manifests.delete(row.commitId);
-    }
+    await this.#deleteQuietly(manifests, what);
+    await this.#deleteQuietly([...new Set(objects)], what);
+    for (const row of dropped) this.manifests.delete(row.commitId);
   }
 
   async #deleteQuietly(keys: readonly string[], what: string): Promise<void> {
@@ -673,12 +906,6 @@ export class CatalogClient extends CatalogReader {
     } catch (error) {
       this.warn(`Could not delete ${what} of "${this.root}"; gc will remove it: ${error}`);
     }
-  }
-
-  #remember<T>(map: Map<string, T>, key: string, value: T, limit: number): void {
-    map.delete(key);
-    map.set(key, value);
-    if (map.size > limit) map.delete(map.keys().next().value!);
   }
 }
 

@@ -13,8 +13,14 @@ export type { JsonValue };
 /** A row's labels: flat values only, compared by value. */
 export type Labels = Readonly<Record<string, string | number | boolean | null>>;
 
-/** Version written into both documents; a reader refuses a larger one. */
+/** Version of catalog.json; a reader refuses a larger one. */
 export const FORMAT_VERSION = 1;
+/**
+ * Highest manifest version this ckpt reads. A manifest that reuses an object stored by an earlier
+ * commit (an entry with `location`) is written as version 2, so an older ckpt refuses it as newer
+ * instead of looking for the object in the wrong folder; every other manifest stays version 1.
+ */
+export const MANIFEST_VERSION = 2;
 /** `format` of catalog.json. */
 export const CATALOG_FORMAT = "ckpt.catalog";
 /** `format` of manifest.json. */
@@ -26,6 +32,21 @@ export const MAX_CATALOG_BYTES = 64 * 1024 * 1024;
 export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 /** How many recent update ids catalog.json keeps, to resolve writes whose outcome was unknown. */
 export const UPDATE_LOG_SIZE = 32;
+
+/** How many gc fences catalog.json keeps. */
+export const GC_FENCE_LOG = 16;
+/** Commit folders one fence names at most; a gc deleting from more records `null` (every commit). */
+export const MAX_FENCED_COMMITS = 256;
+
+/**
+ * What a gc records, by compare-and-swap, before it deletes: the catalog sequence number of that
+ * write, and the commit folders it then deletes from (`null`: too many to name, read as every
+ * folder). A commit in flight whose folder a newer fence names uploads again (DESIGN §4).
+ */
+export interface GcFence {
+  readonly seq: number;
+  readonly commits: readonly string[] | null;
+}
 
 const json = z.json() as z.ZodType<JsonValue>;
 const labelsSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
@@ -82,6 +103,11 @@ export const catalogFileSchema = z.object({
   historySize: historySizeSchema.optional(),
   /** Incremented by every update; pairs with `updates` to locate an update in the log. */
   seq: count,
+  /** The fences of the last gc runs, newest first (absent: none); see {@link GcFence}. */
+  gcFences: z
+    .array(z.object({ seq: count, commits: z.array(commitIdSchema).nullable() }))
+    .max(GC_FENCE_LOG * 4)
+    .optional(),
   /** Ids of the most recent updates, newest first (`updates[i]` wrote sequence `seq - i`). */
   updates: z.array(z.string()).max(UPDATE_LOG_SIZE * 4),
   rows: z.array(catalogRowSchema),
@@ -97,6 +123,8 @@ export interface CatalogFile {
   /** The writers' history size (absent in catalogs written before it was recorded). */
   readonly historySize?: number | null | undefined;
   readonly seq: number;
+  /** The fences of the last gc runs, newest first (absent: no gc yet). */
+  readonly gcFences?: readonly GcFence[] | undefined;
   readonly updates: readonly string[];
   readonly rows: readonly CatalogRow[];
 }
@@ -106,14 +134,21 @@ export interface ManifestObject {
   /** Relative to the commit folder, e.g. `states/demo.RngState/state.json`. */
   readonly key: string;
   readonly size: number;
-  /** e.g. `"crc32:0a1b2c3d"` (see checksum.ts). */
+  /** e.g. `"crc32:0a1b2c3d"` (see checksum.ts): verified on every read. */
   readonly checksum: string;
+  /** The content digest, e.g. `"xxh3-128:<32 hex>"` (digest.ts); absent in older manifests. */
+  readonly digest?: string | undefined;
+  /**
+   * Where the bytes live, relative to the checkpoint root, when an earlier commit stored them
+   * (`"commits/<commitId>/states/…/field.npy"`); absent: `commits/<this commitId>/<key>`.
+   */
+  readonly location?: string | undefined;
 }
 
 /** manifest.json: written once, last among a commit's objects, never replaced. */
 export const manifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
-  version: z.literal(FORMAT_VERSION),
+  version: z.union([z.literal(1), z.literal(MANIFEST_VERSION)]),
   checkpoint: z.string(),
   commitId: commitIdSchema,
   mode: modeSchema,
@@ -132,6 +167,11 @@ export const manifestSchema = z.object({
       key: z.string().min(1),
       size: count,
       checksum: z.string().regex(/^[a-z0-9]+:[0-9a-f]+$/),
+      digest: z
+        .string()
+        .regex(/^[a-z0-9-]+:[0-9a-f]+$/)
+        .optional(),
+      location: z.string().min(1).optional(),
     }),
   ),
 });
@@ -139,7 +179,8 @@ export const manifestSchema = z.object({
 /** A commit's manifest, verified by {@link CatalogClient.manifest}. */
 export interface Manifest {
   readonly format: typeof MANIFEST_FORMAT;
-  readonly version: typeof FORMAT_VERSION;
+  /** 2 when an object lives in an earlier commit's folder (`location`), else 1. */
+  readonly version: 1 | typeof MANIFEST_VERSION;
   readonly checkpoint: string;
   readonly commitId: string;
   readonly mode: "overwrite" | "append";
@@ -165,6 +206,7 @@ export function parseDocument<T>(
   bytes: Uint8Array,
   schema: z.ZodType<T>,
   format: string,
+  maxVersion: number = FORMAT_VERSION,
 ): { ok: true; value: T } | { ok: false; problem: ParseProblem } {
   let value: unknown;
   try {
@@ -177,13 +219,13 @@ export function parseDocument<T>(
     value !== null &&
     (value as { format?: unknown }).format === format &&
     typeof (value as { version?: unknown }).version === "number" &&
-    (value as { version: number }).version > FORMAT_VERSION
+    (value as { version: number }).version > maxVersion
   )
     return {
       ok: false,
       problem: {
         kind: "newer",
-        detail: `format version ${(value as { version: number }).version} is newer than ${FORMAT_VERSION}; upgrade ckpt`,
+        detail: `format version ${(value as { version: number }).version} is newer than ${maxVersion}; upgrade ckpt`,
       },
     };
   const parsed = schema.safeParse(value);

@@ -4,8 +4,15 @@ import { validateKey } from "../store/keys.js";
 import type { Store } from "../store/types.js";
 import type { CatalogFile, CatalogRow, Manifest, ManifestObject, RowPolicy } from "./catalog-format.js";
 import { readCatalog } from "./catalog-io.js";
-import { collectGarbage, type GcResult } from "./gc.js";
-import { policyOfManifest, readManifest } from "./manifest.js";
+import {
+  type GcResult,
+  garbageOf,
+  gcResult,
+  listCommitObjects,
+  type References,
+  referencesOf,
+} from "./gc.js";
+import { objectStoreKey, policyOfManifest, readManifest } from "./manifest.js";
 import { readVerified, verifyStreamed } from "./objects.js";
 import { mapBounded } from "./pool.js";
 import { rebuildRows } from "./rebuild.js";
@@ -63,7 +70,8 @@ export interface LoadedCatalog extends CatalogView {
 /** @internal The full read of a catalog (a writer's compare-and-swap base). */
 export const loadCatalog: unique symbol = Symbol("ckpt.loadCatalog");
 
-const MANIFEST_CACHE_SIZE = 64;
+// Large enough that a writer holds the manifests of the rows its commits may reuse from.
+const MANIFEST_CACHE_SIZE = 256;
 
 /**
  * Reads one checkpoint folder: its rows, manifests and objects, each checked (schema, size,
@@ -219,7 +227,6 @@ export class CatalogReader {
    * its size and checksum (`CheckpointIntegrityError` names the key).
    */
   async readObject(manifest: Manifest, key: string, options?: ReadOptions): Promise<Uint8Array> {
-    const storeKey = `${this.commitFolder(manifest.commitId)}/${key}`;
     let entries = this.#entries.get(manifest);
     if (entries === undefined) {
       entries = new Map(manifest.objects.map((object) => [object.key, object]));
@@ -228,31 +235,56 @@ export class CatalogReader {
     const entry = entries.get(key);
     if (entry === undefined)
       throw new CheckpointIntegrityError(
-        storeKey,
+        `${this.commitFolder(manifest.commitId)}/${key}`,
         `not listed in the manifest of commit ${manifest.commitId}`,
       );
+    const storeKey = objectStoreKey(this.root, manifest.commitId, entry);
     return readVerified(this.store, storeKey, entry, { policy: this.retryPolicy, signal: options?.signal });
   }
 
   /** Reads every object of the row through its checksum (streamed, not kept). */
   async verify(row: Pick<CatalogRow, "commitId">, options?: ReadOptions): Promise<void> {
     const manifest = await this.manifest(row, options);
-    const folder = this.commitFolder(manifest.commitId);
     await mapBounded(manifest.objects, this.concurrency, options?.signal, (entry, signal) =>
-      verifyStreamed(this.store, `${folder}/${entry.key}`, entry, { policy: this.retryPolicy, signal }),
+      verifyStreamed(this.store, objectStoreKey(this.root, manifest.commitId, entry), entry, {
+        policy: this.retryPolicy,
+        signal,
+      }),
     );
   }
 
   /**
-   * What `gc` with the same grace period would remove, without removing anything: the commit
-   * folders no row references (with their bytes) and the store's leftovers (a dry-run sweep).
+   * What `gc` with the same grace period would remove, without removing anything: the objects no
+   * row references (with their bytes) and the store's leftovers (a dry-run sweep).
    */
   async unreferenced(options: { olderThan: number; signal?: AbortSignal }): Promise<GcResult> {
-    return collectGarbage(this.store, this.root, (signal) => this.rows({ signal }), {
-      olderThan: options.olderThan,
+    const { signal } = options;
+    const listed = await listCommitObjects(this.store, this.root, signal);
+    const refs = await this.references((await this[loadCatalog](signal)).rows, signal);
+    return gcResult(this.store, this.root, garbageOf(listed, refs, options.olderThan), {
+      ...options,
       dryRun: true,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      policy: this.retryPolicy,
     });
+  }
+
+  /**
+   * @internal The store keys `rows` reference. A row whose manifest is damaged or missing cannot
+   * be restored whatever it lists; it keeps its own folder.
+   */
+  protected async references(
+    rows: readonly CatalogRow[],
+    signal: AbortSignal | undefined,
+  ): Promise<References> {
+    const manifests = new Map<string, Manifest | undefined>();
+    await mapBounded(rows, this.concurrency, signal, async (row) => {
+      manifests.set(
+        row.commitId,
+        await this.manifest(row, { signal }).catch((error: unknown) => {
+          if (error instanceof CheckpointIntegrityError) return undefined;
+          throw error;
+        }),
+      );
+    });
+    return referencesOf(this.root, rows, async (row) => manifests.get(row.commitId));
   }
 }

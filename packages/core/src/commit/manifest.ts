@@ -1,21 +1,27 @@
 import {
   CheckpointIntegrityError,
+  InvalidKeyError,
   NotFoundError,
   PreconditionFailedError,
   TooLargeError,
 } from "../errors.js";
+import { COMMITS_FOLDER, commitFolder } from "../layout.js";
+import { validateKey } from "../store/keys.js";
 import type { Store } from "../store/types.js";
 import {
   type CatalogRow,
   canonical,
   type JsonValue,
   MANIFEST_FORMAT,
+  MANIFEST_VERSION,
   MAX_MANIFEST_BYTES,
   type Manifest,
+  type ManifestObject,
   manifestSchema,
   parseDocument,
   type RowPolicy,
 } from "./catalog-format.js";
+import { isCommitId } from "./commit-id.js";
 import { MANIFEST_NAME, validateObjectKeys } from "./objects.js";
 import { backoffDelay, isAbort, isUncertain, type RetryPolicy, sleep, withRetry } from "./retry.js";
 
@@ -43,7 +49,7 @@ export function policyOfManifest(manifest: Manifest): RowPolicy {
 export function buildManifest(fields: Omit<Manifest, "format" | "version">): Manifest {
   return {
     format: MANIFEST_FORMAT,
-    version: 1,
+    version: fields.objects.some((object) => object.location !== undefined) ? MANIFEST_VERSION : 1,
     checkpoint: fields.checkpoint,
     commitId: fields.commitId,
     mode: fields.mode,
@@ -119,7 +125,7 @@ export async function putManifest(
  * folder stays inside the commit folder (no `..`, no absolute key, no duplicates).
  */
 export function parseManifest(bytes: Uint8Array, key: string, commitId: string): Manifest {
-  const parsed = parseDocument(bytes, manifestSchema, MANIFEST_FORMAT);
+  const parsed = parseDocument(bytes, manifestSchema, MANIFEST_FORMAT, MANIFEST_VERSION);
   if (!parsed.ok) throw new CheckpointIntegrityError(key, `unreadable manifest: ${parsed.problem.detail}`);
   const manifest = parsed.value as Manifest;
   if (manifest.commitId !== commitId)
@@ -130,6 +136,8 @@ export function parseManifest(bytes: Uint8Array, key: string, commitId: string):
   try {
     validateObjectKeys(manifest.objects.map((object) => object.key));
     validateObjectKeys(Object.values(manifest.states).map((state) => state.path));
+    for (const object of manifest.objects)
+      if (object.location !== undefined) commitOfLocation(object.location);
   } catch (error) {
     throw new CheckpointIntegrityError(
       key,
@@ -163,4 +171,29 @@ export async function readManifest(
     },
   );
   return parseManifest(bytes, key, commitId);
+}
+
+/**
+ * The commit id of a manifest entry's `location` (`commits/<commitId>/<object key>`), checked:
+ * a location anywhere else (another checkpoint, a manifest, `..`) is refused with InvalidKeyError.
+ */
+export function commitOfLocation(location: string): string {
+  validateKey(location);
+  const [folder, commitId, ...rest] = location.split("/");
+  if (folder !== COMMITS_FOLDER || commitId === undefined || !isCommitId(commitId) || rest.length === 0)
+    throw new InvalidKeyError(location, `a location must be ${COMMITS_FOLDER}/<commitId>/<object key>`);
+  validateObjectKeys([rest.join("/")]);
+  return commitId;
+}
+
+/** The store key holding an entry's bytes: its `location` under `root`, or its own commit's folder. */
+export function objectStoreKey(root: string, commitId: string, entry: ManifestObject): string {
+  return entry.location === undefined
+    ? `${commitFolder(root, commitId)}/${entry.key}`
+    : `${root}/${entry.location}`;
+}
+
+/** An entry's location relative to the root (where its bytes live), as a later commit reuses it. */
+export function objectLocation(commitId: string, entry: ManifestObject): string {
+  return entry.location ?? `${COMMITS_FOLDER}/${commitId}/${entry.key}`;
 }

@@ -1,4 +1,5 @@
 import { Checksum, ChecksumOfPieces, checksumBeside, checksumOf } from "../checksum.js";
+import { digestOf } from "../digest.js";
 import {
   CheckpointIntegrityError,
   CheckpointSourceChangedError,
@@ -26,6 +27,32 @@ export interface CommitObject {
    * sums them again once written and fails with `CheckpointSourceChangedError` if they changed.
    */
   readonly checksum?: string | undefined;
+  /**
+   * The chunks view memory the caller may change (a sync commit's live typed arrays) and no
+   * `checksum` was summed when they were encoded: an object that is uploaded is summed just
+   * before its put and again after it, and a difference fails with `CheckpointSourceChangedError`
+   * (an object reused unchanged is only digested).
+   */
+  readonly live?: boolean | undefined;
+}
+
+/** Bytes already stored where a row of the commit's base catalog references them. */
+export interface ReusableObject {
+  /** Relative to the checkpoint root: `commits/<commitId>/<object key>`. */
+  readonly location: string;
+  /** The CRC-32 recorded for those bytes. */
+  readonly checksum: string;
+}
+
+/**
+ * How {@link putObjects} skips unchanged objects: each object's content digest is taken (in
+ * order, before its put would start), and an object whose size and digest `find` knows is
+ * listed at that location instead of being uploaded.
+ */
+export interface IncrementalPlan {
+  /** Digests by object index, filled as they are taken (kept for a later attempt). */
+  readonly digests: (string | undefined)[];
+  readonly find: (size: number, digest: string) => ReusableObject | undefined;
 }
 
 export { MANIFEST_NAME };
@@ -57,38 +84,107 @@ export async function putObjects(
   store: Store,
   folder: string,
   objects: readonly CommitObject[],
-  options: { concurrency: number; policy: RetryPolicy; signal: AbortSignal | undefined },
+  options: {
+    concurrency: number;
+    policy: RetryPolicy;
+    signal: AbortSignal | undefined;
+    incremental?: IncrementalPlan | undefined;
+  },
 ): Promise<ManifestObject[]> {
-  return mapBounded(objects, options.concurrency, options.signal, async (object, signal) => {
-    const key = `${folder}/${object.key}`;
-    let size = 0;
-    for (const chunk of object.chunks) size += chunk.byteLength;
-    if (size !== object.size)
-      throw new CheckpointIntegrityError(
-        key,
-        `the commit object declares ${object.size} bytes but its chunks hold ${size} bytes`,
-      );
-    let failed = false;
-    const put = withRetry(options.policy, signal, () => store.put(key, object.chunks, { signal, size }));
-    put.catch(() => {
-      failed = true;
-    });
-    const checksum = object.checksum ?? (await checksumBeside(object.chunks, () => failed || signal.aborted));
-    await put;
-    // Stopped early only by a failed put (rethrown just above) or by an abort.
-    if (checksum === undefined) throw new StoreAbortedError(key, { cause: signal.reason });
-    if (object.checksum !== undefined) {
-      // Summed again after the put: bytes changed at any time during it show here, before the swap.
-      const after = await checksumBeside(object.chunks, () => signal.aborted);
-      if (after === undefined) throw new StoreAbortedError(key, { cause: signal.reason });
-      if (after !== object.checksum)
-        throw new CheckpointSourceChangedError(
-          key,
-          `the bytes changed while they were uploaded (${object.checksum} when encoded, ${after} after the put); nothing was committed`,
-        );
+  const { incremental, signal } = options;
+  const entries: ManifestObject[] = new Array(objects.length);
+  // Digests are taken one object after another, in order, and each changed object's put starts
+  // as soon as its digest is known: uploads overlap the hashing of the objects after them.
+  async function* toUpload() {
+    for (const [index, object] of objects.entries()) {
+      checkDeclaredSize(`${folder}/${object.key}`, object);
+      if (incremental === undefined) {
+        yield { object: await summedIfLive(object, folder, signal), index, digest: undefined };
+        continue;
+      }
+      const digest =
+        incremental.digests[index] ?? (await digestOf(object.chunks, () => signal?.aborted === true));
+      if (digest === undefined)
+        throw new StoreAbortedError(`${folder}/${object.key}`, { cause: signal?.reason });
+      incremental.digests[index] = digest;
+      const found = incremental.find(object.size, digest);
+      // A sync commit's encode-time checksum must agree too: otherwise the bytes changed since.
+      if (found !== undefined && (object.checksum === undefined || object.checksum === found.checksum)) {
+        entries[index] = {
+          key: object.key,
+          size: object.size,
+          checksum: found.checksum,
+          digest,
+          location: found.location,
+        };
+        continue;
+      }
+      yield { object: await summedIfLive(object, folder, signal), index, digest };
     }
-    return { key: object.key, size, checksum };
+  }
+  await mapBounded(toUpload(), options.concurrency, signal, async ({ object, index, digest }, inner) => {
+    entries[index] = await putOne(store, `${folder}/${object.key}`, object, digest, options.policy, inner);
   });
+  return entries;
+}
+
+/**
+ * Live bytes about to be uploaded, summed now: that CRC-32 is the reference the put's re-check
+ * compares with (cheaper than a second digest), and the checksum the manifest records.
+ */
+async function summedIfLive(
+  object: CommitObject,
+  folder: string,
+  signal: AbortSignal | undefined,
+): Promise<CommitObject> {
+  if (object.live !== true || object.checksum !== undefined) return object;
+  const checksum = await checksumBeside(object.chunks, () => signal?.aborted === true);
+  if (checksum === undefined)
+    throw new StoreAbortedError(`${folder}/${object.key}`, { cause: signal?.reason });
+  return { ...object, checksum };
+}
+
+function checkDeclaredSize(key: string, object: CommitObject): void {
+  let size = 0;
+  for (const chunk of object.chunks) size += chunk.byteLength;
+  if (size !== object.size)
+    throw new CheckpointIntegrityError(
+      key,
+      `the commit object declares ${object.size} bytes but its chunks hold ${size} bytes`,
+    );
+}
+
+async function putOne(
+  store: Store,
+  key: string,
+  object: CommitObject,
+  digest: string | undefined,
+  policy: RetryPolicy,
+  signal: AbortSignal,
+): Promise<ManifestObject> {
+  const size = object.size;
+  let failed = false;
+  const put = withRetry(policy, signal, () => store.put(key, object.chunks, { signal, size }));
+  put.catch(() => {
+    failed = true;
+  });
+  const checksum = object.checksum ?? (await checksumBeside(object.chunks, () => failed || signal.aborted));
+  await put;
+  // Stopped early only by a failed put (rethrown just above) or by an abort.
+  if (checksum === undefined) throw new StoreAbortedError(key, { cause: signal.reason });
+  if (object.checksum !== undefined) {
+    // Summed again after the put: bytes changed at any time during it show here, before the swap.
+    const after = await checksumBeside(object.chunks, () => signal.aborted);
+    if (after === undefined) throw new StoreAbortedError(key, { cause: signal.reason });
+    if (after !== object.checksum)
+      throw new CheckpointSourceChangedError(
+        key,
+        `the bytes changed while they were uploaded (${object.checksum} when encoded, ${after} after the put); nothing was committed`,
+      );
+  }
+  return digest === undefined
+    ? { key: object.key, size, checksum }
+    : { key: object.key, size, checksum, digest };
 }
 
 /**

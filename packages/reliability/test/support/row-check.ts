@@ -59,25 +59,34 @@ export async function gcLeavesOnlyReferenced(
 ): Promise<GcFigures> {
   const { removed, leftovers } = await checkpoint.gc({ olderThan: 0 });
   const rows = await checkpoint.catalog();
-  const referenced = new Set(rows.map((entry) => entry.commitId));
   const root = checkpoint.root;
   const prefix = `${root}/commits/`;
-  for (const info of await listAllArray(store, prefix)) {
-    const commitId = info.key.slice(prefix.length).split("/")[0]!;
-    if (!referenced.has(commitId)) throw new Error(`unreferenced object left after gc: ${info.key}`);
+  // What the rows reference: each manifest and the objects it lists, in the row's own folder or,
+  // reused (incremental commits), at the `location` of an earlier commit's object.
+  const sizes = new Map<string, number>();
+  for (const entry of rows) {
+    const manifestKey = `${prefix}${entry.commitId}/manifest.json`;
+    const manifest = await store.get(manifestKey);
+    sizes.set(manifestKey, manifest.bytes.byteLength);
+    const objects = (JSON.parse(Buffer.from(manifest.bytes).toString("utf8")) as Manifest).objects;
+    for (const object of objects)
+      sizes.set(
+        object.location === undefined
+          ? `${prefix}${entry.commitId}/${object.key}`
+          : `${root}/${object.location}`,
+        object.size,
+      );
   }
+  for (const info of await listAllArray(store, prefix))
+    if (!sizes.has(info.key)) throw new Error(`unreferenced object left after gc: ${info.key}`);
   const listed = await listAllArray(store, `${root}/`);
   for (const info of listed)
     if (!info.key.startsWith(prefix) && info.key !== `${root}/catalog.json`)
       throw new Error(`unexpected object beside the catalog: ${info.key}`);
 
-  // The bytes the rows reference: each manifest and the objects it lists, plus the catalog.
+  // The bytes the rows reference, each object once, plus the catalog.
   let expected = listed.find((info) => info.key === `${root}/catalog.json`)?.size ?? 0;
-  for (const entry of rows) {
-    const manifest = await store.get(`${prefix}${entry.commitId}/manifest.json`);
-    const objects = (JSON.parse(Buffer.from(manifest.bytes).toString("utf8")) as Manifest).objects;
-    expected += manifest.bytes.byteLength + objects.reduce((sum, object) => sum + object.size, 0);
-  }
+  for (const size of sizes.values()) expected += size;
   const listedBytes = listed.reduce((sum, info) => sum + info.size, 0);
   if (listedBytes !== expected)
     throw new Error(`after gc the store lists ${listedBytes} bytes; the rows reference ${expected}`);

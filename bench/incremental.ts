@@ -1,0 +1,249 @@
+/**
+ * Incremental commits: a state of `arrays` float64 arrays (default 16 × 64 MiB = 1 GiB) of which
+ * one changes per commit, committed synchronously. Measures, in one run per store:
+ * - full: a commit with `incremental: false` (every byte uploaded), the reference;
+ * - changed: commits where one array changed, with incremental commits on (the default): bytes
+ *   uploaded per commit against the changed bytes, and time against the full commit;
+ * - growth: the store's bytes after `commits` such commits in append mode (every row kept)
+ *   against state + commits × changed bytes;
+ * - all changed: every array changes, incremental on against off (the digest's cost when
+ *   nothing can be reused).
+ *
+ * Run alone: `node --import tsx --conditions=@ckpt/source bench/incremental.ts --stores fs
+ * --size 64MiB --arrays 16 --commits 5` (or `pnpm bench --only incremental`).
+ */
+import { randomFillSync } from "node:crypto";
+import { parseArgs } from "node:util";
+import {
+  Checkpoint,
+  checkpointState,
+  ForwardingStore,
+  listAllArray,
+  type Store,
+  type StoreCall,
+  typedArray,
+} from "@ckpt/core";
+import { createXXHash128 } from "hash-wasm";
+import { z } from "zod";
+import { formatSize, parseSize } from "./stats.js";
+import {
+  openBenchStore,
+  type StoreKind,
+  type StoreSpec,
+  settleDisk,
+  startStore,
+  uniquePrefix,
+} from "./stores.js";
+
+/** What one store's incremental run measured. */
+export interface IncrementalResult {
+  readonly store: StoreKind;
+  readonly stateBytes: number;
+  readonly arrays: number;
+  readonly commits: number;
+  /** Median ms of a full commit (incremental off, one array changed). */
+  readonly fullMs: number;
+  /** Median ms of a commit with one array changed, incremental on. */
+  readonly changedMs: number;
+  /** Median bytes put per changed commit (objects, manifest and catalog). */
+  readonly uploadedBytes: number;
+  /** Bytes of the one changed array. */
+  readonly changedBytes: number;
+  /** Bytes under the checkpoint after the first commit and `commits` changed ones (append mode). */
+  readonly storedBytes: number;
+  /** Median ms to digest the whole state once (XXH3-128, as a commit does), measured in the same run. */
+  readonly digestMs: number;
+  /** Median ms of a commit where every array changed: incremental on, and off. */
+  readonly allChangedMs: { readonly incremental: number; readonly full: number };
+}
+
+/** Counts the bytes of every put that reaches the store. */
+class PutMeter extends ForwardingStore {
+  bytes = 0;
+  protected override around<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
+    if (call.op === "put") {
+      const { body } = call;
+      if (body instanceof Uint8Array) this.bytes += body.byteLength;
+      else if (Array.isArray(body)) for (const chunk of body as Uint8Array[]) this.bytes += chunk.byteLength;
+      else this.bytes += call.options?.size ?? 0;
+    }
+    return run();
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function stateType(arrays: number) {
+  return checkpointState(
+    "bench.Incremental",
+    z.object(Object.fromEntries(Array.from({ length: arrays }, (_, i) => [`a${i}`, typedArray("float64")]))),
+  );
+}
+
+/**
+ * Commits `steps` times with `change(step)` applied to the state before each write, and resolves
+ * to each commit's ms and bytes put (the first commit, which creates the checkpoint, is left out).
+ */
+async function commitLoop(
+  store: Store,
+  spec: StoreSpec,
+  state: Record<string, Float64Array>,
+  options: {
+    incremental: boolean;
+    mode: "append" | "overwrite";
+    steps: number;
+    change: (state: Record<string, Float64Array>, step: number) => void;
+  },
+): Promise<{ ms: number[]; bytes: number[] }> {
+  const meter = new PutMeter(store);
+  const type = stateType(Object.keys(state).length);
+  const checkpoint = new Checkpoint("incremental", {
+    store: meter,
+    mode: options.mode,
+    incremental: options.incremental,
+    cleanup: "await",
+    env: {},
+  });
+  const ms: number[] = [];
+  const bytes: number[] = [];
+  await checkpoint.run(async (session) => {
+    const bound = session.bind(type, state);
+    await session.write({ step: 0 });
+    for (let step = 1; step <= options.steps; step++) {
+      options.change(bound.value as Record<string, Float64Array>, step);
+      if (spec.kind === "fs") settleDisk();
+      meter.bytes = 0;
+      const start = performance.now();
+      await session.write({ step });
+      ms.push(performance.now() - start);
+      bytes.push(meter.bytes);
+    }
+  });
+  await checkpoint.close();
+  return { ms, bytes };
+}
+
+/** Measures one store; `state` is allocated here (random bytes, so no two arrays are equal). */
+export async function measureIncremental(
+  spec: StoreSpec,
+  options: { stateBytes: number; arrays: number; commits: number; runs: number },
+  log: (line: string) => void = () => {},
+): Promise<IncrementalResult> {
+  const length = Math.floor(options.stateBytes / options.arrays / 8);
+  const state: Record<string, Float64Array> = {};
+  for (let i = 0; i < options.arrays; i++) state[`a${i}`] = randomFillSync(new Float64Array(length));
+  // Every change writes a value never written before: the runs share the arrays.
+  let edits = 0;
+  const changeOne = (value: Record<string, Float64Array>, step: number) => {
+    value[`a${step % options.arrays}`]![step] = ++edits;
+  };
+  const changeAll = (value: Record<string, Float64Array>, step: number) => {
+    for (const array of Object.values(value)) array[step] = ++edits;
+  };
+  const inFolder = async <T>(label: string, run: (store: Store) => Promise<T>): Promise<T> => {
+    const store = await openBenchStore(spec, uniquePrefix(label));
+    try {
+      return await run(store);
+    } finally {
+      const keys = (await listAllArray(store, "")).map((info) => info.key);
+      for (let start = 0; start < keys.length; start += 1000)
+        await store.delete(keys.slice(start, start + 1000));
+      await store.close?.();
+    }
+  };
+  const hasher = await createXXHash128();
+  const digestMs: number[] = [];
+  for (let run = 0; run < options.runs; run++) {
+    const start = performance.now();
+    hasher.init();
+    for (const array of Object.values(state)) hasher.update(new Uint8Array(array.buffer));
+    hasher.digest("hex");
+    digestMs.push(performance.now() - start);
+  }
+  // Overwrite-mode commits of `change`, `options.runs` of them, in a folder of their own.
+  const overwriteRuns = (label: string, incremental: boolean, change: typeof changeOne) =>
+    inFolder(label, (store) =>
+      commitLoop(store, spec, state, { incremental, mode: "overwrite", steps: options.runs, change }),
+    );
+  log(`${spec.kind}: full commits (incremental off), ${options.runs} runs`);
+  const full = await overwriteRuns("inc-full", false, changeOne);
+  log(`${spec.kind}: ${options.commits} commits with one array changed (incremental on, append)`);
+  const changed = await inFolder("inc-changed", async (store) => {
+    const loop = await commitLoop(store, spec, state, {
+      incremental: true,
+      mode: "append",
+      steps: options.commits,
+      change: changeOne,
+    });
+    const stored = (await listAllArray(store, "")).reduce((sum, info) => sum + info.size, 0);
+    return { ...loop, stored };
+  });
+  log(`${spec.kind}: every array changed, incremental on and off, ${options.runs} runs each`);
+  const allOn = await overwriteRuns("inc-all-on", true, changeAll);
+  const allOff = await overwriteRuns("inc-all-off", false, changeAll);
+  return {
+    store: spec.kind,
+    stateBytes: length * 8 * options.arrays,
+    arrays: options.arrays,
+    commits: options.commits,
+    fullMs: median(full.ms),
+    changedMs: median(changed.ms),
+    uploadedBytes: median(changed.bytes),
+    changedBytes: length * 8,
+    storedBytes: changed.stored,
+    digestMs: median(digestMs),
+    allChangedMs: { incremental: median(allOn.ms), full: median(allOff.ms) },
+  };
+}
+
+/** The BENCHMARKS.md rows of the results. */
+export function incrementalRows(results: readonly IncrementalResult[]): string[] {
+  const rows = [
+    "| store | state | full commit | one array changed | ratio | digest of the state | uploaded / changed | store after 1 + N commits | state + N × changed | all changed: on / off |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const r of results)
+    rows.push(
+      `| ${r.store} | ${formatSize(r.stateBytes)} = ${r.arrays} × ${formatSize(r.stateBytes / r.arrays)} | ${r.fullMs.toFixed(0)} ms | ${r.changedMs.toFixed(0)} ms | ${(r.changedMs / r.fullMs).toFixed(3)} × | ${r.digestMs.toFixed(0)} ms | ${(r.uploadedBytes / r.changedBytes).toFixed(3)} × | ${formatSize(r.storedBytes)} (N = ${r.commits}) | ${formatSize(r.stateBytes + r.commits * r.changedBytes)} | ${r.allChangedMs.incremental.toFixed(0)} / ${r.allChangedMs.full.toFixed(0)} ms (${(r.allChangedMs.incremental / r.allChangedMs.full).toFixed(2)} ×) |`,
+    );
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      stores: { type: "string", default: "fs" },
+      size: { type: "string", default: "1GiB" },
+      arrays: { type: "string", default: "16" },
+      commits: { type: "string", default: "20" },
+      runs: { type: "string", default: "3" },
+    },
+  });
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const results: IncrementalResult[] = [];
+  for (const kind of values.stores.split(",") as StoreKind[]) {
+    const env = await startStore(kind, log);
+    try {
+      results.push(
+        await measureIncremental(
+          env.spec,
+          {
+            stateBytes: parseSize(values.size),
+            arrays: Number(values.arrays),
+            commits: Number(values.commits),
+            runs: Number(values.runs),
+          },
+          log,
+        ),
+      );
+    } finally {
+      await env.stop();
+    }
+  }
+  console.log(incrementalRows(results).join("\n"));
+  console.log(JSON.stringify(results));
+}
