@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Checkpoint } from "@ckpt/core";
 import { collectOutput } from "@ckpt/test-servers";
-import { BenchState, makeState } from "./state.js";
+import { BenchState, changeEveryArray, makeState } from "./state.js";
 import { formatSize, MiB, parseSize, summarize } from "./stats.js";
 import { openBenchStore, type StoreKind, type StoreSpec, startStore, uniquePrefix } from "./stores.js";
 
@@ -84,7 +84,7 @@ async function timedWrites(
     await session.write();
     await session.drain();
     for (let run = 0; run < runs; run++) {
-      state.step += 1;
+      changeEveryArray(state, state.step + 1);
       const started = performance.now();
       await session.write();
       times.push(performance.now() - started);
@@ -119,8 +119,7 @@ async function loop(
       const computing = performance.now();
       await sleep(computeMs);
       timersLateMs += Math.max(0, performance.now() - computing - computeMs);
-      state.step += 1;
-      state.mask[0] = step & 0xff;
+      changeEveryArray(state, state.step + 1);
       const writing = performance.now();
       await session.write();
       writeMs.push(performance.now() - writing);
@@ -266,7 +265,7 @@ async function memoryCase(spec: StoreSpec, bytes: number, commits: number): Prom
   const base = process.memoryUsage.rss();
   const state = session.bind(BenchState, makeState(bytes)).value;
   for (let commit = 0; commit < commits; commit++) {
-    state.step += 1;
+    changeEveryArray(state, state.step + 1);
     await session.write();
   }
   await session.drain();

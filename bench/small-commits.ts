@@ -12,7 +12,7 @@ import {
   type Store,
 } from "@ckpt/core";
 import { type CallSummary, CallTimelineStore } from "./call-timeline.js";
-import { BenchState, makeState } from "./state.js";
+import { BenchState, changeEveryArray, makeState } from "./state.js";
 import { summarize } from "./stats.js";
 
 export interface SmallCommitCase {
@@ -78,13 +78,19 @@ export async function smallCommits(
   const summaries: CallSummary[] = [];
   let ms = 0;
   await checkpoint.run(async (session) => {
-    if (spec.stateBytes > 0)
-      [BenchState, ...extraStates].slice(0, spec.states ?? 1).forEach((type, i) => {
-        bindCheckpointState(type, makeState(spec.stateBytes, i + 1));
-      });
+    const values =
+      spec.stateBytes > 0
+        ? [BenchState, ...extraStates].slice(0, spec.states ?? 1).map((type, i) => {
+            const value = makeState(spec.stateBytes, i + 1);
+            bindCheckpointState(type, value);
+            return value;
+          })
+        : [];
     await session.write({ leadTime: 0 });
     const start = performance.now();
     for (let i = 1; i <= commits; i++) {
+      // Every commit stores changed states, as a job's would (nothing for incremental commits to reuse).
+      for (const value of values) changeEveryArray(value, i);
       const mark = counting.mark();
       const entry = await session.write({ leadTime: i * 6, step: i });
       if (entry === undefined) throw new Error(`write ${i} of ${name} did not commit`);

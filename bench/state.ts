@@ -34,6 +34,16 @@ export function arrayBytes(state: BenchStateValue): Uint8Array[] {
   });
 }
 
+/**
+ * Changes one element of every array field and the step, so that the next commit uploads every
+ * array: a job's state changes between write boundaries, and incremental commits would otherwise
+ * reuse what did not.
+ */
+export function changeEveryArray(state: BenchStateValue, step: number): void {
+  state.step = step;
+  for (const field of ARRAY_FIELDS) state[field][0] = step & 0x7f;
+}
+
 /** One MiB of pseudo-random bytes (xorshift32), the same for the same seed in every process. */
 function randomBlock(seed: number): Uint8Array {
   const words = new Uint32Array(MiB / 4);
