@@ -125,7 +125,7 @@ const full =
   values["incremental-commits"] === undefined &&
   values.only === undefined;
 
-/** The Markdown sections of the parts that have their own tables (async, world, incremental). */
+/** The Markdown sections of the parts that have their own tables (async, incremental, world). */
 function partSections(results: BenchResults): string {
   const async = results.asyncCommits ?? [];
   const world = results.world ?? [];
@@ -137,13 +137,19 @@ function partSections(results: BenchResults): string {
   ].join("");
 }
 
+/** bench/findings.md: the hand-written findings (profiles, traces, partial runs) that a full run keeps. */
+const handFindings = async () => `${await readFile(new URL("./findings.md", import.meta.url), "utf8")}\n`;
+
 const log = (line: string) => process.stderr.write(`${line}\n`);
 if (values.rewrite === true) {
   const saved = JSON.parse(
     await readFile(new URL("./results/latest.json", import.meta.url), "utf8"),
   ) as BenchResults;
   console.log(renderConsole(saved));
-  for (const path of await writeReports(saved, `${partSections(saved)}${FINDINGS}\n${METHOD_NOTES}`))
+  for (const path of await writeReports(
+    saved,
+    `${partSections(saved)}${await handFindings()}${FINDINGS}\n${METHOD_NOTES}`,
+  ))
     log(`wrote ${path}`);
   process.exit(0);
 }
@@ -293,5 +299,8 @@ const results: BenchResults = {
 console.log(renderConsole(results));
 const sections = partSections(results);
 if (sections !== "") console.log(sections);
-for (const path of await writeReports(results, `${sections}${FINDINGS}\n${METHOD_NOTES}`))
+for (const path of await writeReports(
+  results,
+  `${sections}${await handFindings()}${FINDINGS}\n${METHOD_NOTES}`,
+))
   log(`wrote ${path}`);
