@@ -1,6 +1,7 @@
 import { StoreConfigError, StoreError, TransientStoreError } from "../errors.js";
 import { ForwardingStore, type StoreCall, type StoreOp } from "../store/forwarding-store.js";
 import type { GetStreamResult, Store } from "../store/types.js";
+import { seededRandom } from "./seeded-random.js";
 
 /**
  * How an injected fault fails a call:
@@ -38,18 +39,6 @@ export interface FaultyStoreOptions {
 }
 
 const ALL_OPS: readonly StoreOp[] = ["put", "get", "getStream", "head", "list", "delete"];
-
-/** mulberry32: a tiny seeded generator; quality is ample for fault schedules. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A {@link Store} wrapper that fails chosen calls, for testing code that must survive store

@@ -16,5 +16,6 @@ export {
   type FaultyStoreOptions,
 } from "./faulty-store.js";
 export { describeReadOnlyReads, type ReadOnlyReadsOptions } from "./read-only-reads.js";
+export { seededRandom } from "./seeded-random.js";
 export { stepBarrier } from "./step-barrier.js";
 export { describeWorldRestart, type WorldRestartOptions } from "./world-restart.js";

@@ -7,6 +7,7 @@ import { checkpointState } from "../state/index.js";
 import { ForwardingStore, type StoreCall } from "../store/forwarding-store.js";
 import { listAllArray } from "../store/index.js";
 import type { Store } from "../store/types.js";
+import { seededRandom } from "./seeded-random.js";
 import { stepBarrier } from "./step-barrier.js";
 
 const RankState = checkpointState(
@@ -95,17 +96,6 @@ async function life(
     }),
   );
   return { resumed, ownState, acknowledged };
-}
-
-/** A small deterministic generator (mulberry32), so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Options of {@link describeWorldRestart}. */
@@ -205,7 +195,7 @@ export function describeWorldRestart(options: WorldRestartOptions): void {
 
     it("after random kills of random ranks, every rank resumes at the newest boundary all acknowledged, with its own state", async () => {
       const store = await open();
-      const next = random(15);
+      const next = seededRandom(15);
       let previous: RoundResult | undefined;
       for (let round = 0; round < 8; round++) {
         const start = previous === undefined ? 0 : Math.min(...previous.acknowledged);

@@ -1,0 +1,18 @@
+/**
+ * A seeded generator of floats in [0, 1) (mulberry32): the same seed gives the same sequence in
+ * every process, so a failing fault schedule or kill plan can be replayed. Not for cryptography.
+ *
+ * @example
+ * const next = seededRandom(7);
+ * const victim = Math.floor(next() * worldSize);
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
