@@ -87,21 +87,23 @@ core's \`checksumOf\` 12,833. A 64 MiB restore now spends ~5 ms summing instead 
 
 **Incremental commits.** The "Incremental commits" table comes from \`bench/incremental.ts\`: bytes
 uploaded per changed commit and the store's growth are exact; a changed commit's time is bounded
-below by one XXH3-128 digest of the whole state (~230 ms per GiB on this machine), taken before an
+below by one XXH3-128 digest of the whole state (~50 ms per GiB with the native \`xxhash-addon\`, ~230 ms
+with the \`hash-wasm\` fallback, on this machine), taken before an
 upload can be skipped, so its ratio to a full commit depends on how slow the full commit is.
 
-**Which 128-bit content digest (for incremental commits): XXH3-128 from \`hash-wasm\`.** Measured in
-one run over 256 MiB (load ~3; ratio to zlib.crc32): \`hash-wasm\` XXH3-128 4,329 MiB/s (0.94 ×),
-incremental (\`createXXHash128\`: init/update/digest, so it sums the pieces a put or get hands over)
-and WebAssembly (no native binary, so no fallback path); \`@node-rs/xxhash\` XXH3-128 2,203 MiB/s
-(0.48 ×) and one-shot only (its \`Xxh3\` class digests 64 bits), so it would need every body whole;
-SHA-256 (node:crypto, OpenSSL) 1,716 MiB/s (0.37 ×), cryptographic strength ckpt does not need
-(the digest keys a writer's own objects, it does not defend against a forger). In the loaded run:
-2,153 / 632 / 711 MiB/s. **Keep the CRC-32 beside it.** The digest costs ~3 × the CRC-32 per byte;
-an incremental commit must compute it before deciding what to skip, but a restore need not: it
-verifies with the CRC-32 at 12.8 GB/s, where verifying with XXH3-128 would put 3 × the CPU on
-the restore's critical path (64 MiB: ~15 ms instead of ~5 ms). The CRC-32 on commit then costs
-a third of the digest's time, and S3 checks the same CRC-32 on the wire (\`x-amz-checksum-crc32\`).
+**Which 128-bit content digest (for incremental commits): XXH3-128, from the native \`xxhash-addon\` where it loads, from \`hash-wasm\` elsewhere.** Measured
+2026-11-30 15:44 over 256 MiB in 2 MiB pieces (load 0.7; ratio to zlib.crc32, \`bench/checksum.ts\`):
+\`xxhash-addon\` XXH3-128 19,421 MiB/s (4.24 ×; C with SIMD chosen at run time, prebuilt binaries
+for Linux, macOS and Windows inside its npm package, streaming \`update\`), \`hash-wasm\` 4,303 MiB/s
+(0.94 ×; WebAssembly, runs everywhere, the fallback: \`DIGEST_IMPLEMENTATION\` says which, and
+\`chooseDigest\` checks the addon against a known digest first; both give the same digests, so
+either reuses what the other stored); \`@node-rs/xxhash\` 2,213 MiB/s (0.48 ×, one-shot only);
+SHA-256 (node:crypto) 1,723 MiB/s (0.38 ×), strength ckpt does not need (the digest keys a
+writer's own objects, it does not defend against a forger). Digesting a 1 GiB state went from
+~225 ms to ~50 ms, and a 1 GiB commit with one 64 MiB array changed on disk from 308 ms to 155 ms
+(\`bench/incremental.ts --stores fs --size 1GiB\`, same hour). **Keep the CRC-32 beside it.** A
+restore verifies with the CRC-32 (S3 checks the same CRC-32 on the wire, \`x-amz-checksum-crc32\`),
+and every manifest already records it; the digest is taken only on commit, to decide what to skip.
 
 **Durability option.** \`file:///folder?durable=false\` (or \`new FsStore({ root, durable: false })\`)
 turns every fsync off; the store-fs README says what that risks. In the loaded run it made

@@ -16,7 +16,7 @@ export {
 export * from "./checksum.js";
 export * from "./codec/index.js";
 export * from "./commit/index.js";
-export { DIGEST_ALGORITHM } from "./digest.js";
+export { DIGEST_ALGORITHM, DIGEST_IMPLEMENTATION } from "./digest.js";
 export { durationMs } from "./duration.js";
 export { CheckpointEntry } from "./entry.js";
 export * from "./errors.js";
