@@ -122,6 +122,16 @@ describe("the packages installed from their tarballs with npm", () => {
     expect(second.split("\n")[0]).toBe("4 138");
   });
 
+  it("the native CRC-32 and content-digest modules load from the npm install", async () => {
+    // Both ship prebuilt binaries inside their npm packages; a fallback here would mean the
+    // published dependencies lost them.
+    await writeFile(
+      join(app, "natives.mjs"),
+      'import { CHECKSUM_IMPLEMENTATION, DIGEST_IMPLEMENTATION } from "ckpt";\nconsole.log(CHECKSUM_IMPLEMENTATION, DIGEST_IMPLEMENTATION);\n',
+    );
+    expect((await mustRun("node", ["natives.mjs"], app)).trim()).toBe("@node-rs/crc32 xxhash-addon");
+  });
+
   it("CommonJS can require() the package (Node ≥ 20.19 loads ES modules from require)", async () => {
     await writeFile(
       join(app, "require.cjs"),
