@@ -109,8 +109,8 @@ function isReadable(body: ResponseBody): body is ResponseBody & Readable {
 
 /**
  * Hands every chunk of `body` to `take` as it arrives, until the end; rejects with a store error
- * on a failure, a premature end of the connection, an abort, or a throw of `take` (the body is
- * then destroyed, so the socket does not stay half-read).
+ * on a failure, a premature end of the connection or an abort, and with what `take` throws (the
+ * body is then destroyed, so the socket does not stay half-read).
  */
 function flow(
   body: Readable,
@@ -129,18 +129,21 @@ function flow(
       if (error === undefined) resolve();
       else {
         discard(body);
-        reject(error instanceof StoreError ? error : toStoreError(error, context));
+        reject(error);
       }
     };
     const onData = (chunk: Uint8Array) => {
       try {
         take(chunk);
       } catch (error) {
+        // The store's own refusals and the caller's onChunk failure, as they are.
         settle(error);
       }
     };
     const onAbort = () => settle(new StoreAbortedError(context.key, { cause: signal?.reason }));
-    const stopWatching = finished(body, (error) => settle(error ?? undefined));
+    const stopWatching = finished(body, (error) =>
+      settle(error == null ? undefined : error instanceof StoreError ? error : toStoreError(error, context)),
+    );
     if (signal?.aborted) return onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
     body.on("data", onData);

@@ -77,6 +77,18 @@ describe("S3Store.get reading a response body", () => {
     expect((error as StoreAbortedError).key).toBe("slow/object.npy");
   });
 
+  it("an onChunk that throws ends the get with its error, as it is", async () => {
+    const thrown = new Error("the caller's digest failed");
+    const error = await failure(() =>
+      store.get("cut/other.npy", {
+        onChunk: () => {
+          throw thrown;
+        },
+      }),
+    );
+    expect(error).toBe(thrown);
+  });
+
   it("maxBytes below what arrives stops the read with E_TOO_LARGE", async () => {
     const error = await failure(() => store.get("slow/big.npy", { maxBytes: 1000 }));
     expect((error as { code?: string }).code).toBe("E_TOO_LARGE");
