@@ -64,8 +64,8 @@ a quiet machine, load under 3):
   2,176.
 - At the line: memfs restore at 64 MiB (0.90, just under), memfs commit at 64 MiB (0.87), S3
   commit at 64 MiB (0.89): their min–max spans the target.
-- Missed: S3 restore at 64 MiB (0.71; see the speed findings above:
-  parallel ranged GETs measured and rejected); the durable disk commit (0.59, 0.76: the two extra
+- Missed: S3 restore at 64 MiB (0.71: radosgw without \`tcp_nodelay\` held each of the two small
+  GETs before the arrays ~44 ms; its launcher sets it since, see the speed findings above); the durable disk commit (0.59, 0.76: the two extra
   sequential fsync rounds of manifest and catalog, and the thread pool held by the objects'
   fsyncs, in the findings above); small commits on disk (239/s against a bound of 424/s = 1,271
   durable puts/s / 3 steps: the catalog's locked put is 10 thread-pool trips); the earth2studio

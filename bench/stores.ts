@@ -94,7 +94,7 @@ export async function startStore(kind: StoreKind, log: (line: string) => void): 
       const { endpoint, region, bucket, accessKeyId, secretAccessKey } = server;
       return {
         spec: { kind, endpoint, region, bucket, accessKeyId, secretAccessKey },
-        description: `Ceph radosgw (beast frontend, memstore OSD, one replica) at ${endpoint}`,
+        description: `Ceph radosgw (beast frontend with tcp_nodelay, memstore OSD, one replica) at ${endpoint}`,
         reclaim: async () => {
           await run(
             "radosgw-admin",

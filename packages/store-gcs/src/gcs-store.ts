@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Readable } from "node:stream";
+import { finished, type Readable } from "node:stream";
 import {
   type Body,
   bodyChunks,
@@ -171,21 +171,16 @@ export class GcsStore implements Store {
   }
 
   async get(key: string, options: GetOptions = {}): Promise<GetResult> {
-    const { info, stream } = await this.getStream(key, options);
+    const { info, readable } = await this.#open(key, options);
     // Filled as chunks arrive (the size is known from the pinned metadata), so a large object is
     // held once, not once as chunks and again joined.
     const bytes = new Uint8Array(info.size);
-    let size = 0;
-    for await (const chunk of stream) {
-      if (size + chunk.byteLength > info.size)
-        throw new TransientStoreError(
-          key,
-          `download from ${this.url} sent more than the ${info.size} bytes announced`,
-        );
-      bytes.set(chunk, size);
-      options.onChunk?.(chunk, size);
-      size += chunk.byteLength;
-    }
+    const size = await fill(readable, bytes, {
+      key,
+      signal: options.signal,
+      where: this.url,
+      onChunk: options.onChunk,
+    });
     if (size !== info.size)
       throw new TransientStoreError(
         key,
@@ -195,6 +190,12 @@ export class GcsStore implements Store {
   }
 
   async getStream(key: string, options: GetStreamOptions = {}): Promise<GetStreamResult> {
+    const { info, readable } = await this.#open(key, options);
+    return { info, stream: iterate(readable, key, options.signal, this.url) };
+  }
+
+  /** Pins the object's generation and starts its download, answered 2xx. */
+  async #open(key: string, options: GetStreamOptions): Promise<{ info: ObjectInfo; readable: Readable }> {
     validateKey(key);
     const { signal, maxBytes } = options;
     throwIfAborted(signal, key);
@@ -208,7 +209,7 @@ export class GcsStore implements Store {
         readable.destroy();
         throw error instanceof StoreError ? error : toStoreError(error, key, "get", this.url);
       });
-      if (status >= 200 && status < 300) return { info, stream: iterate(readable, key, signal, this.url) };
+      if (status >= 200 && status < 300) return { info, readable };
       readable.on("error", () => undefined);
       readable.destroy();
       // 404 on the pinned generation: replaced or deleted since the metadata read; look again.
@@ -389,6 +390,72 @@ function responseStatus(readable: Readable): Promise<number> {
     readable.once("error", onError);
     // The SDK sends the request on the stream's first read; read(0) triggers it without consuming.
     readable.read(0);
+  });
+}
+
+/**
+ * Copies every chunk of `readable` into `bytes` as it arrives, handing each to `onChunk` there, and
+ * resolves to the bytes received; rejects with a store error on a failed or aborted download, and
+ * with what `onChunk` throws. The stream runs in flowing mode: its async iterator would call
+ * `read()`, which joins the chunks buffered meanwhile into a new buffer first (a second copy).
+ */
+function fill(
+  readable: Readable,
+  bytes: Uint8Array,
+  options: {
+    readonly key: string;
+    readonly signal: AbortSignal | undefined;
+    readonly where: string;
+    readonly onChunk: GetOptions["onChunk"];
+  },
+): Promise<number> {
+  const { key, signal, where, onChunk } = options;
+  return new Promise<number>((resolve, reject) => {
+    let size = 0;
+    let settled = false;
+    const settle = (error?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      readable.off("data", onData);
+      signal?.removeEventListener("abort", onAbort);
+      stopWatching();
+      if (error === undefined) {
+        resolve(size);
+        return;
+      }
+      readable.destroy();
+      reject(error);
+    };
+    const onData = (chunk: Uint8Array): void => {
+      if (size + chunk.byteLength > bytes.byteLength) {
+        settle(
+          new TransientStoreError(
+            key,
+            `download from ${where} sent more than the ${bytes.byteLength} bytes announced`,
+          ),
+        );
+        return;
+      }
+      bytes.set(chunk, size);
+      try {
+        onChunk?.(bytes.subarray(size, size + chunk.byteLength), size);
+      } catch (error) {
+        // The caller's failure, as it is.
+        settle(error);
+        return;
+      }
+      size += chunk.byteLength;
+    };
+    const onAbort = (): void => settle(new StoreAbortedError(key, { cause: signal?.reason }));
+    const stopWatching = finished(readable, (error) => {
+      if (error == null) settle();
+      else if (error instanceof StoreError) settle(error);
+      else if (signal?.aborted) settle(new StoreAbortedError(key, { cause: signal.reason }));
+      else settle(toStoreError(error, key, "get", where));
+    });
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    readable.on("data", onData);
   });
 }
 

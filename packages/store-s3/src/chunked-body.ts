@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import { crc32 } from "node:zlib";
 import type { PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
+import { Checksum } from "@ckpt/core";
 
 /** What a `PutObject` or `UploadPart` of several chunks needs besides the chunks: their checksums. */
 export interface ChunkSums {
@@ -12,20 +12,26 @@ export interface ChunkSums {
 }
 
 /**
+ * The CRC-32 of the chunks as S3's `ChecksumCRC32` field wants it (base64 of the big-endian
+ * value), summed by core's CRC-32 (SIMD `@node-rs/crc32` where it loads: 2-3 times the speed of
+ * the `zlib.crc32` the SDK would use; same values).
+ */
+export function crc32Base64(chunks: readonly Uint8Array[]): string {
+  const sum = new Checksum();
+  for (const chunk of chunks) sum.update(chunk);
+  // The digest is "crc32:<8 hex digits>".
+  return Buffer.from(sum.digest().slice(-8), "hex").toString("base64");
+}
+
+/**
  * Sums the chunks as the SDK would sum their concatenation, without joining them. Given to the
  * SDK, these keep it from turning a stream body into `aws-chunked` encoding with a trailing
  * checksum (which not every S3-compatible server accepts) or into an unsigned payload.
  */
 export function sumChunks(chunks: readonly Uint8Array[]): ChunkSums {
   const sha = createHash("sha256");
-  let crc = 0;
-  for (const chunk of chunks) {
-    sha.update(chunk);
-    crc = crc32(chunk, crc);
-  }
-  const crcBytes = Buffer.alloc(4);
-  crcBytes.writeUInt32BE(crc >>> 0);
-  return { crc32: crcBytes.toString("base64"), sha256: sha.digest("hex") };
+  for (const chunk of chunks) sha.update(chunk);
+  return { crc32: crc32Base64(chunks), sha256: sha.digest("hex") };
 }
 
 /** A command whose body {@link sendChunks} can replace: a single put or one part of an upload. */
@@ -71,7 +77,10 @@ export interface ChunkedBodyInput {
   /** The one chunk, or with several a placeholder that {@link ChunkedBody.attach} replaces. */
   readonly Body: Uint8Array;
   readonly ContentLength: number;
-  /** Given with several chunks when the client sums bodies (it cannot sum the placeholder). */
+  /**
+   * Given when the client sums bodies: with several chunks it cannot sum the placeholder, and
+   * with one it would sum it again, more slowly.
+   */
   readonly ChecksumCRC32?: string;
 }
 
@@ -86,9 +95,9 @@ export interface ChunkedBody {
 
 /**
  * Prepares `chunks` as the body of a `PutObject` or `UploadPart` without joining them. One chunk
- * (or none) goes as a plain array and the SDK sums it as usual; several go as a stream made inside
- * the retry loop, with the CRC-32 (`withCrc32`: the client's `requestChecksumCalculation` is
- * `WHEN_SUPPORTED`) and the signed SHA-256 computed here over the chunks.
+ * (or none) goes as a plain array; several go as a stream made inside the retry loop, with the
+ * signed SHA-256 computed here over the chunks. Either way the CRC-32 (`withCrc32`: the client's
+ * `requestChecksumCalculation` is `WHEN_SUPPORTED`) is summed here, so the SDK does not.
  *
  * @example
  * const body = chunkedBody([header, data], true);
@@ -99,7 +108,16 @@ export function chunkedBody(chunks: readonly Uint8Array[], withCrc32: boolean): 
   let size = 0;
   for (const chunk of chunks) size += chunk.byteLength;
   const first = chunks[0] ?? new Uint8Array(0);
-  if (chunks.length <= 1) return { input: { Body: first, ContentLength: size }, size, attach: () => {} };
+  if (chunks.length <= 1)
+    return {
+      input: {
+        Body: first,
+        ContentLength: size,
+        ...(withCrc32 ? { ChecksumCRC32: crc32Base64(chunks) } : {}),
+      },
+      size,
+      attach: () => {},
+    };
   const sums = sumChunks(chunks);
   return {
     // `first` is a placeholder: the retry strategy must not see a stream (it never retries one).

@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import { finished, type Readable } from "node:stream";
 import { StoreAbortedError, StoreError, TooLargeError, TransientStoreError } from "@ckpt/core";
 import { type FailureContext, toStoreError } from "./errors.js";
 
@@ -54,42 +54,98 @@ export async function* guardedBody(
   }
 }
 
-/** Reads a whole response body into one array, allocated once when the length is known. */
-export async function readAll(
-  body: ResponseBody,
-  options: {
-    readonly expectedSize: number | undefined;
-    readonly maxBytes: number | undefined;
-    readonly signal: AbortSignal | undefined;
-    readonly context: FailureContext;
-    /** Sees each chunk once it is in place (see `GetOptions.onChunk`). */
-    readonly onChunk?: ((chunk: Uint8Array, offset: number) => void) | undefined;
-  },
-): Promise<Uint8Array> {
-  const { expectedSize, onChunk } = options;
-  if (expectedSize !== undefined) {
-    const out = new Uint8Array(expectedSize);
-    let offset = 0;
-    for await (const chunk of guardedBody(body, options)) {
-      if (offset + chunk.byteLength > expectedSize) {
-        discard(body);
-        throw new TransientStoreError(
-          options.context.key,
-          `S3 ${options.context.op} in ${options.context.store} sent more than the announced ${expectedSize} bytes`,
-        );
-      }
-      out.set(chunk, offset);
-      onChunk?.(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    return out;
-  }
+/** Options of {@link readAll}. */
+interface ReadAllOptions {
+  readonly expectedSize: number | undefined;
+  readonly maxBytes: number | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly context: FailureContext;
+  /** Sees each chunk once it is in place (see `GetOptions.onChunk`). */
+  readonly onChunk?: ((chunk: Uint8Array, offset: number) => void) | undefined;
+}
+
+/**
+ * Reads a whole response body into one array, allocated once when the length is known. A Node
+ * stream is read in flowing mode: each chunk is copied into place as the socket delivers it, as the
+ * SDK's own `transformToByteArray` does. Its async iterator would call `read()`, which joins every
+ * chunk buffered meanwhile into a new buffer first (a second copy of those bytes) and pauses the
+ * socket whenever more than its high-water mark waits.
+ */
+export async function readAll(body: ResponseBody, options: ReadAllOptions): Promise<Uint8Array> {
+  const { expectedSize, maxBytes, onChunk, context } = options;
+  const known = expectedSize !== undefined;
+  const out = known ? new Uint8Array(expectedSize) : undefined;
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of guardedBody(body, options)) {
-    chunks.push(chunk);
-    onChunk?.(chunk, size);
+  const take = (chunk: Uint8Array) => {
+    if (maxBytes !== undefined && size + chunk.byteLength > maxBytes)
+      throw new TooLargeError(context.key, maxBytes);
+    if (out === undefined) chunks.push(chunk);
+    else if (size + chunk.byteLength > out.byteLength)
+      throw new TransientStoreError(
+        context.key,
+        `S3 ${context.op} in ${context.store} sent more than the announced ${expectedSize} bytes`,
+      );
+    else out.set(chunk, size);
+    onChunk?.(out === undefined ? chunk : out.subarray(size, size + chunk.byteLength), size);
     size += chunk.byteLength;
-  }
-  return Buffer.concat(chunks, size);
+  };
+  if (isReadable(body)) await flow(body, take, options);
+  else for await (const chunk of guardedBody(body, { ...options, expectedSize: undefined })) take(chunk);
+  if (known && size !== expectedSize)
+    throw new TransientStoreError(
+      context.key,
+      `S3 ${context.op} in ${context.store} ended after ${size} of ${expectedSize} bytes`,
+    );
+  return out ?? Buffer.concat(chunks, size);
+}
+
+function isReadable(body: ResponseBody): body is ResponseBody & Readable {
+  return (
+    typeof (body as Partial<Readable>).on === "function" &&
+    typeof (body as Partial<Readable>).resume === "function"
+  );
+}
+
+/**
+ * Hands every chunk of `body` to `take` as it arrives, until the end; rejects with a store error
+ * on a failure, a premature end of the connection or an abort, and with what `take` throws (the
+ * body is then destroyed, so the socket does not stay half-read).
+ */
+function flow(
+  body: Readable,
+  take: (chunk: Uint8Array) => void,
+  options: Pick<ReadAllOptions, "signal" | "context">,
+): Promise<void> {
+  const { signal, context } = options;
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const settle = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      body.off("data", onData);
+      signal?.removeEventListener("abort", onAbort);
+      stopWatching();
+      if (error === undefined) resolve();
+      else {
+        discard(body);
+        reject(error);
+      }
+    };
+    const onData = (chunk: Uint8Array) => {
+      try {
+        take(chunk);
+      } catch (error) {
+        // The store's own refusals and the caller's onChunk failure, as they are.
+        settle(error);
+      }
+    };
+    const onAbort = () => settle(new StoreAbortedError(context.key, { cause: signal?.reason }));
+    const stopWatching = finished(body, (error) =>
+      settle(error == null ? undefined : error instanceof StoreError ? error : toStoreError(error, context)),
+    );
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    body.on("data", onData);
+  });
 }

@@ -242,7 +242,7 @@ export class S3Store implements Store {
     const { ifMatch, ifNoneMatch, signal } = condition;
     // Several chunks (an .npy header and its array) go as a stream over them, not joined; one
     // array goes as it is.
-    const body = chunkedBody(chunks, chunks.length > 1 && (await this.#sumsBodies()));
+    const body = chunkedBody(chunks, await this.#sumsBodies());
     const { size } = body;
     const input: PutObjectCommandInput = {
       Bucket: this.bucket,
