@@ -94,6 +94,55 @@ describe("CatalogClient commit (DESIGN §4)", () => {
     expect(manifestSeen).toBe(true);
   });
 
+  it("a new checkpoint's catalog is created while the first commit's objects are put, not before them", async () => {
+    const inner = new MapStore({ pageSize: 3 });
+    let releaseCatalog: () => void = () => {};
+    const catalogHeld = new Promise<void>((done) => {
+      releaseCatalog = done;
+    });
+    const objectsPutWhileCatalogHeld: string[] = [];
+    let catalogDone = false;
+    let manifestAfterCatalog: boolean | undefined;
+    const store = overriding(inner, {
+      put: async (key: string, body: Body, options?: PutOptions) => {
+        if (key === "run/catalog.json" && options?.ifNoneMatch === "*") {
+          await catalogHeld;
+          const info = await inner.put(key, body, options);
+          catalogDone = true;
+          return info;
+        }
+        if (key.endsWith("/manifest.json")) manifestAfterCatalog = catalogDone;
+        else if (key.includes("/commits/")) {
+          objectsPutWhileCatalogHeld.push(key.slice(key.lastIndexOf("/") + 1));
+          if (objectsPutWhileCatalogHeld.length === 2) releaseCatalog();
+        }
+        return inner.put(key, body, options);
+      },
+    });
+    const row = await client(store, { mode: "append" }).commit(request(1));
+    expect(objectsPutWhileCatalogHeld).toEqual(["f0.npy", "f1.npy"]);
+    expect(manifestAfterCatalog).toBe(true);
+    expect((await client(inner).rows()).map((found) => found.commitId)).toEqual([row.commitId]);
+  });
+
+  it("a first commit that finds the catalog just created by a writer of another mode fails before its manifest and deletes its objects", async () => {
+    const inner = new MapStore({ pageSize: 3 });
+    const store = overriding(inner, {
+      put: async (key: string, body: Body, options?: PutOptions) => {
+        // Another writer, in append mode, creates the catalog between this writer's read and its creation.
+        if (key === "run/catalog.json" && options?.ifNoneMatch === "*" && !(await inner.head(key)))
+          await client(inner, { mode: "append" }).commit(request(7, { labels: { other: 1 } }));
+        return inner.put(key, body, options);
+      },
+    });
+    const writer = client(store, { mode: "overwrite" });
+    await expect(writer.commit(request(1))).rejects.toMatchObject({ code: "E_OPTION" });
+    const rows = await client(inner).rows();
+    expect(rows.map((found) => found.writeCount)).toEqual([7]);
+    const keys = [...inner.objects.keys()];
+    expect(keys.filter((key) => key.includes("/commits/") && !key.includes(rows[0]!.commitId))).toEqual([]);
+  });
+
   it("overwrite mode replaces the row with equal labels and deletes the retired commit, manifest first", async () => {
     const inner = new MapStore({ pageSize: 3 });
     const store = new CountingStore(inner);

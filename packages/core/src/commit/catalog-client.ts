@@ -228,14 +228,18 @@ export class CatalogClient extends CatalogReader {
     // The checkpoint's recorded mode must be known, and agree with the requested one, before
     // anything is written.
     if (this.#cache === undefined) await this.#load(signal);
-    if (this.#cache?.source === "empty") await this.#createCatalog(this.#writablePolicy(), signal);
-    // After the creation too: another writer may have created the catalog with its mode first.
-    const policy = this.#writablePolicy();
+    // A new checkpoint's catalog is created while the objects are put, and awaited before the
+    // manifest: a manifest never exists without a catalog, and the creation is no step of its own.
+    let creating =
+      this.#cache?.source === "empty" ? this.#createCatalog(this.#writablePolicy(), signal) : undefined;
+    creating?.catch(() => undefined);
+    let policy = this.#writablePolicy();
     const incremental = this.#options.incremental !== false;
     const digests: (string | undefined)[] = [];
     // Objects this commit uploaded in an earlier attempt, reusable while no gc fenced their folder.
     const carried = new Map<string, ReusableObject>();
     const attempts = new Set<string>();
+    // Before the creation: no seq, so every gc fence of the catalog swapped against counts.
     let since = this.#cache?.file?.seq;
     for (let attempt = 1; ; attempt++) {
       const base = this.#cache!;
@@ -255,6 +259,12 @@ export class CatalogClient extends CatalogReader {
               ? undefined
               : { digests, find: (size, digest) => reusable.get(`${size}:${digest}`) },
         });
+        if (creating !== undefined) {
+          await creating;
+          creating = undefined;
+          // Another writer may have created the catalog first, with its own mode.
+          policy = this.#writablePolicy();
+        }
         manifest = buildManifest({
           checkpoint: this.checkpoint,
           commitId,

@@ -29,9 +29,11 @@ export interface CommitObject {
   readonly checksum?: string | undefined;
   /**
    * The chunks view memory the caller may change (a sync commit's live typed arrays) and no
-   * `checksum` was summed when they were encoded: an object that is uploaded is summed just
-   * before its put and again after it, and a difference fails with `CheckpointSourceChangedError`
-   * (an object reused unchanged is only digested).
+   * `checksum` was summed when they were encoded: with incremental commits the content digest
+   * taken before the put is taken again after it, and a difference fails with
+   * `CheckpointSourceChangedError` (the CRC-32 is summed beside the put; an object reused
+   * unchanged is only digested). Without them the object is summed just before its put and again
+   * after it.
    */
   readonly live?: boolean | undefined;
 }
@@ -119,7 +121,9 @@ export async function putObjects(
         };
         continue;
       }
-      yield { object: await summedIfLive(object, folder, signal), index, digest };
+      // Live bytes keep the digest just taken as their reference: it is checked again after the
+      // put, and the CRC-32 is summed beside the put like any other object's.
+      yield { object, index, digest };
     }
   }
   await mapBounded(toUpload(), options.concurrency, signal, async ({ object, index, digest }, inner) => {
@@ -163,6 +167,8 @@ async function putOne(
   signal: AbortSignal,
 ): Promise<ManifestObject> {
   const size = object.size;
+  // A live object whose digest was taken before its put is checked against that digest after it.
+  const liveDigest = object.live === true && object.checksum === undefined ? digest : undefined;
   let failed = false;
   const put = withRetry(policy, signal, () => store.put(key, object.chunks, { signal, size }));
   put.catch(() => {
@@ -172,7 +178,17 @@ async function putOne(
   await put;
   // Stopped early only by a failed put (rethrown just above) or by an abort.
   if (checksum === undefined) throw new StoreAbortedError(key, { cause: signal.reason });
-  if (object.checksum !== undefined) {
+  if (liveDigest !== undefined) {
+    // The digest again, after the put (XXH3 is faster than a second CRC-32): bytes changed at any
+    // time during the put show here, before the swap.
+    const after = await digestOf(object.chunks, () => signal.aborted);
+    if (after === undefined) throw new StoreAbortedError(key, { cause: signal.reason });
+    if (after !== liveDigest)
+      throw new CheckpointSourceChangedError(
+        key,
+        `the bytes changed while they were uploaded (${liveDigest} before the put, ${after} after it); nothing was committed`,
+      );
+  } else if (object.checksum !== undefined) {
     // Summed again after the put: bytes changed at any time during it show here, before the swap.
     const after = await checksumBeside(object.chunks, () => signal.aborted);
     if (after === undefined) throw new StoreAbortedError(key, { cause: signal.reason });
