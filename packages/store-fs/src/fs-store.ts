@@ -176,6 +176,12 @@ async function setMtime(handle: FsFileHandle, mtimeMs: number): Promise<void> {
   await handle.utimes(seconds, seconds);
 }
 
+/** The file's stats, read while it is fsynced (when `durable`). */
+async function statBesideSync(handle: FsFileHandle, durable: boolean): Promise<FsBigIntStats> {
+  const [stats] = await Promise.all([handle.stat({ bigint: true }), durable ? handle.sync() : undefined]);
+  return stats;
+}
+
 async function writeAll(handle: FsFileHandle, chunk: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < chunk.byteLength) {
@@ -365,15 +371,17 @@ export class FsStore implements Store {
       const existing = before === undefined ? undefined : await before;
       if (existing !== undefined && options?.ifNoneMatch === "*")
         throw new PreconditionFailedError(key, "the key exists (ifNoneMatch: *)");
+      // Started only once the key's new entry is in place (link or rename): see FolderSyncs.
       const durableFolders = () =>
-        Promise.all([this.#folderSyncs.sync(dir), ...temp.madeFolders.map((made) => made.durable)]);
+        this.#options.durable
+          ? Promise.all([this.#folderSyncs.sync(dir), ...temp.madeFolders.map((made) => made.durable)])
+          : undefined;
       if (createOnly && existing === undefined) {
         const open = handle;
-        const created = await this.#createNew(key, open, tempPath, path, signal);
+        const created = await this.#createNew(key, open, tempPath, path, signal, durableFolders);
         if (typeof created === "object") {
           handle = undefined;
           tempGone = true;
-          if (this.#options.durable) await durableFolders();
           return created;
         }
         if (created === "exists" && options?.ifNoneMatch === "*")
@@ -383,10 +391,11 @@ export class FsStore implements Store {
       // it stands when it is after the current object's (the usual case), else it is redone.
       let mtimeMs = this.#provisionalMtimeMs(path);
       await setMtime(handle, mtimeMs);
-      if (this.#options.durable) await handle.sync();
+      // The file's stats do not change with its name: read beside the fsync, before the lock.
+      let stats = await statBesideSync(handle, this.#options.durable);
       throwIfAborted(signal, key);
       const open = handle;
-      return await withKeyLock(
+      const done = await withKeyLock(
         { fs, dir, name: path.slice(dir.length + 1), key, staleMs: this.#options.lockStaleMs, signal },
         async () => {
           for (;;) {
@@ -419,7 +428,7 @@ export class FsStore implements Store {
             if (nextMs !== mtimeMs) {
               mtimeMs = nextMs;
               await setMtime(open, mtimeMs);
-              if (this.#options.durable) await open.sync();
+              stats = await statBesideSync(open, this.#options.durable);
             }
             // Last moment to back out: after the rename the put has happened.
             throwIfAborted(signal, key);
@@ -430,22 +439,23 @@ export class FsStore implements Store {
                 : "unsupported";
             if (linked === "exists") continue;
             this.#rememberMtime(path, mtimeMs);
-            const stats = await open.stat({ bigint: true });
-            await open.close();
             handle = undefined;
-            if (linked === "linked") {
-              await fs.unlink(tempPath);
-            } else {
-              await this.#renameOver(key, tempPath, path);
-            }
+            await Promise.all([
+              open.close(),
+              linked === "linked" ? fs.unlink(tempPath) : this.#renameOver(key, tempPath, path),
+            ]);
             tempGone = true;
             // The rename is durable once its folder is synced; a folder chain made for the put
-            // once its parents are (that sync is shared by every put into the chain).
-            if (this.#options.durable) await durableFolders();
-            return infoOf(key, stats);
+            // once its parents are (that sync is shared by every put into the chain). The lock
+            // guards only the check and the rename, so it is released while the folder syncs.
+            const durable = durableFolders();
+            durable?.catch(() => undefined);
+            return { info: infoOf(key, stats), durable };
           }
         },
       );
+      await done.durable;
+      return done.info;
     } catch (error) {
       if (error instanceof StoreError) throw error;
       throw ioError("put", key, this.url, error);
@@ -469,20 +479,25 @@ export class FsStore implements Store {
     tempPath: string,
     path: string,
     signal: AbortSignal | undefined,
+    durableFolders: () => Promise<unknown> | undefined,
   ): Promise<ObjectInfo | "exists" | "unsupported"> {
     const mtimeMs = this.#provisionalMtimeMs(path);
     await setMtime(handle, mtimeMs);
+    // The file's stats do not change with a new name: read beside the fsync (or the link).
+    const stats = handle.stat({ bigint: true });
+    stats.catch(() => undefined);
     if (this.#options.durable) await handle.sync();
     throwIfAborted(signal, key);
-    // The file's stats do not change with a new name, so they are read while it is linked.
-    const [linked, stats] = await Promise.all([
-      this.#linkNew(key, tempPath, path),
-      handle.stat({ bigint: true }),
-    ]);
-    if (linked !== "linked") return linked;
+    const linked = await this.#linkNew(key, tempPath, path);
+    if (linked !== "linked") {
+      await stats.catch(() => undefined);
+      return linked;
+    }
     this.#rememberMtime(path, mtimeMs);
-    await Promise.all([handle.close(), this.#fs.unlink(tempPath)]);
-    return infoOf(key, stats);
+    const info = infoOf(key, await stats);
+    // The temp name goes while the folder is synced: only the link must be durable.
+    await Promise.all([handle.close(), this.#fs.unlink(tempPath), durableFolders()]);
+    return info;
   }
 
   /** Links the temp file to a key that must be free: `exists` if it is not, `unsupported` without hard links. */
@@ -683,7 +698,8 @@ export class FsStore implements Store {
     try {
       await folder.sync();
     } finally {
-      await folder.close();
+      // The sync is what the put waits for; the descriptor is let go beside it.
+      folder.close().catch(() => undefined);
     }
   }
 
