@@ -30,6 +30,11 @@ function client(store: Store, options: Partial<CatalogOptions> = {}): CatalogCli
   });
 }
 
+/** `store` with a `prepare` of its own (a ForwardingStore's is a getter). */
+function withPrepare(store: Store, overrides: Pick<Store, "prepare">): Store {
+  return Object.defineProperty(store, "prepare", { value: overrides.prepare });
+}
+
 function request(writeCount: number, extra: Partial<CommitRequest> = {}, objects = 2): CommitRequest {
   return {
     writeCount,
@@ -141,6 +146,93 @@ describe("CatalogClient commit (DESIGN §4)", () => {
     expect(rows.map((found) => found.writeCount)).toEqual([7]);
     const keys = [...inner.objects.keys()];
     expect(keys.filter((key) => key.includes("/commits/") && !key.includes(rows[0]!.commitId))).toEqual([]);
+  });
+
+  it("a store that prepares puts gets the manifest prepared while an object is still being put, published only after every object", async () => {
+    const inner = new MapStore({ pageSize: 3 });
+    const events: string[] = [];
+    let releaseObject: () => void = () => {};
+    const objectHeld = new Promise<void>((done) => {
+      releaseObject = done;
+    });
+    const name = (key: string) => key.slice(key.lastIndexOf("/") + 1);
+    const store: Store = withPrepare(
+      overriding(inner, {
+        put: async (key: string, body: Body, options?: PutOptions) => {
+          if (key.endsWith("f1.npy")) await objectHeld;
+          const info = await inner.put(key, body, options);
+          events.push(`put ${name(key)}`);
+          return info;
+        },
+      }),
+      {
+        prepare: async (key: string, body: Body, options?: PutOptions) => {
+          events.push(`prepare ${name(key)}`);
+          if (key.endsWith("manifest.json")) releaseObject();
+          return {
+            publish: async () => {
+              events.push(`publish ${name(key)}`);
+              return inner.put(key, body, options);
+            },
+            discard: async () => {
+              events.push(`discard ${name(key)}`);
+            },
+          };
+        },
+      },
+    );
+    const writer = client(store, { mode: "append" });
+    await writer.rows();
+    await writer.commit(request(1));
+    events.length = 0;
+    const row = await writer.commit(request(2));
+    expect(events).toEqual([
+      "put f0.npy",
+      "prepare manifest.json",
+      "put f1.npy",
+      "publish manifest.json",
+      "put catalog.json",
+    ]);
+    expect((await client(inner).rows()).at(-1)?.commitId).toBe(row.commitId);
+  });
+
+  it("a commit whose object put fails discards its prepared manifest: it is never published", async () => {
+    const inner = new MapStore({ pageSize: 3 });
+    const events: string[] = [];
+    let releaseObject: () => void = () => {};
+    const objectHeld = new Promise<void>((done) => {
+      releaseObject = done;
+    });
+    const store: Store = withPrepare(
+      overriding(inner, {
+        put: async (key: string, body: Body, options?: PutOptions) => {
+          if (key.endsWith("f1.npy")) {
+            await objectHeld;
+            throw new CheckpointIntegrityError(key, "this put fails");
+          }
+          return inner.put(key, body, options);
+        },
+      }),
+      {
+        prepare: async (key: string, body: Body, options?: PutOptions) => {
+          releaseObject();
+          return {
+            publish: async () => {
+              events.push("publish");
+              return inner.put(key, body, options);
+            },
+            discard: async () => {
+              events.push("discard");
+            },
+          };
+        },
+      },
+    );
+    const writer = client(store, { mode: "append", retry: { attempts: 1, baseDelayMs: 1 } });
+    await writer.rows();
+    await expect(writer.commit(request(1))).rejects.toThrow(/this put fails/);
+    expect(events).toEqual(["discard"]);
+    expect([...inner.objects.keys()].filter((key) => key.includes("/commits/"))).toEqual([]);
   });
 
   it("overwrite mode replaces the row with equal labels and deletes the retired commit, manifest first", async () => {

@@ -10,6 +10,7 @@ import { manifestKey } from "../layout.js";
 import { validateKey } from "../store/keys.js";
 import { listAllArray } from "../store/list.js";
 import { throwIfAborted } from "../store/signal.js";
+import type { PreparedPut } from "../store/types.js";
 import {
   CATALOG_FORMAT,
   type CatalogFile,
@@ -24,6 +25,7 @@ import {
   MAX_FENCED_COMMITS,
   MAX_MANIFEST_BYTES,
   type Manifest,
+  type ManifestObject,
   manifestSchema,
   type RowPolicy,
   UPDATE_LOG_SIZE,
@@ -50,6 +52,7 @@ import {
   objectLocation,
   objectStoreKey,
   parseManifest,
+  prepareQuietly,
   putManifest,
   rowOfManifest,
 } from "./manifest.js";
@@ -249,8 +252,14 @@ export class CatalogClient extends CatalogReader {
       const manifestKeyOfCommit = manifestKey(this.root, commitId);
       let manifestMaybeWritten = false;
       let manifest: Manifest;
+      let prepared: PreparedPut | undefined;
+      let upload: Promise<unknown> | undefined;
       try {
-        const entries = await putObjects(this.store, folder, request.objects, {
+        let whenListed: (entries: readonly ManifestObject[]) => void = () => {};
+        const listed = new Promise<readonly ManifestObject[]>((resolve) => {
+          whenListed = resolve;
+        });
+        const uploading = putObjects(this.store, folder, request.objects, {
           concurrency: this.concurrency,
           policy: this.retryPolicy,
           signal,
@@ -258,7 +267,13 @@ export class CatalogClient extends CatalogReader {
             reusable === undefined
               ? undefined
               : { digests, find: (size, digest) => reusable.get(`${size}:${digest}`) },
+          whenListed,
         });
+        upload = uploading;
+        uploading.catch(() => undefined);
+        // The manifest is known once every object's checksum is, usually while the objects are
+        // still being written and synced.
+        const entries = await Promise.race([listed, uploading]);
         if (creating !== undefined) {
           await creating;
           creating = undefined;
@@ -278,7 +293,7 @@ export class CatalogClient extends CatalogReader {
           writeCount: request.writeCount,
           savedAt: new Date().toISOString(),
           states: request.states,
-          objects: entries,
+          objects: [...entries],
         });
         // Never write a manifest this version could not read back (e.g. metadata that is not JSON).
         const invalid = manifestSchema.safeParse(manifest);
@@ -287,15 +302,26 @@ export class CatalogClient extends CatalogReader {
             this.root,
             `commit ${commitId} cannot be recorded: ${z.prettifyError(invalid.error)}`,
           );
-        await putManifest(this.store, manifestKeyOfCommit, encodeDocument(manifest), {
+        const manifestBytes = encodeDocument(manifest);
+        // Where the store can, the manifest is written (and synced) out of sight beside the
+        // objects' last writes and syncs, and made visible only after every object was
+        // acknowledged: it then costs the commit a link and a folder sync instead of a put.
+        prepared = await prepareQuietly(this.store, manifestKeyOfCommit, manifestBytes, signal);
+        await upload;
+        await putManifest(this.store, manifestKeyOfCommit, manifestBytes, {
           policy: this.retryPolicy,
           signal,
+          prepared,
           onMaybeWritten: () => {
             manifestMaybeWritten = true;
           },
         });
+        prepared = undefined;
         throwIfAborted(signal, this.catalogKey);
       } catch (error) {
+        await prepared?.discard();
+        // Puts still in flight (the manifest failed first) must end before their objects go.
+        await upload?.catch(() => undefined);
         // Without a manifest no reader or rebuild can reference the objects, so they can go now;
         // with one, gc removes them after its grace period.
         if (!manifestMaybeWritten)

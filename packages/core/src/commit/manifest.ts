@@ -7,7 +7,7 @@ import {
 } from "../errors.js";
 import { COMMITS_FOLDER, commitFolder } from "../layout.js";
 import { validateKey } from "../store/keys.js";
-import type { Store } from "../store/types.js";
+import type { PreparedPut, Store } from "../store/types.js";
 import {
   type CatalogRow,
   canonical,
@@ -79,12 +79,23 @@ export async function putManifest(
   store: Store,
   key: string,
   bytes: Uint8Array,
-  options: { policy: RetryPolicy; signal: AbortSignal | undefined; onMaybeWritten: () => void },
+  options: {
+    policy: RetryPolicy;
+    signal: AbortSignal | undefined;
+    onMaybeWritten: () => void;
+    /** The same bytes prepared ahead (`prepareQuietly`): the first attempt publishes them. */
+    prepared?: PreparedPut | undefined;
+  },
 ): Promise<void> {
   const { policy, signal } = options;
+  let prepared = options.prepared;
   for (let attempt = 0; ; attempt++) {
     try {
-      await store.put(key, bytes, { ifNoneMatch: "*", signal });
+      if (prepared !== undefined) {
+        const first = prepared;
+        prepared = undefined;
+        await first.publish();
+      } else await store.put(key, bytes, { ifNoneMatch: "*", signal });
       options.onMaybeWritten();
       return;
     } catch (error) {
@@ -196,4 +207,24 @@ export function objectStoreKey(root: string, commitId: string, entry: ManifestOb
 /** An entry's location relative to the root (where its bytes live), as a later commit reuses it. */
 export function objectLocation(commitId: string, entry: ManifestObject): string {
   return entry.location ?? `${COMMITS_FOLDER}/${commitId}/${entry.key}`;
+}
+
+/**
+ * The create-only put of `bytes` prepared ahead where the store offers {@link Store.prepare},
+ * else `undefined`; a failed preparation is `undefined` too (the put is then made whole later,
+ * with its retries), unless the signal aborted it.
+ */
+export async function prepareQuietly(
+  store: Store,
+  key: string,
+  bytes: Uint8Array,
+  signal: AbortSignal | undefined,
+): Promise<PreparedPut | undefined> {
+  if (store.prepare === undefined) return undefined;
+  try {
+    return await store.prepare(key, bytes, { ifNoneMatch: "*", signal });
+  } catch (error) {
+    if (isAbort(signal)) throw error;
+    return undefined;
+  }
 }

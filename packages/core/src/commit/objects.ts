@@ -91,10 +91,20 @@ export async function putObjects(
     policy: RetryPolicy;
     signal: AbortSignal | undefined;
     incremental?: IncrementalPlan | undefined;
+    /**
+     * Called once, as soon as every object's entry is known (checksums summed, puts possibly
+     * still in flight): the manifest can be written ahead while the puts finish.
+     */
+    whenListed?: ((entries: readonly ManifestObject[]) => void) | undefined;
   },
 ): Promise<ManifestObject[]> {
   const { incremental, signal } = options;
   const entries: ManifestObject[] = new Array(objects.length);
+  let listed = 0;
+  const list = (index: number, entry: ManifestObject) => {
+    entries[index] = entry;
+    if (++listed === objects.length) options.whenListed?.(entries);
+  };
   // Digests are taken one object after another, in order, and each changed object's put starts
   // as soon as its digest is known: uploads overlap the hashing of the objects after them.
   async function* toUpload() {
@@ -112,13 +122,13 @@ export async function putObjects(
       const found = incremental.find(object.size, digest);
       // A sync commit's encode-time checksum must agree too: otherwise the bytes changed since.
       if (found !== undefined && (object.checksum === undefined || object.checksum === found.checksum)) {
-        entries[index] = {
+        list(index, {
           key: object.key,
           size: object.size,
           checksum: found.checksum,
           digest,
           location: found.location,
-        };
+        });
         continue;
       }
       // Live bytes keep the digest just taken as their reference: it is checked again after the
@@ -127,8 +137,11 @@ export async function putObjects(
     }
   }
   await mapBounded(toUpload(), options.concurrency, signal, async ({ object, index, digest }, inner) => {
-    entries[index] = await putOne(store, `${folder}/${object.key}`, object, digest, options.policy, inner);
+    await putOne(store, `${folder}/${object.key}`, object, digest, options.policy, inner, (entry) =>
+      list(index, entry),
+    );
   });
+  if (objects.length === 0) options.whenListed?.(entries);
   return entries;
 }
 
@@ -165,7 +178,8 @@ async function putOne(
   digest: string | undefined,
   policy: RetryPolicy,
   signal: AbortSignal,
-): Promise<ManifestObject> {
+  listed: (entry: ManifestObject) => void,
+): Promise<void> {
   const size = object.size;
   // A live object whose digest was taken before its put is checked against that digest after it.
   const liveDigest = object.live === true && object.checksum === undefined ? digest : undefined;
@@ -175,6 +189,12 @@ async function putOne(
     failed = true;
   });
   const checksum = object.checksum ?? (await checksumBeside(object.chunks, () => failed || signal.aborted));
+  if (checksum !== undefined)
+    listed(
+      digest === undefined
+        ? { key: object.key, size, checksum }
+        : { key: object.key, size, checksum, digest },
+    );
   await put;
   // Stopped early only by a failed put (rethrown just above) or by an abort.
   if (checksum === undefined) throw new StoreAbortedError(key, { cause: signal.reason });
@@ -198,9 +218,6 @@ async function putOne(
         `the bytes changed while they were uploaded (${object.checksum} when encoded, ${after} after the put); nothing was committed`,
       );
   }
-  return digest === undefined
-    ? { key: object.key, size, checksum }
-    : { key: object.key, size, checksum, digest };
 }
 
 /**
