@@ -8,6 +8,7 @@ import {
   TransientStoreError,
 } from "../src/errors.js";
 import type { Body, PutOptions, Store } from "../src/store/index.js";
+import { ForwardingStore } from "../src/testing/index.js";
 import { CountingStore } from "./support/counting-store.js";
 import { MapStore } from "./support/map-store.js";
 import { overriding } from "./support/overriding.js";
@@ -148,7 +149,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
     expect(keys.filter((key) => key.includes("/commits/") && !key.includes(rows[0]!.commitId))).toEqual([]);
   });
 
-  it("a store that prepares puts gets the manifest prepared while an object is still being put, published only after every object", async () => {
+  it("a store that prepares puts gets the manifest and the catalog prepared while an object is still being put, published only after every object", async () => {
     const inner = new MapStore({ pageSize: 3 });
     const events: string[] = [];
     let releaseObject: () => void = () => {};
@@ -189,14 +190,15 @@ describe("CatalogClient commit (DESIGN §4)", () => {
     expect(events).toEqual([
       "put f0.npy",
       "prepare manifest.json",
+      "prepare catalog.json",
       "put f1.npy",
       "publish manifest.json",
-      "put catalog.json",
+      "publish catalog.json",
     ]);
     expect((await client(inner).rows()).at(-1)?.commitId).toBe(row.commitId);
   });
 
-  it("a commit whose object put fails discards its prepared manifest: it is never published", async () => {
+  it("a commit whose object put fails discards its prepared manifest and catalog: neither is published", async () => {
     const inner = new MapStore({ pageSize: 3 });
     const events: string[] = [];
     let releaseObject: () => void = () => {};
@@ -231,8 +233,32 @@ describe("CatalogClient commit (DESIGN §4)", () => {
     const writer = client(store, { mode: "append", retry: { attempts: 1, baseDelayMs: 1 } });
     await writer.rows();
     await expect(writer.commit(request(1))).rejects.toThrow(/this put fails/);
-    expect(events).toEqual(["discard"]);
+    expect(events).toEqual(["discard", "discard"]);
     expect([...inner.objects.keys()].filter((key) => key.includes("/commits/"))).toEqual([]);
+  });
+
+  it("a catalog prepared on a version another writer replaced meanwhile loses its swap when published; the commit re-reads and lands", async () => {
+    const inner = new MapStore({ pageSize: 3 });
+    let armed = false;
+    let raced = false;
+    const store = withPrepare(new ForwardingStore(inner), {
+      prepare: async (key: string, body: Body, options?: PutOptions) => {
+        if (key === "run/catalog.json" && armed && !raced) {
+          raced = true;
+          await client(inner, { mode: "append" }).commit(request(9, { labels: { other: 1 } }));
+        }
+        return { publish: () => inner.put(key, body, options), discard: async () => {} };
+      },
+    });
+    const writer = client(store, { mode: "append" });
+    await writer.rows();
+    await writer.commit(request(1));
+    armed = true;
+    const row = await writer.commit(request(2));
+    expect(raced).toBe(true);
+    const rows = await client(inner).rows();
+    expect(rows.map((found) => found.writeCount)).toEqual([1, 9, 2]);
+    expect(rows.at(-1)?.commitId).toBe(row.commitId);
   });
 
   it("overwrite mode replaces the row with equal labels and deletes the retired commit, manifest first", async () => {

@@ -7,7 +7,7 @@ import {
 } from "../errors.js";
 import { COMMITS_FOLDER, commitFolder } from "../layout.js";
 import { validateKey } from "../store/keys.js";
-import type { PreparedPut, Store } from "../store/types.js";
+import type { PreparedPut, PutOptions, Store } from "../store/types.js";
 import {
   type CatalogRow,
   canonical,
@@ -210,7 +210,7 @@ export function objectLocation(commitId: string, entry: ManifestObject): string 
 }
 
 /**
- * The create-only put of `bytes` prepared ahead where the store offers {@link Store.prepare},
+ * The put of `bytes` (with `conditions`) prepared ahead where the store offers {@link Store.prepare},
  * else `undefined`; a failed preparation is `undefined` too (the put is then made whole later,
  * with its retries), unless the signal aborted it.
  */
@@ -218,11 +218,12 @@ export async function prepareQuietly(
   store: Store,
   key: string,
   bytes: Uint8Array,
+  conditions: Pick<PutOptions, "ifMatch" | "ifNoneMatch">,
   signal: AbortSignal | undefined,
 ): Promise<PreparedPut | undefined> {
   if (store.prepare === undefined) return undefined;
   try {
-    return await store.prepare(key, bytes, { ifNoneMatch: "*", signal });
+    return await store.prepare(key, bytes, { ...conditions, signal });
   } catch (error) {
     if (isAbort(signal)) throw error;
     return undefined;
