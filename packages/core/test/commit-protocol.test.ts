@@ -31,6 +31,15 @@ function client(store: Store, options: Partial<CatalogOptions> = {}): CatalogCli
   });
 }
 
+/** A promise that waits until `open()` is called. */
+function gate(): { readonly shut: Promise<void>; readonly open: () => void } {
+  let open: () => void = () => {};
+  const shut = new Promise<void>((done) => {
+    open = done;
+  });
+  return { shut, open };
+}
+
 /** `store` with a `prepare` of its own (a ForwardingStore's is a getter). */
 function withPrepare(store: Store, overrides: Pick<Store, "prepare">): Store {
   return Object.defineProperty(store, "prepare", { value: overrides.prepare });
@@ -102,10 +111,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
 
   it("a new checkpoint's catalog is created while the first commit's objects are put, not before them", async () => {
     const inner = new MapStore({ pageSize: 3 });
-    let releaseCatalog: () => void = () => {};
-    const catalogHeld = new Promise<void>((done) => {
-      releaseCatalog = done;
-    });
+    const { shut: catalogHeld, open: releaseCatalog } = gate();
     const objectsPutWhileCatalogHeld: string[] = [];
     let catalogDone = false;
     let manifestAfterCatalog: boolean | undefined;
@@ -152,10 +158,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
   it("a store that prepares puts gets the manifest and the catalog prepared while an object is still being put, published only after every object", async () => {
     const inner = new MapStore({ pageSize: 3 });
     const events: string[] = [];
-    let releaseObject: () => void = () => {};
-    const objectHeld = new Promise<void>((done) => {
-      releaseObject = done;
-    });
+    const { shut: objectHeld, open: releaseObject } = gate();
     const name = (key: string) => key.slice(key.lastIndexOf("/") + 1);
     const store: Store = withPrepare(
       overriding(inner, {
@@ -201,10 +204,7 @@ describe("CatalogClient commit (DESIGN §4)", () => {
   it("a commit whose object put fails discards its prepared manifest and catalog: neither is published", async () => {
     const inner = new MapStore({ pageSize: 3 });
     const events: string[] = [];
-    let releaseObject: () => void = () => {};
-    const objectHeld = new Promise<void>((done) => {
-      releaseObject = done;
-    });
+    const { shut: objectHeld, open: releaseObject } = gate();
     const store: Store = withPrepare(
       overriding(inner, {
         put: async (key: string, body: Body, options?: PutOptions) => {
