@@ -5,6 +5,7 @@ import {
   CheckpointCatalogError,
   CheckpointIntegrityError,
   PreconditionFailedError,
+  StoreError,
   TransientStoreError,
 } from "../src/errors.js";
 import type { Body, PutOptions, Store } from "../src/store/index.js";
@@ -259,6 +260,29 @@ describe("CatalogClient commit (DESIGN §4)", () => {
     const rows = await client(inner).rows();
     expect(rows.map((found) => found.writeCount)).toEqual([1, 9, 2]);
     expect(rows.at(-1)?.commitId).toBe(row.commitId);
+  });
+
+  it("a prepared manifest or catalog that fails to publish is put whole, and the commit lands", async () => {
+    const inner = new MapStore({ pageSize: 3 });
+    const failed: string[] = [];
+    const store = withPrepare(new ForwardingStore(inner), {
+      prepare: async (key: string) => ({
+        publish: async () => {
+          failed.push(key.slice(key.lastIndexOf("/") + 1));
+          // What FsStore answers when its temp file was swept by another host meanwhile.
+          throw new StoreError("E_IO", `Cannot put "${key}": ENOENT`, { key });
+        },
+        discard: async () => {},
+      }),
+    });
+    const writer = client(store, { mode: "append", retry: { attempts: 1, baseDelayMs: 1 } });
+    await writer.rows();
+    await writer.commit(request(1));
+    const row = await writer.commit(request(2));
+    expect(failed).toEqual(["manifest.json", "catalog.json", "manifest.json", "catalog.json"]);
+    const reader = client(inner);
+    expect((await reader.rows()).map((found) => found.commitId).at(-1)).toBe(row.commitId);
+    await reader.verify(row);
   });
 
   it("overwrite mode replaces the row with equal labels and deletes the retired commit, manifest first", async () => {

@@ -68,6 +68,16 @@ describe("FsStore prepared puts", () => {
     expect((await readdir(store.root)).sort()).toEqual(["catalog.json"]);
   });
 
+  it("a prepared put whose temp file was swept meanwhile fails to publish with a StoreError, and the key stays free", async () => {
+    const store = fresh();
+    const prepared = await store.prepare("e/manifest.json", text("m"), { ifNoneMatch: "*" });
+    for (const name of await readdir(join(store.root, "e"))) await rm(join(store.root, "e", name));
+    await expect(prepared.publish()).rejects.toMatchObject({ code: "E_IO", key: "e/manifest.json" });
+    await expect(store.head("e/manifest.json")).resolves.toBeUndefined();
+    await store.put("e/manifest.json", text("m"), { ifNoneMatch: "*" });
+    expect(await read(store, "e/manifest.json")).toBe("m");
+  });
+
   it("an abort between prepare and publish publishes nothing", async () => {
     const store = fresh();
     const controller = new AbortController();

@@ -892,7 +892,10 @@ export class CatalogClient extends CatalogReader {
         this.#resolvePolicy(policy);
         return { kind: "committed", dropped: change.dropped, rows: change.rows };
       } catch (error) {
-        if (!(error instanceof PreconditionFailedError) && !isUncertain(error)) throw error;
+        // A prepared catalog that failed to publish is resolved like an uncertain put: re-read,
+        // then a plain put if it did not land.
+        if (!(error instanceof PreconditionFailedError) && !isUncertain(error) && publish === undefined)
+          throw error;
         failure = error;
       }
       const fresh: LoadedCatalog = await this.#load(undefined).catch((error: unknown) => {
@@ -931,7 +934,7 @@ export class CatalogClient extends CatalogReader {
         // with jitter, only when the contention persists (many writers).
         if (conflicts > 3) await sleep(backoffDelay(this.retryPolicy, Math.min(conflicts - 4, 4)), signal);
         else throwIfAborted(signal, this.catalogKey);
-      } else {
+      } else if (publish === undefined) {
         if (++uncertain >= this.retryPolicy.attempts) throw failure;
         await sleep(backoffDelay(this.retryPolicy, uncertain - 1), signal);
       }

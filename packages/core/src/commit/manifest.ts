@@ -90,17 +90,18 @@ export async function putManifest(
   const { policy, signal } = options;
   let prepared = options.prepared;
   for (let attempt = 0; ; attempt++) {
+    const publishing = prepared;
+    prepared = undefined;
     try {
-      if (prepared !== undefined) {
-        const first = prepared;
-        prepared = undefined;
-        await first.publish();
-      } else await store.put(key, bytes, { ifNoneMatch: "*", signal });
+      if (publishing !== undefined) await publishing.publish();
+      else await store.put(key, bytes, { ifNoneMatch: "*", signal });
       options.onMaybeWritten();
       return;
     } catch (error) {
       const conflict = error instanceof PreconditionFailedError;
-      if (!conflict && !isUncertain(error, signal)) {
+      // A prepared put that failed to publish (its temp file swept by another host's gc during a
+      // long upload, say) is resolved like an uncertain put: read back, then put whole.
+      if (!conflict && !isUncertain(error, signal) && (publishing === undefined || isAbort(signal))) {
         // An abort may still have landed the put on some stores.
         if (isAbort(signal)) options.onMaybeWritten();
         throw error;
@@ -124,6 +125,11 @@ export async function putManifest(
             cause: error,
           },
         );
+      }
+      // The prepared attempt is not one of the policy's: the plain puts follow at once.
+      if (publishing !== undefined) {
+        attempt--;
+        continue;
       }
       if (attempt + 1 >= policy.attempts) throw error;
       await sleep(backoffDelay(policy, attempt), signal);
