@@ -74,6 +74,17 @@ function tracedStore(inner: Store): Store {
     url: inner.url,
     put: (key, body, options) =>
       traced(`put ${short(`${root}/${key}`)}`, () => inner.put(key, body, options)),
+    prepare:
+      inner.prepare &&
+      (async (key, body, options) => {
+        const prepared = await traced(`prepare ${short(`${root}/${key}`)}`, () =>
+          inner.prepare!(key, body, options),
+        );
+        return {
+          publish: () => traced(`publish ${short(`${root}/${key}`)}`, () => prepared.publish()),
+          discard: () => prepared.discard(),
+        };
+      }),
     get: (key, options) => traced(`get ${short(`${root}/${key}`)}`, () => inner.get(key, options)),
     getStream: (key, options) => inner.getStream(key, options),
     head: (key, options) => traced(`head ${key}`, () => inner.head(key, options)),

@@ -5,9 +5,11 @@ import {
   CheckpointCatalogError,
   CheckpointIntegrityError,
   PreconditionFailedError,
+  StoreError,
   TransientStoreError,
 } from "../src/errors.js";
 import type { Body, PutOptions, Store } from "../src/store/index.js";
+import { ForwardingStore } from "../src/testing/index.js";
 import { CountingStore } from "./support/counting-store.js";
 import { MapStore } from "./support/map-store.js";
 import { overriding } from "./support/overriding.js";
@@ -28,6 +30,20 @@ function client(store: Store, options: Partial<CatalogOptions> = {}): CatalogCli
     warn: () => {},
     ...options,
   });
+}
+
+/** A promise that waits until `open()` is called. */
+function gate(): { readonly shut: Promise<void>; readonly open: () => void } {
+  let open: () => void = () => {};
+  const shut = new Promise<void>((done) => {
+    open = done;
+  });
+  return { shut, open };
+}
+
+/** `store` with a `prepare` of its own (a ForwardingStore's is a getter). */
+function withPrepare(store: Store, overrides: Pick<Store, "prepare">): Store {
+  return Object.defineProperty(store, "prepare", { value: overrides.prepare });
 }
 
 function request(writeCount: number, extra: Partial<CommitRequest> = {}, objects = 2): CommitRequest {
@@ -92,6 +108,181 @@ describe("CatalogClient commit (DESIGN §4)", () => {
     });
     await client(store, { mode: "append" }).commit(request(1));
     expect(manifestSeen).toBe(true);
+  });
+
+  it("a new checkpoint's catalog is created while the first commit's objects are put, not before them", async () => {
+    const inner = new MapStore({ pageSize: 3 });
+    const { shut: catalogHeld, open: releaseCatalog } = gate();
+    const objectsPutWhileCatalogHeld: string[] = [];
+    let catalogDone = false;
+    let manifestAfterCatalog: boolean | undefined;
+    const store = overriding(inner, {
+      put: async (key: string, body: Body, options?: PutOptions) => {
+        if (key === "run/catalog.json" && options?.ifNoneMatch === "*") {
+          await catalogHeld;
+          const info = await inner.put(key, body, options);
+          catalogDone = true;
+          return info;
+        }
+        if (key.endsWith("/manifest.json")) manifestAfterCatalog = catalogDone;
+        else if (key.includes("/commits/")) {
+          objectsPutWhileCatalogHeld.push(key.slice(key.lastIndexOf("/") + 1));
+          if (objectsPutWhileCatalogHeld.length === 2) releaseCatalog();
+        }
+        return inner.put(key, body, options);
+      },
+    });
+    const row = await client(store, { mode: "append" }).commit(request(1));
+    expect(objectsPutWhileCatalogHeld).toEqual(["f0.npy", "f1.npy"]);
+    expect(manifestAfterCatalog).toBe(true);
+    expect((await client(inner).rows()).map((found) => found.commitId)).toEqual([row.commitId]);
+  });
+
+  it("a first commit that finds the catalog just created by a writer of another mode fails before its manifest and deletes its objects", async () => {
+    const inner = new MapStore({ pageSize: 3 });
+    const store = overriding(inner, {
+      put: async (key: string, body: Body, options?: PutOptions) => {
+        // Another writer, in append mode, creates the catalog between this writer's read and its creation.
+        if (key === "run/catalog.json" && options?.ifNoneMatch === "*" && !(await inner.head(key)))
+          await client(inner, { mode: "append" }).commit(request(7, { labels: { other: 1 } }));
+        return inner.put(key, body, options);
+      },
+    });
+    const writer = client(store, { mode: "overwrite" });
+    await expect(writer.commit(request(1))).rejects.toMatchObject({ code: "E_OPTION" });
+    const rows = await client(inner).rows();
+    expect(rows.map((found) => found.writeCount)).toEqual([7]);
+    const keys = [...inner.objects.keys()];
+    expect(keys.filter((key) => key.includes("/commits/") && !key.includes(rows[0]!.commitId))).toEqual([]);
+  });
+
+  it("a store that prepares puts gets the manifest and the catalog prepared while an object is still being put, published only after every object", async () => {
+    const inner = new MapStore({ pageSize: 3 });
+    const events: string[] = [];
+    const { shut: objectHeld, open: releaseObject } = gate();
+    const name = (key: string) => key.slice(key.lastIndexOf("/") + 1);
+    const store: Store = withPrepare(
+      overriding(inner, {
+        put: async (key: string, body: Body, options?: PutOptions) => {
+          if (key.endsWith("f1.npy")) await objectHeld;
+          const info = await inner.put(key, body, options);
+          events.push(`put ${name(key)}`);
+          return info;
+        },
+      }),
+      {
+        prepare: async (key: string, body: Body, options?: PutOptions) => {
+          events.push(`prepare ${name(key)}`);
+          if (key.endsWith("manifest.json")) releaseObject();
+          return {
+            publish: async () => {
+              events.push(`publish ${name(key)}`);
+              return inner.put(key, body, options);
+            },
+            discard: async () => {
+              events.push(`discard ${name(key)}`);
+            },
+          };
+        },
+      },
+    );
+    const writer = client(store, { mode: "append" });
+    await writer.rows();
+    await writer.commit(request(1));
+    events.length = 0;
+    const row = await writer.commit(request(2));
+    expect(events).toEqual([
+      "put f0.npy",
+      "prepare manifest.json",
+      "prepare catalog.json",
+      "put f1.npy",
+      "publish manifest.json",
+      "publish catalog.json",
+    ]);
+    expect((await client(inner).rows()).at(-1)?.commitId).toBe(row.commitId);
+  });
+
+  it("a commit whose object put fails discards its prepared manifest and catalog: neither is published", async () => {
+    const inner = new MapStore({ pageSize: 3 });
+    const events: string[] = [];
+    const { shut: objectHeld, open: releaseObject } = gate();
+    const store: Store = withPrepare(
+      overriding(inner, {
+        put: async (key: string, body: Body, options?: PutOptions) => {
+          if (key.endsWith("f1.npy")) {
+            await objectHeld;
+            throw new CheckpointIntegrityError(key, "this put fails");
+          }
+          return inner.put(key, body, options);
+        },
+      }),
+      {
+        prepare: async (key: string, body: Body, options?: PutOptions) => {
+          releaseObject();
+          return {
+            publish: async () => {
+              events.push("publish");
+              return inner.put(key, body, options);
+            },
+            discard: async () => {
+              events.push("discard");
+            },
+          };
+        },
+      },
+    );
+    const writer = client(store, { mode: "append", retry: { attempts: 1, baseDelayMs: 1 } });
+    await writer.rows();
+    await expect(writer.commit(request(1))).rejects.toThrow(/this put fails/);
+    expect(events).toEqual(["discard", "discard"]);
+    expect([...inner.objects.keys()].filter((key) => key.includes("/commits/"))).toEqual([]);
+  });
+
+  it("a catalog prepared on a version another writer replaced meanwhile loses its swap when published; the commit re-reads and lands", async () => {
+    const inner = new MapStore({ pageSize: 3 });
+    let armed = false;
+    let raced = false;
+    const store = withPrepare(new ForwardingStore(inner), {
+      prepare: async (key: string, body: Body, options?: PutOptions) => {
+        if (key === "run/catalog.json" && armed && !raced) {
+          raced = true;
+          await client(inner, { mode: "append" }).commit(request(9, { labels: { other: 1 } }));
+        }
+        return { publish: () => inner.put(key, body, options), discard: async () => {} };
+      },
+    });
+    const writer = client(store, { mode: "append" });
+    await writer.rows();
+    await writer.commit(request(1));
+    armed = true;
+    const row = await writer.commit(request(2));
+    expect(raced).toBe(true);
+    const rows = await client(inner).rows();
+    expect(rows.map((found) => found.writeCount)).toEqual([1, 9, 2]);
+    expect(rows.at(-1)?.commitId).toBe(row.commitId);
+  });
+
+  it("a prepared manifest or catalog that fails to publish is put whole, and the commit lands", async () => {
+    const inner = new MapStore({ pageSize: 3 });
+    const failed: string[] = [];
+    const store = withPrepare(new ForwardingStore(inner), {
+      prepare: async (key: string) => ({
+        publish: async () => {
+          failed.push(key.slice(key.lastIndexOf("/") + 1));
+          // What FsStore answers when its temp file was swept by another host meanwhile.
+          throw new StoreError("E_IO", `Cannot put "${key}": ENOENT`, { key });
+        },
+        discard: async () => {},
+      }),
+    });
+    const writer = client(store, { mode: "append", retry: { attempts: 1, baseDelayMs: 1 } });
+    await writer.rows();
+    await writer.commit(request(1));
+    const row = await writer.commit(request(2));
+    expect(failed).toEqual(["manifest.json", "catalog.json", "manifest.json", "catalog.json"]);
+    const reader = client(inner);
+    expect((await reader.rows()).map((found) => found.commitId).at(-1)).toBe(row.commitId);
+    await reader.verify(row);
   });
 
   it("overwrite mode replaces the row with equal labels and deletes the retired commit, manifest first", async () => {

@@ -58,6 +58,26 @@ describe("ForwardingStore", () => {
     expect(store.seen).toEqual(["sweep run/"]);
   });
 
+  it("has prepare only when the inner store has one and put is not replaced; its publish goes through the hook as a put", async () => {
+    expect(new LoggingStore(new MapStore()).prepare).toBeUndefined();
+    const inner = await openStore(`memory://forwarding-prepare-${process.pid}`);
+    const store = new LoggingStore(inner);
+    const prepared = await store.prepare!("a/m", bytes("m"), { ifNoneMatch: "*" });
+    expect(store.seen).toEqual([]);
+    expect(await inner.head("a/m")).toBeUndefined();
+    await prepared.publish();
+    expect(store.seen).toEqual(["put a/m"]);
+    expect((await inner.get("a/m")).bytes).toEqual(bytes("m"));
+    class OwnPut extends LoggingStore {
+      override async put(...args: Parameters<Store["put"]>) {
+        return super.put(...args);
+      }
+    }
+    expect(new OwnPut(inner).prepare).toBeUndefined();
+    const replaced = Object.assign(new LoggingStore(inner), { put: inner.put.bind(inner) });
+    expect(replaced.prepare).toBeUndefined();
+  });
+
   it("lets a subclass hold or change one kind of call and forward the rest", async () => {
     class ReadOnly extends ForwardingStore {
       protected override around<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {

@@ -16,6 +16,7 @@ import {
   NotFoundError,
   type ObjectInfo,
   PreconditionFailedError,
+  type PreparedPut,
   type PutOptions,
   parseStoreOptions,
   raceAbort,
@@ -165,6 +166,19 @@ function keyIsFolder(key: string, url: string, cause: unknown): StoreError {
   );
 }
 
+/** A prepared put's temp file, written, timed and synced (see {@link FsStore.prepare}). */
+interface WrittenTemp {
+  readonly handle: FsFileHandle;
+  readonly tempPath: string;
+  readonly path: string;
+  readonly dir: string;
+  readonly madeFolders: readonly NewFolders[];
+  readonly mtimeMs: number;
+  readonly stats: FsBigIntStats;
+  /** The key was free when looked at, and hard links work: publish by link, without the lock. */
+  readonly free: boolean;
+}
+
 /** A folder chain a put made: `durable` resolves once the entries it added are on disk. */
 interface NewFolders {
   readonly durable: Promise<void>;
@@ -174,6 +188,12 @@ async function setMtime(handle: FsFileHandle, mtimeMs: number): Promise<void> {
   // Mid-millisecond, so float seconds round back to exactly this millisecond on read.
   const seconds = (mtimeMs + 0.5) / 1000;
   await handle.utimes(seconds, seconds);
+}
+
+/** The file's stats, read while it is fsynced (when `durable`). */
+async function statBesideSync(handle: FsFileHandle, durable: boolean): Promise<FsBigIntStats> {
+  const [stats] = await Promise.all([handle.stat({ bigint: true }), durable ? handle.sync() : undefined]);
+  return stats;
 }
 
 async function writeAll(handle: FsFileHandle, chunk: Uint8Array): Promise<void> {
@@ -344,6 +364,18 @@ export class FsStore implements Store {
   }
 
   async put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo> {
+    return (await this.prepare(key, body, options)).publish();
+  }
+
+  /**
+   * The first half of a put: the body is written to a temp file in the key's folder, given its
+   * mtime and fsynced (`durable`), and `ifNoneMatch: "*"` is checked; nothing is visible yet.
+   * `publish()` then does the rest of {@link put} (link or lock, check and rename, folder sync)
+   * with the same options and outcomes; `discard()` removes the temp file. A caller that knows a
+   * body before it may make it visible (the commit protocol's manifest, written while the
+   * objects it lists are still being synced) calls this early and publishes later.
+   */
+  async prepare(key: string, body: Body, options?: PutOptions): Promise<PreparedPut> {
     const path = this.#pathOf(key);
     validatePutOptions(key, options);
     const signal = options?.signal;
@@ -354,135 +386,166 @@ export class FsStore implements Store {
     const createOnly = options?.ifMatch === undefined && this.#hardLinks;
     let handle: FsFileHandle | undefined;
     let tempGone = false;
+    const cleanUp = async () => {
+      const open = handle;
+      handle = undefined;
+      if (open !== undefined) await open.close().catch(() => undefined);
+      if (!tempGone) await fs.unlink(tempPath).catch(() => undefined);
+      tempGone = true;
+    };
+    const failed = (error: unknown) =>
+      error instanceof StoreError ? error : ioError("put", key, this.url, error);
+    let written: WrittenTemp;
     try {
       const temp = await this.#createTemp(key, dir, tempPath);
       handle = temp.handle;
       // Looked at while the body is written (not before the open: the folder and temp file come
-      // first on the thread pool): a put into a free key needs no lock (see #createNew).
+      // first on the thread pool): a put into a free key needs no lock (see #publish).
       const before = createOnly ? statOrUndefined(fs, path) : undefined;
       before?.catch(() => undefined);
       await this.#writeBody(handle, key, body, signal);
       const existing = before === undefined ? undefined : await before;
       if (existing !== undefined && options?.ifNoneMatch === "*")
         throw new PreconditionFailedError(key, "the key exists (ifNoneMatch: *)");
-      const durableFolders = () =>
-        Promise.all([this.#folderSyncs.sync(dir), ...temp.madeFolders.map((made) => made.durable)]);
-      if (createOnly && existing === undefined) {
-        const open = handle;
-        const created = await this.#createNew(key, open, tempPath, path, signal);
-        if (typeof created === "object") {
-          handle = undefined;
-          tempGone = true;
-          if (this.#options.durable) await durableFolders();
-          return created;
-        }
-        if (created === "exists" && options?.ifNoneMatch === "*")
-          throw new PreconditionFailedError(key, "the key exists (ifNoneMatch: *)");
-      }
-      // A provisional mtime before the fsync lets one fsync cover data and mtime; under the lock
-      // it stands when it is after the current object's (the usual case), else it is redone.
-      let mtimeMs = this.#provisionalMtimeMs(path);
+      // Taken after the key was seen free (after the deletion of any earlier object, which waits
+      // for the clock to pass that object's mtime), so later than every earlier version; a locked
+      // put confirms it under the lock. Set before the fsync, so one fsync covers data and mtime.
+      const mtimeMs = this.#provisionalMtimeMs(path);
       await setMtime(handle, mtimeMs);
-      if (this.#options.durable) await handle.sync();
-      throwIfAborted(signal, key);
-      const open = handle;
-      return await withKeyLock(
-        { fs, dir, name: path.slice(dir.length + 1), key, staleMs: this.#options.lockStaleMs, signal },
-        async () => {
-          for (;;) {
-            const current = await statOrUndefined(fs, path);
-            if (options?.ifNoneMatch === "*" && current !== undefined)
-              throw new PreconditionFailedError(key, "the key exists (ifNoneMatch: *)");
-            if (options?.ifMatch !== undefined) {
-              if (current === undefined)
-                throw new PreconditionFailedError(
-                  key,
-                  `the key does not exist (ifMatch: ${options.ifMatch})`,
-                );
-              if (versionOf(current) !== options.ifMatch)
-                throw new PreconditionFailedError(
-                  key,
-                  `the version is ${versionOf(current)}, not ${options.ifMatch} (ifMatch)`,
-                );
-            }
-            const previousMs = current && wholeMs(current);
-            let nextMs = mtimeMs;
-            if (previousMs !== undefined && mtimeMs <= previousMs) {
-              // Another process put this key within the same millisecond (or its clock is ahead):
-              // one past it, rather than waiting for the clock (see versionOf).
-              nextMs = previousMs + 1;
-            } else if (current === undefined && mtimeMs < Date.now()) {
-              // Deleted meanwhile: its deletion waited for the clock to pass its mtime, so now
-              // is after it, where the provisional mtime may not be.
-              nextMs = this.#provisionalMtimeMs(path);
-            }
-            if (nextMs !== mtimeMs) {
-              mtimeMs = nextMs;
-              await setMtime(open, mtimeMs);
-              if (this.#options.durable) await open.sync();
-            }
-            // Last moment to back out: after the rename the put has happened.
-            throwIfAborted(signal, key);
-            // A free key is taken with link, which fails if a lock-free create took it first.
-            const linked =
-              current === undefined && this.#hardLinks
-                ? await this.#linkNew(key, tempPath, path)
-                : "unsupported";
-            if (linked === "exists") continue;
-            this.#rememberMtime(path, mtimeMs);
-            const stats = await open.stat({ bigint: true });
-            await open.close();
-            handle = undefined;
-            if (linked === "linked") {
-              await fs.unlink(tempPath);
-            } else {
-              await this.#renameOver(key, tempPath, path);
-            }
-            tempGone = true;
-            // The rename is durable once its folder is synced; a folder chain made for the put
-            // once its parents are (that sync is shared by every put into the chain).
-            if (this.#options.durable) await durableFolders();
-            return infoOf(key, stats);
-          }
-        },
-      );
+      // The file's stats do not change with its name: read beside the fsync.
+      const stats = await statBesideSync(handle, this.#options.durable);
+      written = {
+        handle,
+        tempPath,
+        path,
+        dir,
+        madeFolders: temp.madeFolders,
+        mtimeMs,
+        stats,
+        free: createOnly && existing === undefined,
+      };
     } catch (error) {
-      if (error instanceof StoreError) throw error;
-      throw ioError("put", key, this.url, error);
-    } finally {
-      if (handle !== undefined) await handle.close().catch(() => undefined);
-      if (!tempGone) await fs.unlink(tempPath).catch(() => undefined);
+      await cleanUp();
+      throw failed(error);
     }
+    let settled = false;
+    return {
+      publish: async () => {
+        if (settled)
+          throw new StoreError(
+            "E_INVALID_ARGUMENT",
+            `The prepared put of "${key}" was already published or discarded`,
+            {
+              key,
+            },
+          );
+        settled = true;
+        try {
+          return await this.#publish(key, written, options, () => {
+            handle = undefined;
+            tempGone = true;
+          });
+        } catch (error) {
+          throw failed(error);
+        } finally {
+          await cleanUp();
+        }
+      },
+      discard: async () => {
+        if (settled) return;
+        settled = true;
+        await cleanUp();
+      },
+    };
   }
 
   /**
-   * Puts into a key found free without taking its lock: the temp file gets an mtime taken after
-   * the key was seen free (after the deletion of any earlier object, which waits for the clock to
-   * pass that object's mtime, so later than every earlier version) and is hard-linked to the key,
-   * which fails if the key was taken meanwhile. Resolves to the object's info (temp file closed and
-   * unlinked), or says why not: the key is taken, or the filesystem has no hard links (then the
-   * locked path decides); the handle stays open in that case.
+   * The second half of a put. Into a key found free: the temp file is hard-linked to the key,
+   * which fails if the key was taken meanwhile, and no lock is taken (its mtime is later than
+   * every earlier object's: see {@link prepare}). Otherwise under the key's lock: preconditions
+   * checked, mtime confirmed or redone (see {@link versionOf}), temp file renamed over the key.
+   * `took` is called once the temp file is the key's (closed and unlinked, or renamed).
    */
-  async #createNew(
-    key: string,
-    handle: FsFileHandle,
-    tempPath: string,
-    path: string,
-    signal: AbortSignal | undefined,
-  ): Promise<ObjectInfo | "exists" | "unsupported"> {
-    const mtimeMs = this.#provisionalMtimeMs(path);
-    await setMtime(handle, mtimeMs);
-    if (this.#options.durable) await handle.sync();
+  async #publish(key: string, written: WrittenTemp, options: PutOptions | undefined, took: () => void) {
+    const { handle: open, tempPath, path, dir, madeFolders } = written;
+    const fs = this.#fs;
+    const signal = options?.signal;
+    // Started only once the key's new entry is in place (link or rename): see FolderSyncs.
+    const durableFolders = () =>
+      this.#options.durable
+        ? Promise.all([this.#folderSyncs.sync(dir), ...madeFolders.map((made) => made.durable)])
+        : undefined;
     throwIfAborted(signal, key);
-    // The file's stats do not change with a new name, so they are read while it is linked.
-    const [linked, stats] = await Promise.all([
-      this.#linkNew(key, tempPath, path),
-      handle.stat({ bigint: true }),
-    ]);
-    if (linked !== "linked") return linked;
-    this.#rememberMtime(path, mtimeMs);
-    await Promise.all([handle.close(), this.#fs.unlink(tempPath)]);
-    return infoOf(key, stats);
+    let { mtimeMs, stats } = written;
+    if (written.free) {
+      const linked = await this.#linkNew(key, tempPath, path);
+      if (linked === "linked") {
+        this.#rememberMtime(path, mtimeMs);
+        took();
+        // The temp name goes while the folder is synced: only the link must be durable.
+        await Promise.all([open.close(), fs.unlink(tempPath), durableFolders()]);
+        return infoOf(key, stats);
+      }
+      if (linked === "exists" && options?.ifNoneMatch === "*")
+        throw new PreconditionFailedError(key, "the key exists (ifNoneMatch: *)");
+    }
+    const done = await withKeyLock(
+      { fs, dir, name: path.slice(dir.length + 1), key, staleMs: this.#options.lockStaleMs, signal },
+      async () => {
+        for (;;) {
+          const current = await statOrUndefined(fs, path);
+          if (options?.ifNoneMatch === "*" && current !== undefined)
+            throw new PreconditionFailedError(key, "the key exists (ifNoneMatch: *)");
+          if (options?.ifMatch !== undefined) {
+            if (current === undefined)
+              throw new PreconditionFailedError(key, `the key does not exist (ifMatch: ${options.ifMatch})`);
+            if (versionOf(current) !== options.ifMatch)
+              throw new PreconditionFailedError(
+                key,
+                `the version is ${versionOf(current)}, not ${options.ifMatch} (ifMatch)`,
+              );
+          }
+          const previousMs = current && wholeMs(current);
+          let nextMs = mtimeMs;
+          if (previousMs !== undefined && mtimeMs <= previousMs) {
+            // Another process put this key within the same millisecond (or its clock is ahead):
+            // one past it, rather than waiting for the clock (see versionOf).
+            nextMs = previousMs + 1;
+          } else if (current === undefined && mtimeMs < Date.now()) {
+            // Deleted meanwhile: its deletion waited for the clock to pass its mtime, so now
+            // is after it, where the provisional mtime may not be.
+            nextMs = this.#provisionalMtimeMs(path);
+          }
+          if (nextMs !== mtimeMs) {
+            mtimeMs = nextMs;
+            await setMtime(open, mtimeMs);
+            stats = await statBesideSync(open, this.#options.durable);
+          }
+          // Last moment to back out: after the rename the put has happened.
+          throwIfAborted(signal, key);
+          // A free key is taken with link, which fails if a lock-free create took it first.
+          const linked =
+            current === undefined && this.#hardLinks
+              ? await this.#linkNew(key, tempPath, path)
+              : "unsupported";
+          if (linked === "exists") continue;
+          this.#rememberMtime(path, mtimeMs);
+          await Promise.all([
+            open.close(),
+            linked === "linked" ? fs.unlink(tempPath) : this.#renameOver(key, tempPath, path),
+          ]);
+          took();
+          // The rename is durable once its folder is synced; a folder chain made for the put
+          // once its parents are (that sync is shared by every put into the chain). The lock
+          // guards only the check and the rename, so it is released while the folder syncs.
+          const durable = durableFolders();
+          durable?.catch(() => undefined);
+          return { info: infoOf(key, stats), durable };
+        }
+      },
+    );
+    await done.durable;
+    return done.info;
   }
 
   /** Links the temp file to a key that must be free: `exists` if it is not, `unsupported` without hard links. */
@@ -683,7 +746,8 @@ export class FsStore implements Store {
     try {
       await folder.sync();
     } finally {
-      await folder.close();
+      // The sync is what the put waits for; the descriptor is let go beside it.
+      folder.close().catch(() => undefined);
     }
   }
 

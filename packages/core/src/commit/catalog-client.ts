@@ -10,6 +10,7 @@ import { manifestKey } from "../layout.js";
 import { validateKey } from "../store/keys.js";
 import { listAllArray } from "../store/list.js";
 import { throwIfAborted } from "../store/signal.js";
+import type { PreparedPut } from "../store/types.js";
 import {
   CATALOG_FORMAT,
   type CatalogFile,
@@ -24,6 +25,7 @@ import {
   MAX_FENCED_COMMITS,
   MAX_MANIFEST_BYTES,
   type Manifest,
+  type ManifestObject,
   manifestSchema,
   type RowPolicy,
   UPDATE_LOG_SIZE,
@@ -50,6 +52,7 @@ import {
   objectLocation,
   objectStoreKey,
   parseManifest,
+  prepareQuietly,
   putManifest,
   rowOfManifest,
 } from "./manifest.js";
@@ -156,6 +159,42 @@ function fencedSince(snapshot: LoadedCatalog, since: number | undefined): Readon
   return commits;
 }
 
+/** What a commit's swap must still hold on the catalog it swaps against (see {@link swapAllowed}). */
+interface SwapReuse {
+  readonly since: number | undefined;
+  readonly attempts: ReadonlySet<string>;
+  readonly sources: ReadonlySet<string>;
+}
+
+/**
+ * Whether a commit may swap onto `snapshot`: no gc fenced its folders since its uploads began, and
+ * every row it reused objects from is still present (DESIGN §4).
+ */
+function swapAllowed(snapshot: LoadedCatalog, reuse: SwapReuse): boolean {
+  const present = new Set(snapshot.rows.map((existing) => existing.commitId));
+  const fenced = fencedSince(snapshot, reuse.since);
+  return !(
+    fenced === "all" ||
+    [...reuse.attempts].some((id) => fenced.has(id)) ||
+    [...reuse.sources].some((source) => !present.has(source))
+  );
+}
+
+/** The catalog one swap attempt writes. */
+interface SwapPlan {
+  readonly change: ReturnType<typeof applyRowChange>;
+  readonly updateId: string;
+  readonly seq: number;
+  readonly next: CatalogFile;
+}
+
+/** A swap's first attempt, its catalog.json prepared ahead on `snapshot`. */
+interface PreparedSwap {
+  readonly snapshot: LoadedCatalog;
+  readonly plan: SwapPlan;
+  readonly prepared: PreparedPut;
+}
+
 /** Why a swap did not happen and the commit must be planned again on `fresh`. */
 type SwapOutcome =
   | { readonly kind: "committed"; readonly dropped: CatalogRow[]; readonly rows: readonly CatalogRow[] }
@@ -228,14 +267,18 @@ export class CatalogClient extends CatalogReader {
     // The checkpoint's recorded mode must be known, and agree with the requested one, before
     // anything is written.
     if (this.#cache === undefined) await this.#load(signal);
-    if (this.#cache?.source === "empty") await this.#createCatalog(this.#writablePolicy(), signal);
-    // After the creation too: another writer may have created the catalog with its mode first.
-    const policy = this.#writablePolicy();
+    // A new checkpoint's catalog is created while the objects are put, and awaited before the
+    // manifest: a manifest never exists without a catalog, and the creation is no step of its own.
+    let creating =
+      this.#cache?.source === "empty" ? this.#createCatalog(this.#writablePolicy(), signal) : undefined;
+    creating?.catch(() => undefined);
+    let policy = this.#writablePolicy();
     const incremental = this.#options.incremental !== false;
     const digests: (string | undefined)[] = [];
     // Objects this commit uploaded in an earlier attempt, reusable while no gc fenced their folder.
     const carried = new Map<string, ReusableObject>();
     const attempts = new Set<string>();
+    // Before the creation: no seq, so every gc fence of the catalog swapped against counts.
     let since = this.#cache?.file?.seq;
     for (let attempt = 1; ; attempt++) {
       const base = this.#cache!;
@@ -245,8 +288,15 @@ export class CatalogClient extends CatalogReader {
       const manifestKeyOfCommit = manifestKey(this.root, commitId);
       let manifestMaybeWritten = false;
       let manifest: Manifest;
+      let prepared: PreparedPut | undefined;
+      let swapAhead: PreparedSwap | undefined;
+      let upload: Promise<unknown> | undefined;
       try {
-        const entries = await putObjects(this.store, folder, request.objects, {
+        let whenListed: (entries: readonly ManifestObject[]) => void = () => {};
+        const listed = new Promise<readonly ManifestObject[]>((resolve) => {
+          whenListed = resolve;
+        });
+        const uploading = putObjects(this.store, folder, request.objects, {
           concurrency: this.concurrency,
           policy: this.retryPolicy,
           signal,
@@ -254,7 +304,19 @@ export class CatalogClient extends CatalogReader {
             reusable === undefined
               ? undefined
               : { digests, find: (size, digest) => reusable.get(`${size}:${digest}`) },
+          whenListed,
         });
+        upload = uploading;
+        uploading.catch(() => undefined);
+        // The manifest is known once every object's checksum is, usually while the objects are
+        // still being written and synced.
+        const entries = await Promise.race([listed, uploading]);
+        if (creating !== undefined) {
+          await creating;
+          creating = undefined;
+          // Another writer may have created the catalog first, with its own mode.
+          policy = this.#writablePolicy();
+        }
         manifest = buildManifest({
           checkpoint: this.checkpoint,
           commitId,
@@ -268,7 +330,7 @@ export class CatalogClient extends CatalogReader {
           writeCount: request.writeCount,
           savedAt: new Date().toISOString(),
           states: request.states,
-          objects: entries,
+          objects: [...entries],
         });
         // Never write a manifest this version could not read back (e.g. metadata that is not JSON).
         const invalid = manifestSchema.safeParse(manifest);
@@ -277,15 +339,39 @@ export class CatalogClient extends CatalogReader {
             this.root,
             `commit ${commitId} cannot be recorded: ${z.prettifyError(invalid.error)}`,
           );
-        await putManifest(this.store, manifestKeyOfCommit, encodeDocument(manifest), {
+        const manifestBytes = encodeDocument(manifest);
+        // Where the store can, the manifest is written (and synced) out of sight beside the
+        // objects' last writes and syncs, and made visible only after every object was
+        // acknowledged: it then costs the commit a link and a folder sync instead of a put.
+        prepared = await prepareQuietly(
+          this.store,
+          manifestKeyOfCommit,
+          manifestBytes,
+          { ifNoneMatch: "*" },
+          signal,
+        );
+        // The catalog swap's first attempt likewise, on the catalog cached now.
+        swapAhead = await this.#prepareSwap(rowOfManifest(manifest), policy, {
+          since,
+          attempts: new Set([...attempts, commitId]),
+          sources: this.#sourcesOf(manifest, reusable),
+        });
+        await upload;
+        await putManifest(this.store, manifestKeyOfCommit, manifestBytes, {
           policy: this.retryPolicy,
           signal,
+          prepared,
           onMaybeWritten: () => {
             manifestMaybeWritten = true;
           },
         });
+        prepared = undefined;
         throwIfAborted(signal, this.catalogKey);
       } catch (error) {
+        await prepared?.discard();
+        await swapAhead?.prepared.discard();
+        // Puts still in flight (the manifest failed first) must end before their objects go.
+        await upload?.catch(() => undefined);
         // Without a manifest no reader or rebuild can reference the objects, so they can go now;
         // with one, gc removes them after its grace period.
         if (!manifestMaybeWritten)
@@ -300,14 +386,9 @@ export class CatalogClient extends CatalogReader {
       }
       this.rememberManifest(manifest);
       const row = rowOfManifest(manifest);
-      const sources = new Set<string>();
-      for (const entry of manifest.objects)
-        if (entry.location !== undefined) {
-          const source = reusable?.get(`${entry.size}:${entry.digest}`)?.source;
-          if (source !== undefined) sources.add(source);
-        }
+      const sources = this.#sourcesOf(manifest, reusable);
       attempts.add(commitId);
-      const outcome = await this.#swap(row, policy, signal, { since, attempts, sources });
+      const outcome = await this.#swap(row, policy, signal, { since, attempts, sources }, swapAhead);
       if (outcome.kind === "committed") {
         // #dropCommits never rejects: a failed deletion only warns, and gc finishes it.
         this.#cleanup = this.#cleanup.then(() => this.#dropCommits(outcome.dropped, outcome.rows));
@@ -729,50 +810,92 @@ export class CatalogClient extends CatalogReader {
    * Compare-and-swap of catalog.json with this commit's row change, re-read and re-applied on
    * conflict. Resolves to the rows the update dropped.
    */
+  /** The rows this manifest reuses objects from (by `reusable`'s record of where they came from). */
+  #sourcesOf(
+    manifest: Manifest,
+    reusable: Map<string, { source?: string | undefined }> | undefined,
+  ): Set<string> {
+    const sources = new Set<string>();
+    for (const entry of manifest.objects)
+      if (entry.location !== undefined) {
+        const source = reusable?.get(`${entry.size}:${entry.digest}`)?.source;
+        if (source !== undefined) sources.add(source);
+      }
+    return sources;
+  }
+
+  /**
+   * The first attempt of {@link #swap} on the catalog cached now, its catalog.json prepared ahead
+   * where the store can (see `Store.prepare`): written and synced while the objects and the
+   * manifest are, published only by the swap, and only if the cache is still that catalog.
+   */
+  async #prepareSwap(
+    row: CatalogRow,
+    policy: RowPolicy,
+    reuse: SwapReuse,
+  ): Promise<PreparedSwap | undefined> {
+    const snapshot = this.#cache;
+    if (snapshot === undefined || this.store.prepare === undefined || !swapAllowed(snapshot, reuse))
+      return undefined;
+    const plan = this.#swapPlan(snapshot, row, policy);
+    const prepared = await prepareQuietly(
+      this.store,
+      this.catalogKey,
+      encodeDocument(plan.next),
+      snapshot.version === undefined ? { ifNoneMatch: "*" } : { ifMatch: snapshot.version },
+      undefined,
+    );
+    return prepared && { snapshot, plan, prepared };
+  }
+
+  /** The catalog a swap of `row` onto `snapshot` writes. */
+  #swapPlan(snapshot: LoadedCatalog, row: CatalogRow, policy: RowPolicy): SwapPlan {
+    const base = snapshot.file;
+    const change = applyRowChange(snapshot.rows, row, policy);
+    const updateId = newUpdateId();
+    const seq = (base?.seq ?? 0) + 1;
+    const next = this.#catalogFile(
+      change.rows,
+      policy,
+      seq,
+      [updateId, ...(base?.updates ?? [])],
+      base?.gcFences,
+    );
+    return { change, updateId, seq, next };
+  }
+
   async #swap(
     row: CatalogRow,
     policy: RowPolicy,
     signal: AbortSignal | undefined,
-    reuse: {
-      readonly since: number | undefined;
-      readonly attempts: ReadonlySet<string>;
-      readonly sources: ReadonlySet<string>;
-    },
+    reuse: SwapReuse,
+    ahead?: PreparedSwap | undefined,
   ): Promise<SwapOutcome> {
     let snapshot = this.#cache ?? (await this.#load(signal));
     let conflicts = 0;
     let uncertain = 0;
+    let prepared = ahead?.snapshot === snapshot ? ahead : undefined;
+    if (prepared === undefined) await ahead?.prepared.discard();
     for (;;) {
-      throwIfAborted(signal, this.catalogKey);
       // The commit is safe to swap in only on a base where no gc fenced its folders since its
       // uploads began and every row it reused objects from is still present (DESIGN §4).
-      const present = new Set(snapshot.rows.map((existing) => existing.commitId));
-      const fenced = fencedSince(snapshot, reuse.since);
-      if (
-        fenced === "all" ||
-        [...reuse.attempts].some((id) => fenced.has(id)) ||
-        [...reuse.sources].some((source) => !present.has(source))
-      )
-        return { kind: "replan", fresh: snapshot };
-      const base = snapshot.file;
-      const change = applyRowChange(snapshot.rows, row, policy);
-      const updateId = newUpdateId();
-      const seq = (base?.seq ?? 0) + 1;
-      const next = this.#catalogFile(
-        change.rows,
-        policy,
-        seq,
-        [updateId, ...(base?.updates ?? [])],
-        base?.gcFences,
-      );
+      if (signal?.aborted === true || !swapAllowed(snapshot, reuse)) await prepared?.prepared.discard();
+      throwIfAborted(signal, this.catalogKey);
+      if (!swapAllowed(snapshot, reuse)) return { kind: "replan", fresh: snapshot };
+      const { change, updateId, seq, next } = prepared?.plan ?? this.#swapPlan(snapshot, row, policy);
+      const publish = prepared?.prepared;
+      prepared = undefined;
       let failure: unknown;
       try {
         // No signal: once the swap is sent, its outcome must be learnt, not abandoned.
-        await this.#putCatalog(next, snapshot.version, policy);
+        await this.#putCatalog(next, snapshot.version, policy, publish);
         this.#resolvePolicy(policy);
         return { kind: "committed", dropped: change.dropped, rows: change.rows };
       } catch (error) {
-        if (!(error instanceof PreconditionFailedError) && !isUncertain(error)) throw error;
+        // A prepared catalog that failed to publish is resolved like an uncertain put: re-read,
+        // then a plain put if it did not land.
+        if (!(error instanceof PreconditionFailedError) && !isUncertain(error) && publish === undefined)
+          throw error;
         failure = error;
       }
       const fresh: LoadedCatalog = await this.#load(undefined).catch((error: unknown) => {
@@ -811,7 +934,7 @@ export class CatalogClient extends CatalogReader {
         // with jitter, only when the contention persists (many writers).
         if (conflicts > 3) await sleep(backoffDelay(this.retryPolicy, Math.min(conflicts - 4, 4)), signal);
         else throwIfAborted(signal, this.catalogKey);
-      } else {
+      } else if (publish === undefined) {
         if (++uncertain >= this.retryPolicy.attempts) throw failure;
         await sleep(backoffDelay(this.retryPolicy, uncertain - 1), signal);
       }
@@ -820,12 +943,20 @@ export class CatalogClient extends CatalogReader {
   }
 
   /** Puts `next` by compare-and-swap against `version` (none: create it) and caches it. */
-  async #putCatalog(next: CatalogFile, version: string | undefined, policy: RowPolicy): Promise<void> {
-    const info = await this.store.put(
-      this.catalogKey,
-      encodeDocument(next),
-      version === undefined ? { ifNoneMatch: "*" } : { ifMatch: version },
-    );
+  async #putCatalog(
+    next: CatalogFile,
+    version: string | undefined,
+    policy: RowPolicy,
+    prepared?: PreparedPut | undefined,
+  ): Promise<void> {
+    const info =
+      prepared !== undefined
+        ? await prepared.publish()
+        : await this.store.put(
+            this.catalogKey,
+            encodeDocument(next),
+            version === undefined ? { ifNoneMatch: "*" } : { ifMatch: version },
+          );
     this.#cache = {
       rows: next.rows,
       policy,

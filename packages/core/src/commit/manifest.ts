@@ -7,7 +7,7 @@ import {
 } from "../errors.js";
 import { COMMITS_FOLDER, commitFolder } from "../layout.js";
 import { validateKey } from "../store/keys.js";
-import type { Store } from "../store/types.js";
+import type { PreparedPut, PutOptions, Store } from "../store/types.js";
 import {
   type CatalogRow,
   canonical,
@@ -79,17 +79,29 @@ export async function putManifest(
   store: Store,
   key: string,
   bytes: Uint8Array,
-  options: { policy: RetryPolicy; signal: AbortSignal | undefined; onMaybeWritten: () => void },
+  options: {
+    policy: RetryPolicy;
+    signal: AbortSignal | undefined;
+    onMaybeWritten: () => void;
+    /** The same bytes prepared ahead (`prepareQuietly`): the first attempt publishes them. */
+    prepared?: PreparedPut | undefined;
+  },
 ): Promise<void> {
   const { policy, signal } = options;
+  let prepared = options.prepared;
   for (let attempt = 0; ; attempt++) {
+    const publishing = prepared;
+    prepared = undefined;
     try {
-      await store.put(key, bytes, { ifNoneMatch: "*", signal });
+      if (publishing !== undefined) await publishing.publish();
+      else await store.put(key, bytes, { ifNoneMatch: "*", signal });
       options.onMaybeWritten();
       return;
     } catch (error) {
       const conflict = error instanceof PreconditionFailedError;
-      if (!conflict && !isUncertain(error, signal)) {
+      // A prepared put that failed to publish (its temp file swept by another host's gc during a
+      // long upload, say) is resolved like an uncertain put: read back, then put whole.
+      if (!conflict && !isUncertain(error, signal) && (publishing === undefined || isAbort(signal))) {
         // An abort may still have landed the put on some stores.
         if (isAbort(signal)) options.onMaybeWritten();
         throw error;
@@ -113,6 +125,11 @@ export async function putManifest(
             cause: error,
           },
         );
+      }
+      // The prepared attempt is not one of the policy's: the plain puts follow at once.
+      if (publishing !== undefined) {
+        attempt--;
+        continue;
       }
       if (attempt + 1 >= policy.attempts) throw error;
       await sleep(backoffDelay(policy, attempt), signal);
@@ -196,4 +213,25 @@ export function objectStoreKey(root: string, commitId: string, entry: ManifestOb
 /** An entry's location relative to the root (where its bytes live), as a later commit reuses it. */
 export function objectLocation(commitId: string, entry: ManifestObject): string {
   return entry.location ?? `${COMMITS_FOLDER}/${commitId}/${entry.key}`;
+}
+
+/**
+ * The put of `bytes` (with `conditions`) prepared ahead where the store offers {@link Store.prepare},
+ * else `undefined`; a failed preparation is `undefined` too (the put is then made whole later,
+ * with its retries), unless the signal aborted it.
+ */
+export async function prepareQuietly(
+  store: Store,
+  key: string,
+  bytes: Uint8Array,
+  conditions: Pick<PutOptions, "ifMatch" | "ifNoneMatch">,
+  signal: AbortSignal | undefined,
+): Promise<PreparedPut | undefined> {
+  if (store.prepare === undefined) return undefined;
+  try {
+    return await store.prepare(key, bytes, { ...conditions, signal });
+  } catch (error) {
+    if (isAbort(signal)) throw error;
+    return undefined;
+  }
 }

@@ -29,9 +29,11 @@ export interface CommitObject {
   readonly checksum?: string | undefined;
   /**
    * The chunks view memory the caller may change (a sync commit's live typed arrays) and no
-   * `checksum` was summed when they were encoded: an object that is uploaded is summed just
-   * before its put and again after it, and a difference fails with `CheckpointSourceChangedError`
-   * (an object reused unchanged is only digested).
+   * `checksum` was summed when they were encoded: with incremental commits the content digest
+   * taken before the put is taken again after it, and a difference fails with
+   * `CheckpointSourceChangedError` (the CRC-32 is summed beside the put; an object reused
+   * unchanged is only digested). Without them the object is summed just before its put and again
+   * after it.
    */
   readonly live?: boolean | undefined;
 }
@@ -89,10 +91,20 @@ export async function putObjects(
     policy: RetryPolicy;
     signal: AbortSignal | undefined;
     incremental?: IncrementalPlan | undefined;
+    /**
+     * Called once, as soon as every object's entry is known (checksums summed, puts possibly
+     * still in flight): the manifest can be written ahead while the puts finish.
+     */
+    whenListed?: ((entries: readonly ManifestObject[]) => void) | undefined;
   },
 ): Promise<ManifestObject[]> {
   const { incremental, signal } = options;
   const entries: ManifestObject[] = new Array(objects.length);
+  let listed = 0;
+  const list = (index: number, entry: ManifestObject) => {
+    entries[index] = entry;
+    if (++listed === objects.length) options.whenListed?.(entries);
+  };
   // Digests are taken one object after another, in order, and each changed object's put starts
   // as soon as its digest is known: uploads overlap the hashing of the objects after them.
   async function* toUpload() {
@@ -110,21 +122,26 @@ export async function putObjects(
       const found = incremental.find(object.size, digest);
       // A sync commit's encode-time checksum must agree too: otherwise the bytes changed since.
       if (found !== undefined && (object.checksum === undefined || object.checksum === found.checksum)) {
-        entries[index] = {
+        list(index, {
           key: object.key,
           size: object.size,
           checksum: found.checksum,
           digest,
           location: found.location,
-        };
+        });
         continue;
       }
-      yield { object: await summedIfLive(object, folder, signal), index, digest };
+      // Live bytes keep the digest just taken as their reference: it is checked again after the
+      // put, and the CRC-32 is summed beside the put like any other object's.
+      yield { object, index, digest };
     }
   }
   await mapBounded(toUpload(), options.concurrency, signal, async ({ object, index, digest }, inner) => {
-    entries[index] = await putOne(store, `${folder}/${object.key}`, object, digest, options.policy, inner);
+    await putOne(store, `${folder}/${object.key}`, object, digest, options.policy, inner, (entry) =>
+      list(index, entry),
+    );
   });
+  if (objects.length === 0) options.whenListed?.(entries);
   return entries;
 }
 
@@ -161,18 +178,37 @@ async function putOne(
   digest: string | undefined,
   policy: RetryPolicy,
   signal: AbortSignal,
-): Promise<ManifestObject> {
+  listed: (entry: ManifestObject) => void,
+): Promise<void> {
   const size = object.size;
+  // A live object whose digest was taken before its put is checked against that digest after it.
+  const liveDigest = object.live === true && object.checksum === undefined ? digest : undefined;
   let failed = false;
   const put = withRetry(policy, signal, () => store.put(key, object.chunks, { signal, size }));
   put.catch(() => {
     failed = true;
   });
   const checksum = object.checksum ?? (await checksumBeside(object.chunks, () => failed || signal.aborted));
+  if (checksum !== undefined)
+    listed(
+      digest === undefined
+        ? { key: object.key, size, checksum }
+        : { key: object.key, size, checksum, digest },
+    );
   await put;
   // Stopped early only by a failed put (rethrown just above) or by an abort.
   if (checksum === undefined) throw new StoreAbortedError(key, { cause: signal.reason });
-  if (object.checksum !== undefined) {
+  if (liveDigest !== undefined) {
+    // The digest again, after the put (XXH3 is faster than a second CRC-32): bytes changed at any
+    // time during the put show here, before the swap.
+    const after = await digestOf(object.chunks, () => signal.aborted);
+    if (after === undefined) throw new StoreAbortedError(key, { cause: signal.reason });
+    if (after !== liveDigest)
+      throw new CheckpointSourceChangedError(
+        key,
+        `the bytes changed while they were uploaded (${liveDigest} before the put, ${after} after it); nothing was committed`,
+      );
+  } else if (object.checksum !== undefined) {
     // Summed again after the put: bytes changed at any time during it show here, before the swap.
     const after = await checksumBeside(object.chunks, () => signal.aborted);
     if (after === undefined) throw new StoreAbortedError(key, { cause: signal.reason });
@@ -182,9 +218,6 @@ async function putOne(
         `the bytes changed while they were uploaded (${object.checksum} when encoded, ${after} after the put); nothing was committed`,
       );
   }
-  return digest === undefined
-    ? { key: object.key, size, checksum }
-    : { key: object.key, size, checksum, digest };
 }
 
 /**

@@ -7,6 +7,7 @@ import type {
   ListOptions,
   ListPage,
   ObjectInfo,
+  PreparedPut,
   PutOptions,
   Store,
   SweepOptions,
@@ -42,6 +43,8 @@ export type StoreCall =
  * A {@link Store} that forwards every call to `inner`, through one hook: subclass it and override
  * {@link around} to count, log, delay, fail or hold calls, instead of re-forwarding each method.
  * `sweep` is forwarded only when `inner` has one, so `gc` sees the same store it would see unwrapped.
+ * `prepare` likewise, and only while `put` is not overridden: its `publish()` goes through
+ * {@link around} as a `put` call, so a hook that fails or holds puts sees it.
  * A subclass may also override one method (e.g. `get`, to change its result) and call `super`.
  * Every method returns a promise, also when the hook throws.
  *
@@ -70,6 +73,20 @@ export class ForwardingStore implements Store {
 
   get url(): string {
     return this.inner.url;
+  }
+
+  /** The inner store's prepare, its publish seen by {@link around} as a put (see the class notes). */
+  get prepare(): ((key: string, body: Body, options?: PutOptions) => Promise<PreparedPut>) | undefined {
+    const prepare = this.inner.prepare?.bind(this.inner);
+    // A put replaced on the instance or by a subclass must see every put: no prepared ones then.
+    if (prepare === undefined || this.put !== ForwardingStore.prototype.put) return undefined;
+    return async (key, body, options) => {
+      const prepared = await prepare(key, body, options);
+      return {
+        publish: () => this.around({ op: "put", key, body, options }, () => prepared.publish()),
+        discard: () => prepared.discard(),
+      };
+    };
   }
 
   /** Runs every call: `run()` performs it on the inner store. The default just runs it. */

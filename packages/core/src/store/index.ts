@@ -24,6 +24,7 @@ export type {
   ListOptions,
   ListPage,
   ObjectInfo,
+  PreparedPut,
   PutOptions,
   Store,
   SweepOptions,

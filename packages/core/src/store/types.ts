@@ -106,6 +106,14 @@ export interface SweepResult {
   readonly bytes: number;
 }
 
+/** A put written ahead by {@link Store.prepare}: published once, or discarded. */
+export interface PreparedPut {
+  /** Makes the object visible, as `put` would have: same preconditions, errors and result. */
+  publish(): Promise<ObjectInfo>;
+  /** Drops what was written; nothing becomes visible. Idempotent, never rejects. */
+  discard(): Promise<void>;
+}
+
 /**
  * The one seam between ckpt and storage: a flat key space under a prefix.
  *
@@ -121,6 +129,14 @@ export interface Store {
   /** A description of where the store points, without credentials (for messages and logs). */
   readonly url: string;
   put(key: string, body: Body, options?: PutOptions): Promise<ObjectInfo>;
+  /**
+   * Optional: the slow half of a put done ahead, out of sight. Writes (and, where the store syncs,
+   * syncs) the body where no reader sees it, and resolves to a {@link PreparedPut} whose
+   * `publish()` makes it the key's object with exactly `put`'s options and outcomes. The commit
+   * protocol prepares its manifest while the objects it lists are still being written, and
+   * publishes it after them. `FsStore` offers it; a store without it is simply `put` later.
+   */
+  readonly prepare?: ((key: string, body: Body, options?: PutOptions) => Promise<PreparedPut>) | undefined;
   /** Reads a whole object. Missing key: `NotFoundError`. */
   get(key: string, options?: GetOptions): Promise<GetResult>;
   /** Reads an object as a stream of chunks. Missing key: `NotFoundError`. */
