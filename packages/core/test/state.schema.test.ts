@@ -145,6 +145,18 @@ describe("checkpointState", () => {
     expect(checkpointState("demo.Zod4", v4).schemaHash).toBe(schemaHash(z.object({ seed: z.number() })));
   });
 
+  it("refuses an unknown dtype naming it, and an array class naming the dtype to pass", () => {
+    expect(() => typedArray("float16" as "float32")).toThrow(
+      /Unknown dtype "float16": expected one of "int8", "uint8"/,
+    );
+    // What a JavaScript caller may write instead of the dtype's name.
+    const byClass = Float32Array as unknown as "float32";
+    expect(() => typedArray(byClass)).toThrow(
+      'Unknown dtype Float32Array: pass the dtype\'s name, "float32", not the array class',
+    );
+    expect(() => ndArray(BigInt64Array as unknown as "int64")).toThrow(/"int64", not the array class/);
+  });
+
   it("refuses field types the codec cannot store, naming the field", () => {
     expect(() => checkpointState("s", z.object({ tags: z.set(z.string()) }))).toThrow(
       /Checkpoint state s: field tags has a type the codec cannot store \(set\)/,

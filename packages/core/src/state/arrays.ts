@@ -5,10 +5,12 @@
  */
 import { z } from "zod";
 import {
+  DTYPES,
   type DtypeInfo,
   type DtypeName,
   dtypeOfArray,
   dtypeOfName,
+  dtypeOfPrototype,
   type TypedArrayByDtype,
 } from "../codec/dtypes.js";
 import { isShape, shapeSize } from "../codec/npy.js";
@@ -35,9 +37,19 @@ export function arraySchemaInfo(validator: unknown): ArraySchemaInfo | undefined
 }
 
 function dtypeOf(name: DtypeName): DtypeInfo {
-  const dtype = dtypeOfName(name);
-  if (dtype === undefined) throw new TypeError(`Unknown dtype ${JSON.stringify(name)}`);
-  return dtype;
+  const dtype = typeof name === "string" ? dtypeOfName(name) : undefined;
+  if (dtype !== undefined) return dtype;
+  const names = DTYPES.map((known) => `"${known.name}"`).join(", ");
+  // A JavaScript caller may pass the array class: name the dtype that would have matched.
+  const byClass =
+    typeof name === "function" ? dtypeOfPrototype((name as { prototype?: unknown }).prototype) : undefined;
+  const given =
+    typeof name === "function" ? (name as { name: string }).name : (JSON.stringify(name) ?? String(name));
+  throw new TypeError(
+    byClass !== undefined
+      ? `Unknown dtype ${given}: pass the dtype's name, "${byClass.name}", not the array class`
+      : `Unknown dtype ${given}: expected one of ${names}`,
+  );
 }
 
 /**
