@@ -7,6 +7,7 @@ import { deletionTests } from "./deletion.js";
 import { keyTests } from "./keys.js";
 import { listingTests } from "./listing.js";
 import { preconditionTests } from "./preconditions.js";
+import { preparedPutTests } from "./prepared-puts.js";
 import { roundTripTests } from "./round-trips.js";
 import { sweepTests } from "./sweep.js";
 
@@ -16,8 +17,8 @@ export type { StoreConformanceOptions, StoreQuirks } from "./context.js";
  * Declares (inside a vitest file) the tests every {@link Store} must pass: round trips of empty,
  * small and 64 MiB bodies, listing with pagination over 2,500 keys, every precondition case
  * (including 8 parallel racers and `ifMatch` with `ifNoneMatch` refused), atomic replace under a
- * concurrent reader, key validation, delete idempotence, abort, and `sweep` (skipped with
- * `skip.sweep` for a store without one). Each test gets a fresh empty store from `create()`; nothing in
+ * concurrent reader, key validation, delete idempotence, abort, `sweep` (skipped with
+ * `skip.sweep` for a store without one), and `prepare` (skipped for a store without one). Each test gets a fresh empty store from `create()`; nothing in
  * the suite assumes a filesystem. Groups a store cannot do are listed in `skip` and show up as
  * skipped tests.
  *
@@ -63,5 +64,6 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
     deletionTests(ctx);
     abortTests(ctx);
     sweepTests(ctx);
+    preparedPutTests(ctx);
   });
 }
