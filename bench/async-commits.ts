@@ -4,7 +4,10 @@
  * commits (fresh child process per case, disk only: memfs would hold the stored copy in RAM too).
  *
  *   npx tsx --conditions=@ckpt/source bench/async-commits.ts --stores fs,memory --sizes 64MiB \
- *     [--runs 5] [--steps 20] [--memory-sizes 256MiB] [--cleanup await]
+ *     [--runs 5] [--steps 20] [--memory-sizes 256MiB] [--cleanup await] [--timeline]
+ *
+ * `--timeline` records every store call of the loops and prints each step's write() and calls in
+ * time, with the main thread's busy time over the loop.
  *
  * The compute step is an `await` of a timer: the job's main thread is free meanwhile, as it is while
  * it waits for a GPU, a worker thread or a subprocess. A step that keeps the main thread busy in
@@ -16,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Checkpoint } from "@ckpt/core";
 import { collectOutput } from "@ckpt/test-servers";
+import { CallTimelineStore } from "./call-timeline.js";
 import { BenchState, changeEveryArray, makeState } from "./state.js";
 import { formatSize, MiB, parseSize, summarize } from "./stats.js";
 import { openBenchStore, type StoreKind, type StoreSpec, startStore, uniquePrefix } from "./stores.js";
@@ -104,17 +108,25 @@ async function loop(
   computeMs: number,
   async: boolean,
   cleanup: Cleanup,
+  timeline = false,
 ) {
-  const store = await openBenchStore(spec, uniquePrefix(`async-loop-${async}-${bytes}`));
+  const opened = await openBenchStore(spec, uniquePrefix(`async-loop-${async}-${bytes}`));
+  const recorder = timeline ? new CallTimelineStore(opened) : undefined;
+  const store = recorder ?? opened;
   const checkpoint = new Checkpoint("async-loop", { store, async, cleanup, warn: () => {}, env: {} });
   let ms = 0;
   let timersLateMs = 0;
+  let started = 0;
+  let mainBusyMs = 0;
   const writeMs: number[] = [];
+  const writes: { start: number; end: number }[] = [];
   await checkpoint.run(async (session) => {
     const state = session.bind(BenchState, makeState(bytes)).value;
     await session.write();
     await session.drain();
-    const started = performance.now();
+    recorder?.reset();
+    const utilization = performance.eventLoopUtilization();
+    started = performance.now();
     for (let step = 0; step < steps; step++) {
       const computing = performance.now();
       await sleep(computeMs);
@@ -123,27 +135,59 @@ async function loop(
       const writing = performance.now();
       await session.write();
       writeMs.push(performance.now() - writing);
+      writes.push({ start: writing, end: performance.now() });
     }
     await session.drain();
     ms = performance.now() - started;
+    mainBusyMs = performance.eventLoopUtilization(utilization).active;
   });
   await checkpoint.close();
   await store.close?.();
+  if (recorder !== undefined) printTimeline(async, started, computeMs, writes, recorder, mainBusyMs, ms);
   return { ms, timersLateMs, writeMs };
+}
+
+// The loop in time, one line per step (ms since the loop started): when write() was called and
+// returned, and the store calls that started during the step. Run with --timeline.
+function printTimeline(
+  async: boolean,
+  started: number,
+  computeMs: number,
+  writes: readonly { start: number; end: number }[],
+  recorder: CallTimelineStore,
+  mainBusyMs: number,
+  loopMs: number,
+): void {
+  const at = (ms: number | undefined) => (ms === undefined ? "…" : (ms - started).toFixed(0));
+  const name = (key: string) => key.split("/").at(-1) ?? key;
+  console.error(
+    `${async ? "async" : "sync"} loop: ${(loopMs / 1000).toFixed(2)} s, compute ${computeMs} ms a step, main thread busy ${mainBusyMs.toFixed(0)} ms`,
+  );
+  let from = started;
+  for (const [step, write] of writes.entries()) {
+    const until = writes[step + 1]?.start ?? Number.POSITIVE_INFINITY;
+    const calls = recorder.calls
+      .filter((call) => call.startMs >= from && call.startMs < until)
+      .map((call) => `${call.op}(${name(call.key)}) ${at(call.startMs)}–${at(call.endMs)}`);
+    console.error(
+      `  step ${step}: write ${at(write.start)}–${at(write.end)} (${(write.end - write.start).toFixed(1)} ms); ${calls.join(", ")}`,
+    );
+    from = until;
+  }
 }
 
 /** Blocking time of `write()` and the loop, async against sync, on one store. */
 export async function measureAsyncCommits(
   spec: StoreSpec,
   bytes: number,
-  options: { runs: number; steps: number; cleanup?: Cleanup },
+  options: { runs: number; steps: number; cleanup?: Cleanup; timeline?: boolean },
 ): Promise<AsyncCommitResult> {
-  const { cleanup } = options;
+  const { cleanup, timeline } = options;
   const syncWriteMs = median(await timedWrites(spec, bytes, options.runs, false, cleanup));
   const asyncWriteMs = median(await timedWrites(spec, bytes, options.runs, true, cleanup));
   const computeMs = Math.max(1, Math.round(syncWriteMs));
-  const sync = await loop(spec, bytes, options.steps, computeMs, false, cleanup);
-  const async = await loop(spec, bytes, options.steps, computeMs, true, cleanup);
+  const sync = await loop(spec, bytes, options.steps, computeMs, false, cleanup, timeline);
+  const async = await loop(spec, bytes, options.steps, computeMs, true, cleanup, timeline);
   return {
     store: spec.kind,
     bytes,
@@ -307,6 +351,7 @@ async function main(): Promise<void> {
       "memory-sizes": { type: "string", default: "" },
       "memory-case": { type: "string" },
       cleanup: { type: "string" },
+      timeline: { type: "boolean", default: false },
     },
   });
   if (values["memory-case"] !== undefined) {
@@ -324,6 +369,7 @@ async function main(): Promise<void> {
           runs: Number(values.runs),
           steps: Number(values.steps),
           cleanup: values.cleanup as Cleanup,
+          timeline: values.timeline,
         });
         console.error(JSON.stringify(result));
         results.push(result);
