@@ -4,9 +4,10 @@
  * commits (fresh child process per case, disk only: memfs would hold the stored copy in RAM too).
  *
  *   npx tsx --conditions=@ckpt/source bench/async-commits.ts --stores fs,memory --sizes 64MiB \
- *     [--runs 5] [--steps 20] [--memory-sizes 256MiB] [--cleanup await] [--timeline]
+ *     [--runs 5] [--steps 20] [--memory-sizes 256MiB] [--cleanup await] [--max-in-flight 2] [--timeline]
  *
- * `--timeline` records every store call of the loops and prints each step's write() and calls in
+ * `--max-in-flight` sets the loops' `maxInFlight` (the library's default otherwise). `--timeline`
+ * records every store call of the loops and prints each step's write() and calls in
  * time, with the main thread's busy time over the loop.
  *
  * The compute step is an `await` of a timer: the job's main thread is free meanwhile, as it is while
@@ -109,19 +110,33 @@ async function timedWrites(
   return times;
 }
 
+/** How the loops' checkpoints are set up beyond the defaults, and whether to print a timeline. */
+interface LoopSettings {
+  readonly cleanup?: Cleanup;
+  readonly maxInFlight?: number | undefined;
+  readonly timeline?: boolean | undefined;
+}
+
 async function loop(
   spec: StoreSpec,
   bytes: number,
   steps: number,
   computeMs: number,
   async: boolean,
-  cleanup: Cleanup,
-  timeline = false,
+  settings: LoopSettings,
 ) {
+  const { cleanup, timeline, maxInFlight } = settings;
   const opened = await openBenchStore(spec, uniquePrefix(`async-loop-${async}-${bytes}`));
-  const recorder = timeline ? new CallTimelineStore(opened) : undefined;
+  const recorder = timeline === true ? new CallTimelineStore(opened) : undefined;
   const store = recorder ?? opened;
-  const checkpoint = new Checkpoint("async-loop", { store, async, cleanup, warn: () => {}, env: {} });
+  const checkpoint = new Checkpoint("async-loop", {
+    store,
+    async,
+    cleanup,
+    maxInFlight,
+    warn: () => {},
+    env: {},
+  });
   let ms = 0;
   let timersLateMs = 0;
   let started = 0;
@@ -188,18 +203,18 @@ function printTimeline(
 export async function measureAsyncCommits(
   spec: StoreSpec,
   bytes: number,
-  options: { runs: number; steps: number; cleanup?: Cleanup; timeline?: boolean },
+  options: { runs: number; steps: number } & LoopSettings,
 ): Promise<AsyncCommitResult> {
-  const { cleanup, timeline } = options;
+  const { cleanup } = options;
   const syncWriteMs = median(await timedWrites(spec, bytes, options.runs, false, cleanup));
   const asyncWriteMs = median(await timedWrites(spec, bytes, options.runs, true, cleanup));
   const syncComputeMs = Math.max(1, Math.round(syncWriteMs));
-  const sync = await loop(spec, bytes, options.steps, syncComputeMs, false, cleanup, timeline);
+  const sync = await loop(spec, bytes, options.steps, syncComputeMs, false, options);
   // The async loop computes for one commit time as the target counts it (the sync loop's median
   // commit): a compute step set from the separate sync writes drifted to 0.9-1.45 × that commit on
   // a loaded machine, and the hidden share followed the ratio more than the library.
   const computeMs = Math.max(1, Math.round(median(sync.writeMs)));
-  const async = await loop(spec, bytes, options.steps, computeMs, true, cleanup, timeline);
+  const async = await loop(spec, bytes, options.steps, computeMs, true, options);
   return {
     store: spec.kind,
     bytes,
@@ -367,6 +382,7 @@ async function main(): Promise<void> {
       "memory-case": { type: "string" },
       cleanup: { type: "string" },
       timeline: { type: "boolean", default: false },
+      "max-in-flight": { type: "string" },
     },
   });
   if (values["memory-case"] !== undefined) {
@@ -385,6 +401,7 @@ async function main(): Promise<void> {
           steps: Number(values.steps),
           cleanup: values.cleanup as Cleanup,
           timeline: values.timeline,
+          maxInFlight: values["max-in-flight"] === undefined ? undefined : Number(values["max-in-flight"]),
         });
         console.error(JSON.stringify(result));
         results.push(result);
