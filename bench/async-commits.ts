@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Checkpoint } from "@ckpt/core";
 import { collectOutput } from "@ckpt/test-servers";
-import { CallTimelineStore } from "./call-timeline.js";
+import { CallTimelineStore, type RecordedCall } from "./call-timeline.js";
 import { BenchState, changeEveryArray, makeState } from "./state.js";
 import { formatSize, MiB, parseSize, summarize } from "./stats.js";
 import { openBenchStore, type StoreKind, type StoreSpec, startStore, uniquePrefix } from "./stores.js";
@@ -197,6 +197,39 @@ function printTimeline(
     );
     from = until;
   }
+  console.error(`  ${summarizeTimeline(writes, recorder.calls)}`);
+}
+
+/**
+ * What a loop's timeline adds up to: each commit's upload (its first put to the end of its catalog
+ * put) and deletions (the retired commit's, summed), the capture (the shortest write()), and the
+ * steps whose write() was called before the previous commit was durable (commit-bound steps).
+ */
+export function summarizeTimeline(
+  writes: readonly { start: number; end: number }[],
+  calls: readonly RecordedCall[],
+): string {
+  const uploads: number[] = [];
+  const swaps: number[] = [];
+  const deletions: number[] = [];
+  let first: number | undefined;
+  let deleting = 0;
+  for (const call of calls) {
+    if (call.endMs === undefined) continue;
+    if (call.op === "delete") deleting += call.endMs - call.startMs;
+    if (call.op !== "put") continue;
+    first ??= call.startMs;
+    if (!call.key.endsWith("catalog.json")) continue;
+    uploads.push(call.endMs - first);
+    swaps.push(call.endMs);
+    if (uploads.length > 1) deletions.push(deleting);
+    deleting = 0;
+    first = undefined;
+  }
+  if (uploads.length > 1) deletions.push(deleting);
+  const bound = writes.filter((write, step) => step > 0 && (swaps[step - 1] ?? 0) > write.start).length;
+  const ms = (values: readonly number[]) => (values.length === 0 ? "–" : `${median(values).toFixed(0)} ms`);
+  return `medians: upload ${ms(uploads)}, deletions ${ms(deletions)}, write() ${ms(writes.map((write) => write.end - write.start))} (shortest ${Math.min(...writes.map((write) => write.end - write.start)).toFixed(1)} ms); write() called before the previous commit was durable: ${bound} of ${writes.length - 1} steps`;
 }
 
 /** Blocking time of `write()` and the loop, async against sync, on one store. */
