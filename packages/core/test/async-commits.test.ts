@@ -116,6 +116,28 @@ describe.each(stores)("async commits ($name)", ({ open }) => {
     expect((await checkpoint.catalog()).map((row) => row.writeCount)).toEqual([1, 2]);
   });
 
+  it("a write that waits for a slot captures its boundary when called: a change before it resolves is not committed", async () => {
+    const store = new GatedStore(await open());
+    const checkpoint = new Checkpoint("early", { store, mode: "append", async: true, env });
+    const session = await checkpoint.open();
+    const state = session.bind(Field, field(1)).value;
+    const held = store.hold((key) => key.endsWith(".npy"));
+    await session.write({ step: 1 });
+    await held;
+    state.step = 2;
+    state.values.fill(2);
+    const second = session.write({ step: 2 });
+    // Not awaited: the write waits for the first commit, and its boundary is already captured.
+    await turns(20);
+    state.step = 3;
+    state.values.fill(3);
+    store.release();
+    await second;
+    await session.drain();
+    expect(await savedStep(checkpoint, 0)).toBe(1);
+    expect(await savedStep(checkpoint, 1)).toBe(2);
+  });
+
   it("maxInFlight: 2 lets a second write capture while the first commit uploads", async () => {
     const store = new GatedStore(await open());
     const checkpoint = new Checkpoint("two", { store, mode: "append", async: true, maxInFlight: 2, env });
