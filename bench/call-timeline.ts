@@ -12,6 +12,9 @@ export interface RecordedCall {
   readonly key: string;
   readonly start: number;
   end: number | undefined;
+  /** Wall-clock start and end (`performance.now()`, ms), for timelines in time. */
+  readonly startMs: number;
+  endMs: number | undefined;
 }
 
 /** What the calls in one window of time add up to. */
@@ -80,12 +83,9 @@ export class CallTimelineStore extends ForwardingStore {
   summarizeSince(mark: number): CallSummary {
     const now = this.mark();
     const window = this.calls.filter((call) => call.start > mark);
-    const finished = window.filter((call) => call.end !== undefined && call.end < now) as {
-      op: string;
-      key: string;
-      start: number;
+    const finished = window.filter((call) => call.end !== undefined && call.end < now) as (RecordedCall & {
       end: number;
-    }[];
+    })[];
     return {
       calls: window.length,
       ops: describeOps(finished),
@@ -96,12 +96,20 @@ export class CallTimelineStore extends ForwardingStore {
 
   protected override async around<T>(call: StoreCall, run: () => Promise<T>): Promise<T> {
     const key = call.op === "delete" ? `${call.keys.length} keys` : call.key;
-    const entry: RecordedCall = { op: call.op, key, start: ++this.#clock, end: undefined };
+    const entry: RecordedCall = {
+      op: call.op,
+      key,
+      start: ++this.#clock,
+      end: undefined,
+      startMs: performance.now(),
+      endMs: undefined,
+    };
     this.calls.push(entry);
     try {
       return await run();
     } finally {
       entry.end = ++this.#clock;
+      entry.endMs = performance.now();
     }
   }
 }

@@ -26,6 +26,11 @@ export class BackgroundCommits {
     return this.#inFlight;
   }
 
+  /** Whether a commit started now would have to wait for a slot. */
+  get full(): boolean {
+    return this.#inFlight >= this.#limit;
+  }
+
   /** Waits until one more commit may start (backpressure). */
   async slot(): Promise<void> {
     while (this.#inFlight >= this.#limit) await new Promise<void>((resolve) => this.#waiters.push(resolve));

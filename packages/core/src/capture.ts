@@ -7,6 +7,14 @@
  */
 import type { CommitObject } from "./commit/index.js";
 
+/**
+ * The most a write that waits for a slot copies before it waits (while the previous commit still
+ * holds its own copy). The memory bound of async commits is 2 × state + 128 MiB: a second copy of
+ * up to 96 MiB fits in it with room for the process's other buffers; a larger state is captured
+ * once the slot is free.
+ */
+export const EARLY_CAPTURE_BYTES = 96 * 1024 * 1024;
+
 /** Buffers by exact byte length, handed back when the commit that held them settled. */
 export class BufferPool {
   readonly #free = new Map<number, Uint8Array[]>();

@@ -1,10 +1,17 @@
 import { BackgroundCommits } from "./background.js";
 import { type CheckpointStateHandle, resolveBinding, type StateBinding, type StateValue } from "./binding.js";
-import { BufferPool, captureObjects } from "./capture.js";
+import { BufferPool, type CapturedObjects, captureObjects, EARLY_CAPTURE_BYTES } from "./capture.js";
 import type { Checkpoint } from "./checkpoint.js";
 import { checksumOf } from "./checksum.js";
 import type { JsonValue } from "./commit/catalog-format.js";
-import type { CatalogClient, CatalogReader, CommitObject, Labels, Manifest } from "./commit/index.js";
+import type {
+  CatalogClient,
+  CatalogReader,
+  CommitObject,
+  CommitRequest,
+  Labels,
+  Manifest,
+} from "./commit/index.js";
 import { mapBounded } from "./commit/pool.js";
 import { activeSessions, runInSession, setRunning } from "./context.js";
 import { CheckpointEntry } from "./entry.js";
@@ -24,6 +31,21 @@ import { type PreemptionOptions, PreemptionWatch } from "./preemption.js";
 import { encodeState, restoreState } from "./state/codec.js";
 import type { CheckpointStateType } from "./state/declare.js";
 import { throwIfAborted } from "./store/signal.js";
+
+/** A write boundary captured for a background commit: its request and the copies it holds. */
+interface Capture {
+  readonly request: Omit<CommitRequest, "signal">;
+  readonly captured: CapturedObjects;
+}
+
+// Blobs view the live typed arrays (a capture copies them); state.json bodies are fresh bytes.
+const viewsLiveMemory = (object: CommitObject) => object.key.endsWith(".npy");
+
+function copiedBytes(objects: readonly CommitObject[]): number {
+  let bytes = 0;
+  for (const object of objects) if (viewsLiveMemory(object)) bytes += object.size;
+  return bytes;
+}
 
 /** The saved bytes of one state of a selected row, read when the session was selected. */
 export interface LoadedState {
@@ -555,10 +577,23 @@ export class CheckpointSession {
     const metadata = new Map([...this.#pending, ...overrides]);
     checkMetadataLimits(this.checkpoint.name, metadata);
     if (options.async ?? this.checkpoint.async) {
+      // A write that must wait for a slot captures first when the copy is small enough: its
+      // boundary is fixed when it is called, and its upload starts the moment the slot frees
+      // instead of after a copy (which would leave the store idle for it at every step).
+      const request = this.#background.full ? this.#request(metadata, false) : undefined;
+      const early =
+        request !== undefined && copiedBytes(request.objects) <= EARLY_CAPTURE_BYTES
+          ? this.#capture(request)
+          : undefined;
       await this.#background.slot();
-      // The commit waited for may have failed: report it rather than queue behind it.
-      this.#background.throwFailure();
-      this.#startBackground(metadata, options.signal);
+      try {
+        // The commit waited for may have failed: report it rather than queue behind it.
+        this.#background.throwFailure();
+      } catch (error) {
+        if (early !== undefined) this.#pool.give(early.captured.buffers);
+        throw error;
+      }
+      this.#startBackground(early ?? this.#capture(this.#request(metadata, false)), metadata, options.signal);
       return undefined;
     }
     // Rows land in write order: a sync commit waits for the background ones started before it.
@@ -578,11 +613,18 @@ export class CheckpointSession {
     this.#loaded = new Map();
   }
 
-  // Captures the state of this write boundary (blobs copied into pooled buffers) and queues its
-  // upload; on failure the session is dirty again, so a later flush commits the live state.
-  #startBackground(metadata: Map<string, JsonValue>, signal: AbortSignal | undefined): void {
-    const request = this.#request(metadata, false);
-    const captured = captureObjects(request.objects, this.#pool, (object) => object.key.endsWith(".npy"));
+  // Captures the state of this write boundary: blobs copied into pooled buffers.
+  #capture(request: Omit<CommitRequest, "signal">): Capture {
+    return { request, captured: captureObjects(request.objects, this.#pool, viewsLiveMemory) };
+  }
+
+  // Queues the upload of a captured boundary; on failure the session is dirty again, so a later
+  // flush commits the live state.
+  #startBackground(
+    { request, captured }: Capture,
+    metadata: Map<string, JsonValue>,
+    signal: AbortSignal | undefined,
+  ): void {
     this.#committed(metadata);
     let sessions = uploading.get(this.checkpoint);
     if (sessions === undefined) {

@@ -51,6 +51,20 @@ class PutCountingStore extends GatedStore {
   }
 }
 
+/**
+ * An append-mode async checkpoint on a gated `store` whose first commit (step 1) is held mid-upload
+ * when this resolves.
+ */
+async function firstCommitHeld(store: GatedStore, name: string, maxInFlight?: number) {
+  const checkpoint = new Checkpoint(name, { store, mode: "append", async: true, maxInFlight, env });
+  const session = await checkpoint.open();
+  const state = session.bind(Field, field(1)).value;
+  const held = store.hold((key) => key.endsWith(".npy"));
+  await session.write({ step: 1 });
+  await held;
+  return { checkpoint, session, state };
+}
+
 describe.each(stores)("async commits ($name)", ({ open }) => {
   it("write() resolves once captured: changing every bound value at once changes no commit", async () => {
     const store = await open();
@@ -97,12 +111,7 @@ describe.each(stores)("async commits ($name)", ({ open }) => {
 
   it("a write that would exceed maxInFlight waits until the oldest commit is durable", async () => {
     const store = new GatedStore(await open());
-    const checkpoint = new Checkpoint("backpressure", { store, mode: "append", async: true, env });
-    const session = await checkpoint.open();
-    session.bind(Field, field(1));
-    const held = store.hold((key) => key.endsWith(".npy"));
-    await session.write({ step: 1 });
-    await held;
+    const { checkpoint, session } = await firstCommitHeld(store, "backpressure");
     let second = false;
     const write = session.write({ step: 2 }).then(() => {
       second = true;
@@ -116,14 +125,26 @@ describe.each(stores)("async commits ($name)", ({ open }) => {
     expect((await checkpoint.catalog()).map((row) => row.writeCount)).toEqual([1, 2]);
   });
 
+  it("a write that waits for a slot captures its boundary when called: a change before it resolves is not committed", async () => {
+    const store = new GatedStore(await open());
+    const { checkpoint, session, state } = await firstCommitHeld(store, "early");
+    state.step = 2;
+    state.values.fill(2);
+    const second = session.write({ step: 2 });
+    // Not awaited: the write waits for the first commit, and its boundary is already captured.
+    await turns(20);
+    state.step = 3;
+    state.values.fill(3);
+    store.release();
+    await second;
+    await session.drain();
+    expect(await savedStep(checkpoint, 0)).toBe(1);
+    expect(await savedStep(checkpoint, 1)).toBe(2);
+  });
+
   it("maxInFlight: 2 lets a second write capture while the first commit uploads", async () => {
     const store = new GatedStore(await open());
-    const checkpoint = new Checkpoint("two", { store, mode: "append", async: true, maxInFlight: 2, env });
-    const session = await checkpoint.open();
-    const state = session.bind(Field, field(1)).value;
-    const held = store.hold((key) => key.endsWith(".npy"));
-    await session.write({ step: 1 });
-    await held;
+    const { checkpoint, session, state } = await firstCommitHeld(store, "two", 2);
     state.step = 2;
     state.values.fill(2);
     await session.write({ step: 2 });
