@@ -62,8 +62,8 @@ a quiet machine, load under 5; the run before, at 14:40, in brackets):
   [0.89], 0.91) and on GCS; the earth2studio 64 MiB commit with fsync off (28 ms [88 ms] against
   15–46 ms: the native digest and the prepared manifest and catalog); the async targets on disk
   at 1 GiB (83 %) and GCS (83 %); an async 64 MiB \`write()\` blocks 0.13 × the sync commit; peak RSS
-  of async 1 GiB commits 2,053 MiB against 2,176; incremental commits on S3 (0.083 × a full
-  commit).
+  of async 1 GiB commits 2,053 MiB against 2,176; incremental commits on S3 (0.079 × a full
+  commit), and on both stores the bytes, the growth and the cost when everything changed.
 - At the line: S3 restore at 64 MiB (0.90 [0.71]: radosgw's Nagle stall on the catalog and
   manifest GETs is gone, see the speed findings); the async loop on S3 (80 % hidden [47 %], the
   loop 5.69 s against a limit of 5.69 s).
@@ -74,10 +74,9 @@ a quiet machine, load under 5; the run before, at 14:40, in brackets):
   the async loop on disk at 64 MiB (71 % [67 %]) and on memfs (63 % [86 %]; the loop now computes
   for the sync loop's own median commit, which is what the target counts, and the earlier passes
   partly came from a compute step longer than that commit: see the async findings); incremental
-  commit time on disk (0.249 × [0.43 ×] against ≤ 0.15 ×; standalone runs of the same script on
-  the quiet machine right after gave 0.17–0.27 × for both this code and the code before the
-  prepared puts: the digest is now 49 ms of it, the rest is the changed array's 64 MiB write and
-  fsync and the commit's own fsync rounds, which vary by 2 × from run to run on this disk).
+  commit time on disk (0.280 × in the incremental part run again at 17:31 [0.43 ×], against
+  ≤ 0.15 ×; a raw durable write of the changed bytes in the same loop took 0.078 ×: the changed
+  array's put is slow in its 2 MiB writes, see the incremental findings).
 
 The speed targets' analysis of 2026-11-30 before that run (figures from partial runs on a loaded
 machine):

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { type AsyncCommitResult, type AsyncMemoryResult, asyncCommitHeadlines } from "./async-commits.js";
 import type { ChecksumResult } from "./checksum.js";
 import { EARTH2STUDIO, type Earth2StudioCaseResult } from "./earth2studio-case.js";
-import type { IncrementalResult } from "./incremental.js";
+import { type IncrementalResult, incrementalHeadlines } from "./incremental.js";
 import { COMMIT_HEADROOM, type MemoryResult } from "./memory.js";
 import type { SmallCommitResult } from "./small-commits.js";
 import { formatSize, GiB, MiB, mibPerSecond, type Summary, summarize } from "./stats.js";
@@ -219,6 +219,7 @@ export function headlines(results: BenchResults): Headline[] {
       met: (core.ratioToZlib ?? 0) > 1,
     });
   rows.push(...asyncCommitHeadlines(results.asyncCommits ?? [], results.asyncMemory ?? []));
+  rows.push(...incrementalHeadlines(results.incremental ?? []));
   return rows;
 }
 
