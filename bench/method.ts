@@ -76,7 +76,8 @@ a quiet machine, load under 5; the run before, at 14:40, in brackets):
   partly came from a compute step longer than that commit: see the async findings); incremental
   commit time on disk (0.280 × in the incremental part run again at 17:31 [0.43 ×], against
   ≤ 0.15 ×; a raw durable write of the changed bytes in the same loop took 0.078 ×: the changed
-  array's put is slow in its 2 MiB writes, see the incremental findings).
+  array's put was slow in its 2 MiB writes, and the disk's regime changes after sustained writes:
+  see the incremental findings).
 
 The speed targets' analysis of 2026-11-30 before that run (figures from partial runs on a loaded
 machine):
