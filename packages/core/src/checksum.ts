@@ -1,4 +1,5 @@
 import { crc32Choice } from "./crc32.js";
+import { eachSlice, nextTurn } from "./slices.js";
 
 const { crc32 } = crc32Choice;
 
@@ -52,8 +53,6 @@ export function checksumOf(body: Uint8Array | readonly Uint8Array[]): string {
 /** Bytes summed between two turns of the event loop (about a millisecond of CRC-32). */
 const SLICE_BYTES = 4 * 1024 * 1024;
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /**
  * The checksum of `chunks`, summed a slice at a time with a turn of the event loop between slices,
  * so I/O already started on the same bytes (their put) makes progress while this thread sums:
@@ -72,20 +71,9 @@ export async function checksumBeside(
   // would put a gap between a commit's small puts.
   if (total <= SLICE_BYTES) return checksumOf(chunks);
   const sum = new Checksum();
-  let sinceTurn = 0;
   // First let the caller start its other puts: they should all be in flight while this sums.
   await nextTurn();
-  for (const chunk of chunks)
-    for (let offset = 0; offset < chunk.byteLength; offset += SLICE_BYTES) {
-      if (stop()) return undefined;
-      const slice = chunk.subarray(offset, Math.min(offset + SLICE_BYTES, chunk.byteLength));
-      sum.update(slice);
-      sinceTurn += slice.byteLength;
-      if (sinceTurn >= SLICE_BYTES) {
-        sinceTurn = 0;
-        await nextTurn();
-      }
-    }
+  if (!(await eachSlice(chunks, SLICE_BYTES, (slice) => sum.update(slice), stop))) return undefined;
   return sum.digest();
 }
 

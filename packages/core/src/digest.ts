@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { createXXHash128 } from "hash-wasm";
+import { eachSlice } from "./slices.js";
 
 /**
  * Content digests that identify an object's bytes for incremental commits: `"xxh3-128:<32 hex>"`
@@ -90,8 +91,6 @@ export const DIGEST_IMPLEMENTATION: DigestChoice["implementation"] = digestChoic
 
 const free: Hasher[] = [];
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /**
  * The content digest of `chunks`, a slice at a time with a turn of the event loop between slices,
  * so uploads already started make progress while this thread hashes.
@@ -104,21 +103,10 @@ export async function digestOf(
 ): Promise<string | undefined> {
   // Hashers are created once and reused; one per digest in progress.
   const hasher = free.pop() ?? (await digestChoice.create());
-  const slice = digestChoice.sliceBytes;
   hasher.init();
-  let sinceTurn = 0;
   try {
-    for (const chunk of chunks)
-      for (let offset = 0; offset < chunk.byteLength; offset += slice) {
-        const piece = chunk.subarray(offset, Math.min(offset + slice, chunk.byteLength));
-        hasher.update(piece);
-        sinceTurn += piece.byteLength;
-        if (sinceTurn >= slice) {
-          sinceTurn = 0;
-          await nextTurn();
-          if (stop()) return undefined;
-        }
-      }
+    const whole = await eachSlice(chunks, digestChoice.sliceBytes, (slice) => hasher.update(slice), stop);
+    if (!whole) return undefined;
     return `${DIGEST_ALGORITHM}:${hasher.digest()}`;
   } finally {
     free.push(hasher);
