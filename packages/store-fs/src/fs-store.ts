@@ -205,11 +205,11 @@ async function writeAll(handle: FsFileHandle, chunk: Uint8Array): Promise<void> 
 }
 
 /**
- * Bytes per write call, as Node's own writeFile writes in pieces: very large single writes were
- * slower in some runs (BENCHMARKS.md, "FsStore write pieces"), and pieces let an abort stop a
- * large put between them.
+ * Bytes per write call, under 2 MiB: on Linux 6.18 ext4 here, writes of 2 MiB and more into the
+ * page cache ran 3-8 x slower than writes of 1 MiB (BENCHMARKS.md, "Write size on disk"). Pieces
+ * also let an abort stop a large put between them.
  */
-const WRITE_PIECE = 2 * 1024 * 1024;
+const WRITE_PIECE = 1024 * 1024;
 /** Buffers per `writev` call: well under IOV_MAX (1024 on Linux). */
 const WRITEV_BUFFERS = 256;
 
