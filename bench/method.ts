@@ -20,7 +20,9 @@ export const METHOD_NOTES = `## How it measures
 - **Small commits**: \`flushInterval: 1\`, one warm-up commit, then N timed \`write\`s through a Store
   wrapper that records each call's start and end on one clock; steps are the maximal groups of
   overlapping calls among those the \`write\` waited for; calls still running when \`write\`
-  resolved are counted as left in the background.
+  resolved are counted as left in the background. The earth2studio case's small commits are
+  timed from the first \`write\` until \`run()\` returns, so the deletions of the commits that
+  retention retires, which run in the background and can fall behind a tight loop, count too.
 - **Memory**: one fresh Node process per case, running compiled JavaScript with no loader, as a
   production job does: before the first case esbuild bundles \`bench/memory-child.ts\` with the
   workspace's TypeScript sources (about 0.1 s; npm packages stay imports, loaded from node_modules)
