@@ -57,29 +57,41 @@ Measured on the same 2-core VM while the test suites ran; the comments in the te
  */
 export const FINDINGS = `## Targets and what stands in the way
 
-**Where the targets stand after the full run of 2026-11-30 17:00 UTC** (the targets table above;
-a quiet machine, load under 5; the run before, at 14:40, in brackets):
-- Met: restore on disk (0.94 × at 64 MiB, 0.92 × at 1 GiB), on GCS (1.16, 1.34), on S3 at 1 GiB
-  (1.35) and on memfs at 64 MiB (0.97 [0.90]); commit on memfs (1.16 [0.87], 1.18), on S3 (0.96
-  [0.89], 0.91) and on GCS; the earth2studio 64 MiB commit with fsync off (28 ms [88 ms] against
-  15–46 ms: the native digest and the prepared manifest and catalog); the async targets on disk
-  at 1 GiB (83 %) and GCS (83 %); an async 64 MiB \`write()\` blocks 0.13 × the sync commit; peak RSS
-  of async 1 GiB commits 2,053 MiB against 2,176; incremental commits on S3 (0.079 × a full
-  commit), and on both stores the bytes, the growth and the cost when everything changed.
-- At the line: S3 restore at 64 MiB (0.90 [0.71]: radosgw's Nagle stall on the catalog and
-  manifest GETs is gone, see the speed findings); the async loop on S3 (80 % hidden [47 %], the
-  loop 5.69 s against a limit of 5.69 s).
-- Missed: the durable disk commit (0.64, 0.68 [0.59, 0.76]; min–max 0.47–0.70 and 0.42–0.98);
-  small commits on disk (265/s against a bound of 355/s = 0.75 × [0.56 ×]); the earth2studio
-  small case with fsync off (304/s [294/s] against 444–545); memfs restore at 1 GiB (0.54 ×
-  [1.04 ×]: the raw read's own runs spread 328–1,846 MiB/s in this run, so this one says little);
-  the async loop on disk at 64 MiB (71 % [67 %]) and on memfs (63 % [86 %]; the loop now computes
-  for the sync loop's own median commit, which is what the target counts, and the earlier passes
-  partly came from a compute step longer than that commit: see the async findings); incremental
-  commit time on disk (0.280 × in the incremental part run again at 17:31 [0.43 ×], against
-  ≤ 0.15 ×; a raw durable write of the changed bytes in the same loop took 0.078 ×: the changed
-  array's put was slow in its 2 MiB writes, and the disk's regime changes after sustained writes:
-  see the incremental findings).
+**Where the targets stand after the full run of 2026-11-30 18:41 UTC** (the targets table above;
+load under 1 at the start, up to 8 during the S3 parts; the run before, at 17:00, in brackets).
+Since the 17:00 run FsStore writes in 1 MiB calls instead of 2 MiB (see "Write size on disk" in the
+speed findings):
+- Met: restore on disk (1.01 × at 64 MiB [0.94], 1.45 × at 1 GiB), on S3 (0.98 [0.90], 1.77) and
+  on GCS (0.97, 1.13); commit on memfs (0.91, 1.33), S3 (0.96, 1.06) and GCS (1.39, 1.25); the
+  earth2studio 64 MiB commit with fsync off (31 ms against 15–46 ms); an async 64 MiB \`write()\`
+  blocks 0.11 × the sync commit; peak RSS of async 1 GiB commits 2,057 MiB against 2,176; the
+  async loop on GCS (90 %); incremental commits on S3 (0.080 × a full commit), and on both stores
+  the bytes and the growth.
+- Missed, with where the time goes (the findings below and in the sections named):
+  - Durable disk commit, 0.68 × at 64 MiB [0.64] and 0.84 × at 1 GiB [0.68]. The data now goes
+    at the raw write's speed; the rest is the main thread's hashing before the first write and the
+    folder syncs after the last ("Durable commit on disk: where a 64 MiB commit's time goes").
+  - Small commits on disk, 243/s = 0.69 × the bound [0.75 ×], and the earth2studio small case with
+    fsync off, 274/s [304/s, timed then without the deletions of retired commits] against
+    444–545: the commit's own fs calls and folders ("Durability option", "Small commits").
+  - The incremental changed commit on disk, 0.165 × [0.280 ×] against ≤ 0.15 ×: 307 ms against a
+    full commit of 1,865 ms, where the same part's "everything changed, incremental off" commits
+    of the same 1 GiB took 1,161 ms (the disk slows after sustained writes, and this part runs
+    after the others). Run alone at 18:55 (not spliced in): 164 ms against 1,015 ms = 0.162 ×,
+    and 0.125 × at 18:28 with 10 commits. A changed commit is the digest of the whole state on the
+    JavaScript thread (44–48 ms), the changed array's durable write (the raw write: 69–88 ms),
+    started once its own digest is known, and the commit's folder syncs, manifest and catalog;
+    what would close it: the digests off the JavaScript thread, in parallel with each other.
+    "Everything changed" 1.75 × in this run, 0.85 × alone at 18:55: the same disk noise.
+  - The async loop: disk 64 % at 64 MiB [71 %] and 80 % at 1 GiB [83 %] (38.72 s against a limit of
+    38.69 s; the sync commit took 1,612 ms inside the loop against 774 ms alone: twenty 1 GiB
+    commits in a row meet the disk's slow regime); memfs 68 % [63 %]; S3 72 % [80 %]. At 64 MiB on
+    disk the capture (6–8 ms, a copy at memory speed) and the last commit's upload at the end of
+    the loop already use most of the 20 % the target leaves ("Async commits: where a background
+    64 MiB commit's time goes").
+  - memfs restore, 0.65 × at 64 MiB [0.97] and 0.30 × at 1 GiB [0.54]: memfs reads are JavaScript
+    copies into fresh memory on the main thread, and page faults and garbage collection decide
+    both sides (the raw read's runs spread 1,219–4,019 MiB/s at 64 MiB in this run).
 
 The speed targets' analysis of 2026-11-30 before that run (figures from partial runs on a loaded
 machine):
