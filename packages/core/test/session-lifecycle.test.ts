@@ -10,6 +10,7 @@ import {
   CheckpointBindingError,
   CheckpointSessionError,
   checkpointState,
+  typedArray,
 } from "../src/index.js";
 import { memfsAndDisk } from "./support/memfs-and-disk.js";
 
@@ -130,5 +131,26 @@ describe.each(stores)("state bound outside run() is never silently dropped ($nam
     bindCheckpointState(Counter, state);
     await job.run((session) => session.write());
     expect((await job.catalog())[0]!.stateIds).toEqual(["lifecycle.Counter"]);
+  });
+});
+
+const Weights = checkpointState("lifecycle.Weights", z.object({ weights: typedArray("float32") }));
+
+describe.each(stores)("a restored typed-array field is assigned, not filled ($name)", ({ open }) => {
+  it("value holds a new array with the saved bytes; the array passed in keeps its values", async () => {
+    const store = await open();
+    const saved = new Float32Array(2048).map((_, i) => i / 8);
+    await new Checkpoint("weights", { store, flushInterval: 1, env }).run(async (session) => {
+      bindCheckpointState(Weights, { weights: saved });
+      await session.write({ step: 1 });
+    });
+    await new Checkpoint("weights", { store, flushInterval: 1, env }).run(async () => {
+      const passed = new Float32Array(2048);
+      const model = bindCheckpointState(Weights, { weights: passed });
+      expect(model.checkpointStateLoaded).toBe(true);
+      expect(model.value.weights).not.toBe(passed);
+      expect([...model.value.weights]).toEqual([...saved]);
+      expect(passed.every((x) => x === 0)).toBe(true);
+    });
   });
 });
