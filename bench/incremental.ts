@@ -7,7 +7,7 @@
  * - growth: the store's bytes after `commits` such commits in append mode (every row kept)
  *   against state + commits × changed bytes;
  * - all changed: every array changes, incremental on against off (the digest's cost when
- *   nothing can be reused);
+ *   nothing can be reused), on and off alternating run by run, each in a folder of its own;
  * - raw: after each changed commit, a raw write (durable on disk) of the changed array's bytes as
  *   one new object, the least the commit could cost on the medium at that moment.
  *
@@ -207,9 +207,18 @@ export async function measureIncremental(
       await raw.close();
     }
   });
-  log(`${spec.kind}: every array changed, incremental on and off, ${options.runs} runs each`);
-  const allOn = await overwriteRuns("inc-all-on", true, changeAll);
-  const allOff = await overwriteRuns("inc-all-off", false, changeAll);
+  log(`${spec.kind}: every array changed, incremental on and off, ${options.runs} runs each, alternating`);
+  // On and off alternate, each run in a folder of its own, so that neither always meets the
+  // disk after the other's writes (this disk slows down after sustained writes).
+  const allOn = { ms: [] as number[] };
+  const allOff = { ms: [] as number[] };
+  for (let run = 0; run < options.runs; run++)
+    for (const incremental of run % 2 === 0 ? [true, false] : [false, true]) {
+      const loop = await inFolder(incremental ? "inc-all-on" : "inc-all-off", (store) =>
+        commitLoop(store, spec, state, { incremental, mode: "overwrite", steps: 1, change: changeAll }),
+      );
+      (incremental ? allOn : allOff).ms.push(...loop.ms);
+    }
   return {
     store: spec.kind,
     stateBytes: length * 8 * options.arrays,
