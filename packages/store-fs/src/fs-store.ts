@@ -196,11 +196,30 @@ async function statBesideSync(handle: FsFileHandle, durable: boolean): Promise<F
   return stats;
 }
 
-async function writeAll(handle: FsFileHandle, chunk: Uint8Array): Promise<void> {
+/** Writes `chunk` at `position`, carried on after short writes. */
+async function writeAllAt(handle: FsFileHandle, chunk: Uint8Array, position: number): Promise<void> {
   let offset = 0;
   while (offset < chunk.byteLength) {
-    const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset, null);
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset, position + offset);
     offset += bytesWritten;
+  }
+}
+
+/** One `writev` of the buffers at `position`, carried on after short writes. */
+async function writevAllAt(handle: FsFileHandle, buffers: readonly Uint8Array[], position: number) {
+  let pending = [...buffers];
+  let at = position;
+  while (pending.length > 0) {
+    let { bytesWritten } = await handle.writev!(pending, at);
+    at += bytesWritten;
+    let consumed = 0;
+    while (consumed < pending.length && bytesWritten >= pending[consumed]!.byteLength) {
+      bytesWritten -= pending[consumed]!.byteLength;
+      consumed++;
+    }
+    const rest = pending.slice(consumed);
+    if (bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
+    pending = rest;
   }
 }
 
@@ -212,50 +231,68 @@ async function writeAll(handle: FsFileHandle, chunk: Uint8Array): Promise<void> 
 const WRITE_PIECE = 1024 * 1024;
 /** Buffers per `writev` call: well under IOV_MAX (1024 on Linux). */
 const WRITEV_BUFFERS = 256;
+/**
+ * Pieces of one file written at once, each at its own position: while the JavaScript thread is
+ * busy (hashing the next arrays), the thread pool still holds the next pieces of this one.
+ */
+const PIECES_IN_FLIGHT = 4;
 
-/** Writes the chunks in order, in calls of at most `piece` bytes (small chunks joined by `writev`). */
-async function writeChunks(
-  handle: FsFileHandle,
-  chunks: readonly Uint8Array[],
-  piece: number,
-  signal: AbortSignal | undefined,
-  key: string,
-): Promise<void> {
+/** One write call's share of a body: buffers written together, and where in the file. */
+interface Piece {
+  readonly buffers: readonly Uint8Array[];
+  readonly position: number;
+}
+
+/** Cuts `chunks` into pieces of at most `size` bytes from `position` on (small chunks joined). */
+function piecesOf(chunks: readonly Uint8Array[], size: number, position: number): Piece[] {
+  const pieces: Piece[] = [];
   let batch: Uint8Array[] = [];
   let bytes = 0;
-  const flush = async () => {
-    throwIfAborted(signal, key);
-    if (batch.length === 1 || (batch.length > 1 && handle.writev === undefined))
-      for (const piece of batch) await writeAll(handle, piece);
-    else if (batch.length > 1) await writevAll(handle, batch);
+  let at = position;
+  const close = () => {
+    if (batch.length === 0) return;
+    pieces.push({ buffers: batch, position: at });
+    at += bytes;
     batch = [];
     bytes = 0;
   };
   for (const chunk of chunks)
     for (let offset = 0; offset < chunk.byteLength; ) {
-      const take = Math.min(piece - bytes, chunk.byteLength - offset);
+      const take = Math.min(size - bytes, chunk.byteLength - offset);
       batch.push(chunk.subarray(offset, offset + take));
       bytes += take;
       offset += take;
-      if (bytes === piece || batch.length === WRITEV_BUFFERS) await flush();
+      if (bytes === size || batch.length === WRITEV_BUFFERS) close();
     }
-  await flush();
+  close();
+  return pieces;
 }
 
-/** One `writev` of the buffers, carried on after short writes. */
-async function writevAll(handle: FsFileHandle, buffers: readonly Uint8Array[]): Promise<void> {
-  let pending = [...buffers];
-  while (pending.length > 0) {
-    let { bytesWritten } = await handle.writev!(pending, null);
-    let consumed = 0;
-    while (consumed < pending.length && bytesWritten >= pending[consumed]!.byteLength) {
-      bytesWritten -= pending[consumed]!.byteLength;
-      consumed++;
+/**
+ * Writes the chunks from `position` on, in calls of at most `piece` bytes (small chunks joined by
+ * `writev`), up to {@link PIECES_IN_FLIGHT} at once; resolves to the position after them. A failed
+ * or aborted piece starts no further one and waits for those in flight.
+ */
+async function writeChunks(
+  handle: FsFileHandle,
+  chunks: readonly Uint8Array[],
+  piece: number,
+  position: number,
+  signal: AbortSignal | undefined,
+  key: string,
+): Promise<number> {
+  const pieces = piecesOf(chunks, piece, position);
+  await mapBounded(pieces, PIECES_IN_FLIGHT, undefined, async ({ buffers, position: at }) => {
+    throwIfAborted(signal, key);
+    if (buffers.length > 1 && handle.writev !== undefined) return writevAllAt(handle, buffers, at);
+    for (const buffer of buffers) {
+      await writeAllAt(handle, buffer, at);
+      at += buffer.byteLength;
     }
-    const rest = pending.slice(consumed);
-    if (bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
-    pending = rest;
-  }
+  });
+  const last = pieces.at(-1);
+  if (last === undefined) return position;
+  return last.position + last.buffers.reduce((sum, buffer) => sum + buffer.byteLength, 0);
 }
 
 function encodeCursor(key: string): string {
@@ -628,19 +665,21 @@ export class FsStore implements Store {
         handle,
         body instanceof Uint8Array ? [body] : (body as readonly Uint8Array[]),
         this.#writePiece,
+        0,
         signal,
         key,
       );
       return;
     }
     const chunks = bodyChunks(body)[Symbol.asyncIterator]();
+    let position = 0;
     try {
       for (;;) {
         // Racing the producer: a stalled body must not hold an aborted put.
         const next = await raceAbort(chunks.next(), signal, key);
         if (next.done) return;
         throwIfAborted(signal, key);
-        await writeChunks(handle, [next.value], this.#writePiece, signal, key);
+        position = await writeChunks(handle, [next.value], this.#writePiece, position, signal, key);
       }
     } catch (error) {
       void Promise.resolve(chunks.return?.()).catch(() => undefined);

@@ -90,6 +90,78 @@ describe("FsStore put path", () => {
     expect(events.filter((event) => event.startsWith("writev")).length).toBe(9);
   });
 
+  it("the pieces of a large body are written at their own positions, a few at once", async () => {
+    const inner = memoryVolume("pieces-in-flight");
+    const writes: { position: number; length: number }[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    // Each write answers a moment later, as the thread pool does, so overlapping calls show.
+    const slowed = async <T>(task: () => Promise<T>) => {
+      inFlight++;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      try {
+        return await task();
+      } finally {
+        inFlight--;
+      }
+    };
+    const fs: FsApi = {
+      ...inner,
+      wholeWrites: false,
+      open: async (path, flags, mode) => {
+        const handle = await inner.open(path, flags, mode);
+        return new Proxy(handle, {
+          get(target, property) {
+            if (property === "write")
+              return (buffer: Uint8Array, offset?: number, length?: number, position?: number | null) => {
+                writes.push({ position: position ?? -1, length: length ?? buffer.byteLength });
+                return slowed(() => target.write(buffer, offset, length, position));
+              };
+            if (property === "writev")
+              return (buffers: Uint8Array[], position?: number | null) => {
+                const length = buffers.reduce((sum, buffer) => sum + buffer.byteLength, 0);
+                writes.push({ position: position ?? -1, length });
+                return slowed(() => target.writev!(buffers, position));
+              };
+            const value = Reflect.get(target, property, target);
+            return typeof value === "function" ? value.bind(target) : value;
+          },
+        });
+      },
+    };
+    const store = new FsStore({ root: "/", fs, url: "memory://pieces-in-flight" });
+    const header = pattern(128, 3);
+    const data = pattern(6 * 1024 * 1024 + 5, 4);
+    await store.put("big", [header, data]);
+    expect(Buffer.from((await store.get("big")).bytes).equals(Buffer.concat([header, data]))).toBe(true);
+    expect(mostInFlight).toBeGreaterThan(1);
+    expect(mostInFlight).toBeLessThanOrEqual(4);
+    // Every byte once: the pieces tile the file from 0 on, each at its own position.
+    const sorted = [...writes].sort((a, b) => a.position - b.position);
+    let next = 0;
+    for (const { position, length } of sorted) {
+      expect(position).toBe(next);
+      next += length;
+    }
+    expect(next).toBe(128 + data.byteLength);
+
+    // A streamed body's chunks continue where the previous one ended.
+    writes.length = 0;
+    async function* chunks() {
+      yield pattern(3 * 1024 * 1024, 5);
+      yield pattern(1000, 6);
+      yield pattern(2 * 1024 * 1024 + 1, 7);
+    }
+    await store.put("streamed", chunks());
+    const streamed = Buffer.concat([
+      pattern(3 * 1024 * 1024, 5),
+      pattern(1000, 6),
+      pattern(2 * 1024 * 1024 + 1, 7),
+    ]);
+    expect(Buffer.from((await store.get("streamed")).bytes).equals(streamed)).toBe(true);
+  });
+
   it("a large body goes out in writes of at most 1 MiB, its header joined to the first", async () => {
     const { fs, events } = recordingVolume("pieces");
     // As on disk: memfs volumes ask for whole writes (checked below).
