@@ -57,41 +57,38 @@ Measured on the same 2-core VM while the test suites ran; the comments in the te
  */
 export const FINDINGS = `## Targets and what stands in the way
 
-**Where the targets stand after the full run of 2026-11-30 18:41 UTC** (the targets table above;
-load under 1 at the start, up to 8 during the S3 parts; the run before, at 17:00, in brackets).
-Since the 17:00 run FsStore writes in 1 MiB calls instead of 2 MiB (see "Write size on disk" in the
-speed findings):
-- Met: restore on disk (1.01 × at 64 MiB [0.94], 1.45 × at 1 GiB), on S3 (0.98 [0.90], 1.77) and
-  on GCS (0.97, 1.13); commit on memfs (0.91, 1.33), S3 (0.96, 1.06) and GCS (1.39, 1.25); the
-  earth2studio 64 MiB commit with fsync off (31 ms against 15–46 ms); an async 64 MiB \`write()\`
-  blocks 0.11 × the sync commit; peak RSS of async 1 GiB commits 2,057 MiB against 2,176; the
-  async loop on GCS (90 %); incremental commits on S3 (0.080 × a full commit), and on both stores
-  the bytes and the growth.
+**Where the targets stand after the full run of 2026-11-30 19:16 UTC** (the targets table above;
+load 2 at the start, up to 5.5 during the S3 and GCS parts; the run at 18:41 in brackets, the one
+at 17:00 in braces). Since 17:00 FsStore writes in 1 MiB calls instead of 2 MiB, and since 18:41
+up to 4 of a file's pieces at once (see "Write size on disk" and "A put keeps up to 4 pieces in
+flight" in the speed findings); the incremental part's raw baseline now writes a new object per
+changed commit, as the commit does:
+- Met: restore on every store at 64 MiB and 1 GiB (disk 0.91 and 1.05 ×, memfs 1.06 and 1.38
+  [0.65, 0.30], S3 1.10 and 1.53, GCS 1.22 and 1.21); commit on memfs, S3 and GCS (0.97–1.41);
+  the earth2studio 64 MiB commit with fsync off (35 ms against 15–46 ms); an async 64 MiB
+  \`write()\` blocks 0.13 × the sync commit; peak RSS of async 1 GiB commits 2,060 MiB against
+  2,176; the async loop on GCS (91 %); incremental commits on disk (0.126 × [0.165 ×] {0.280 ×}:
+  285 ms against a full commit of 2,255 ms; the raw write of the changed bytes as a new object
+  took 184 ms) and on S3 (0.089 ×), with the bytes, the growth and the all-changed cost (0.69 ×,
+  1.00 ×) on both.
 - Missed, with where the time goes (the findings below and in the sections named):
-  - Durable disk commit, 0.68 × at 64 MiB [0.64] and 0.84 × at 1 GiB [0.68]. The data now goes
-    at the raw write's speed; the rest is the main thread's hashing before the first write and the
-    folder syncs after the last ("Durable commit on disk: where a 64 MiB commit's time goes").
-  - Small commits on disk, 243/s = 0.69 × the bound [0.75 ×], and the earth2studio small case with
-    fsync off, 274/s [304/s, timed then without the deletions of retired commits] against
-    444–545: the commit's own fs calls and folders ("Durability option", "Small commits").
-  - The incremental changed commit on disk, 0.165 × [0.280 ×] against ≤ 0.15 ×: 307 ms against a
-    full commit of 1,865 ms, where the same part's "everything changed, incremental off" commits
-    of the same 1 GiB took 1,161 ms (the disk slows after sustained writes, and this part runs
-    after the others). Run alone at 18:55 (not spliced in): 164 ms against 1,015 ms = 0.162 ×,
-    and 0.125 × at 18:28 with 10 commits. A changed commit is the digest of the whole state on the
-    JavaScript thread (44–48 ms), the changed array's durable write (the raw write: 69–88 ms),
-    started once its own digest is known, and the commit's folder syncs, manifest and catalog;
-    what would close it: the digests off the JavaScript thread, in parallel with each other.
-    "Everything changed" 1.75 × in this run, 0.85 × alone at 18:55: the same disk noise.
-  - The async loop: disk 64 % at 64 MiB [71 %] and 80 % at 1 GiB [83 %] (38.72 s against a limit of
-    38.69 s; the sync commit took 1,612 ms inside the loop against 774 ms alone: twenty 1 GiB
-    commits in a row meet the disk's slow regime); memfs 68 % [63 %]; S3 72 % [80 %]. At 64 MiB on
-    disk the capture (6–8 ms, a copy at memory speed) and the last commit's upload at the end of
-    the loop already use most of the 20 % the target leaves ("Async commits: where a background
-    64 MiB commit's time goes").
-  - memfs restore, 0.65 × at 64 MiB [0.97] and 0.30 × at 1 GiB [0.54]: memfs reads are JavaScript
-    copies into fresh memory on the main thread, and page faults and garbage collection decide
-    both sides (the raw read's runs spread 1,219–4,019 MiB/s at 64 MiB in this run).
+  - Durable disk commit, 0.66 × at 64 MiB [0.68] {0.64} and 0.85 × at 1 GiB [0.84] {0.68}. The
+    data goes at the raw write's speed; the rest is the JavaScript thread's hashing before the
+    first write and the folder syncs after the last ("Durable commit on disk: where a 64 MiB
+    commit's time goes").
+  - Small commits on disk, 281/s = 0.85 × the bound [0.69 ×] {0.75 ×}, and the earth2studio small
+    case with fsync off, 277/s [274/s] against 444–545 (timed since 18:41 with the deletions of
+    retired commits): the commit's own fs calls and folders ("Durability option", "Small
+    commits").
+  - The async loop: disk 67 % at 64 MiB [64 %] {71 %} and 56 % at 1 GiB [80 %] {83 %}, memfs 52 %
+    [68 %] {63 %}, S3 60 % [72 %] {80 %}. At 64 MiB on disk the capture (6–8 ms, a copy at memory
+    speed) and the last commit at the end of the loop already use most of the 20 % the target
+    leaves ("Async commits: where a background 64 MiB commit's time goes"). At 1 GiB the loop
+    writes twenty new GiB, and new files on this disk slow down after a few GiB ("New files on
+    this disk slow down"): run again right after this run, the same loop hid 1 % and 26 % (4 and 1
+    pieces in flight), with sync commits of 722–846 ms and async steps of ~1.4 s. memfs is
+    JavaScript on the one thread (its copies, its garbage), and radosgw is CPU-bound on these two
+    cores, as the async findings describe.
 
 The speed targets' analysis of 2026-11-30 before that run (figures from partial runs on a loaded
 machine):
