@@ -216,14 +216,14 @@ export async function measureIncremental(
   log(`${spec.kind}: every array changed, incremental on and off, ${options.runs} runs each, alternating`);
   // On and off alternate, each run in a folder of its own, so that neither always meets the
   // disk after the other's writes (this disk slows down after sustained writes).
-  const allOn = { ms: [] as number[] };
-  const allOff = { ms: [] as number[] };
+  const allOn: number[] = [];
+  const allOff: number[] = [];
   for (let run = 0; run < options.runs; run++)
     for (const incremental of run % 2 === 0 ? [true, false] : [false, true]) {
       const loop = await inFolder(incremental ? "inc-all-on" : "inc-all-off", (store) =>
         commitLoop(store, spec, state, { incremental, mode: "overwrite", steps: 1, change: changeAll }),
       );
-      (incremental ? allOn : allOff).ms.push(...loop.ms);
+      (incremental ? allOn : allOff).push(...loop.ms);
     }
   return {
     store: spec.kind,
@@ -236,7 +236,7 @@ export async function measureIncremental(
     changedBytes: length * 8,
     storedBytes: changed.stored,
     digestMs: median(digestMs),
-    allChangedMs: { incremental: median(allOn.ms), full: median(allOff.ms) },
+    allChangedMs: { incremental: median(allOn), full: median(allOff) },
     rawChangedMs: median(changed.rawMs),
   };
 }

@@ -290,9 +290,7 @@ async function writeChunks(
       at += buffer.byteLength;
     }
   });
-  const last = pieces.at(-1);
-  if (last === undefined) return position;
-  return last.position + last.buffers.reduce((sum, buffer) => sum + buffer.byteLength, 0);
+  return chunks.reduce((end, chunk) => end + chunk.byteLength, position);
 }
 
 function encodeCursor(key: string): string {
