@@ -40,6 +40,8 @@ export interface FsFileHandle {
   ): Promise<{ bytesRead: number }>;
   stat(options: { bigint: true }): Promise<FsBigIntStats>;
   sync(): Promise<void>;
+  /** Optional: without it a kept file is reused only by a body of its exact size. */
+  truncate?(length: number): Promise<void>;
   utimes(atime: number | Date, mtime: number | Date): Promise<void>;
   close(): Promise<void>;
 }
