@@ -13,7 +13,7 @@ export interface FsApi {
   stat(path: string, options: { bigint: true }): Promise<FsBigIntStats>;
   readFile(path: string): Promise<Uint8Array | string>;
   /**
-   * Write each chunk of a body in one call rather than in 1 MiB pieces: set on memfs volumes,
+   * Write each chunk of a body in one call rather than in 512 KiB pieces: set on memfs volumes,
    * which grow a file's buffer by copying it as writes append.
    */
   readonly wholeWrites?: boolean;

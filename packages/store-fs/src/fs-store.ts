@@ -253,11 +253,12 @@ async function writevAllAt(handle: FsFileHandle, buffers: readonly Uint8Array[],
 }
 
 /**
- * Bytes per write call, under 2 MiB: on Linux 6.18 ext4 here, writes of 2 MiB and more into the
- * page cache ran 3-8 x slower than writes of 1 MiB (BENCHMARKS.md, "Write size on disk"). Pieces
- * also let an abort stop a large put between them.
+ * Bytes per write call, as Node's `writeFile`: on Linux 6.18 ext4 here, writes of 2 MiB and more
+ * into the page cache ran 3-8 x slower; after some GiB of new files, 1 MiB writes slowed so too,
+ * several files before 512 KiB ones did (BENCHMARKS.md, "Write size on disk"). Pieces also let an
+ * abort stop a large put between them.
  */
-const WRITE_PIECE = 1024 * 1024;
+const WRITE_PIECE = 512 * 1024;
 /** Buffers per `writev` call: well under IOV_MAX (1024 on Linux). */
 const WRITEV_BUFFERS = 256;
 /**
