@@ -1,9 +1,11 @@
 /**
  * Incremental commits: a state of `arrays` float64 arrays (default 16 × 64 MiB = 1 GiB) of which
  * one changes per commit, committed synchronously. Measures, in one run per store:
- * - full: a commit with `incremental: false` (every byte uploaded), the reference;
- * - changed: commits where one array changed, with incremental commits on (the default): bytes
- *   uploaded per commit against the changed bytes, and time against the full commit;
+ * - full: a commit with `incremental: false` (every byte uploaded), the reference, in overwrite
+ *   mode (each commit retires the row before it, as a running job's commits do);
+ * - changed: commits where one array changed, with incremental commits on (the default): time
+ *   against the full commit, in overwrite mode as the full ones; bytes uploaded per commit against
+ *   the changed bytes, and the time again, in append mode (the growth loop below);
  * - growth: the store's bytes after `commits` such commits in append mode (every row kept)
  *   against state + commits × changed bytes;
  * - all changed: every array changes, incremental on against off (the digest's cost when
@@ -44,10 +46,18 @@ export interface IncrementalResult {
   readonly stateBytes: number;
   readonly arrays: number;
   readonly commits: number;
-  /** Median ms of a full commit (incremental off, one array changed). */
+  /** Median ms of a full commit (incremental off, one array changed; overwrite mode). */
   readonly fullMs: number;
-  /** Median ms of a commit with one array changed, incremental on. */
+  /**
+   * Median ms of a commit with one array changed, incremental on, in overwrite mode as the full
+   * commits (each retires the row before it, as a running job's commits do). Older results: append.
+   */
   readonly changedMs: number;
+  /**
+   * The same in append mode (every row kept, so every changed array is a new object and nothing
+   * is retired), from the loop that measures the bytes and the growth. Absent in older results.
+   */
+  readonly changedAppendMs?: number | undefined;
   /** Median bytes put per changed commit (objects, manifest and catalog). */
   readonly uploadedBytes: number;
   /** Bytes of the one changed array. */
@@ -179,12 +189,19 @@ export async function measureIncremental(
     digestMs.push(performance.now() - start);
   }
   // Overwrite-mode commits of `change`, `options.runs` of them, in a folder of their own.
-  const overwriteRuns = (label: string, incremental: boolean, change: typeof changeOne) =>
+  const overwriteRuns = (
+    label: string,
+    incremental: boolean,
+    change: typeof changeOne,
+    steps = options.runs,
+  ) =>
     inFolder(label, (store) =>
-      commitLoop(store, spec, state, { incremental, mode: "overwrite", steps: options.runs, change }),
+      commitLoop(store, spec, state, { incremental, mode: "overwrite", steps, change }),
     );
   log(`${spec.kind}: full commits (incremental off), ${options.runs} runs`);
   const full = await overwriteRuns("inc-full", false, changeOne);
+  log(`${spec.kind}: ${options.commits} commits with one array changed (incremental on, overwrite)`);
+  const changedOverwrite = await overwriteRuns("inc-changed-overwrite", true, changeOne, options.commits);
   log(`${spec.kind}: ${options.commits} commits with one array changed (incremental on, append)`);
   const raw = await openRaw(spec, uniquePrefix("inc-raw"));
   const changed = await inFolder("inc-changed", async (store) => {
@@ -231,7 +248,8 @@ export async function measureIncremental(
     arrays: options.arrays,
     commits: options.commits,
     fullMs: median(full.ms),
-    changedMs: median(changed.ms),
+    changedMs: median(changedOverwrite.ms),
+    changedAppendMs: median(changed.ms),
     uploadedBytes: median(changed.bytes),
     changedBytes: length * 8,
     storedBytes: changed.stored,
@@ -286,7 +304,7 @@ export function incrementalRows(results: readonly IncrementalResult[]): string[]
   ];
   for (const r of results)
     rows.push(
-      `| ${r.store} | ${formatSize(r.stateBytes)} = ${r.arrays} × ${formatSize(r.stateBytes / r.arrays)} | ${r.fullMs.toFixed(0)} ms | ${r.changedMs.toFixed(0)} ms | ${(r.changedMs / r.fullMs).toFixed(3)} × | ${r.rawChangedMs === undefined ? "–" : `${r.rawChangedMs.toFixed(0)} ms`} | ${r.digestMs.toFixed(0)} ms | ${(r.uploadedBytes / r.changedBytes).toFixed(3)} × | ${formatSize(r.storedBytes)} (N = ${r.commits}) | ${formatSize(r.stateBytes + r.commits * r.changedBytes)} | ${r.allChangedMs.incremental.toFixed(0)} / ${r.allChangedMs.full.toFixed(0)} ms (${(r.allChangedMs.incremental / r.allChangedMs.full).toFixed(2)} ×) |`,
+      `| ${r.store} | ${formatSize(r.stateBytes)} = ${r.arrays} × ${formatSize(r.stateBytes / r.arrays)} | ${r.fullMs.toFixed(0)} ms | ${r.changedMs.toFixed(0)} ms${r.changedAppendMs === undefined ? "" : ` (append: ${r.changedAppendMs.toFixed(0)} ms)`} | ${(r.changedMs / r.fullMs).toFixed(3)} × | ${r.rawChangedMs === undefined ? "–" : `${r.rawChangedMs.toFixed(0)} ms`} | ${r.digestMs.toFixed(0)} ms | ${(r.uploadedBytes / r.changedBytes).toFixed(3)} × | ${formatSize(r.storedBytes)} (N = ${r.commits}) | ${formatSize(r.stateBytes + r.commits * r.changedBytes)} | ${r.allChangedMs.incremental.toFixed(0)} / ${r.allChangedMs.full.toFixed(0)} ms (${(r.allChangedMs.incremental / r.allChangedMs.full).toFixed(2)} ×) |`,
     );
   return rows;
 }
