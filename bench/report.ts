@@ -126,6 +126,8 @@ interface ThroughputRow {
   readonly restore: Summary;
   readonly rawRead: Summary;
   readonly restoreRatio: Summary;
+  /** Disk and memfs: the third commit into a checkpoint, against the same run's raw write. */
+  readonly steady?: { readonly commit: Summary; readonly ratio: Summary } | undefined;
 }
 
 function throughputRow(result: ThroughputResult): ThroughputRow {
@@ -139,6 +141,10 @@ function throughputRow(result: ThroughputResult): ThroughputRow {
     restore: rate(result.restoreMs),
     rawRead: rate(result.rawReadMs),
     restoreRatio: ratios(result.restoreMs, result.rawReadMs),
+    steady:
+      result.steadyCommitMs === undefined || result.steadyCommitMs.length === 0
+        ? undefined
+        : { commit: rate(result.steadyCommitMs), ratio: ratios(result.steadyCommitMs, result.rawWriteMs) },
   };
 }
 
@@ -175,6 +181,12 @@ export function headlines(results: BenchResults): Headline[] {
       measured: `${fmt(row.commitRatio.median, 2)} × (${rateRange(row.commit)} vs ${rateRange(row.rawWrite)} MiB/s)`,
       met: row.commitRatio.median >= RATIO_TARGET,
     });
+    if (row.steady !== undefined)
+      rows.push({
+        target: `Steady ${what.toLowerCase()} ${formatSize(result.bytes)} on ${result.store} (the third into a checkpoint, every array changed) ≥ ${RATIO_TARGET} × ${raw}`,
+        measured: `${fmt(row.steady.ratio.median, 2)} × (${rateRange(row.steady.commit)} vs ${rateRange(row.rawWrite)} MiB/s)`,
+        met: row.steady.ratio.median >= RATIO_TARGET,
+      });
   }
   const putRate = results.durableSmallPutsPerSecond;
   const smallCase = results.smallCommits.find(
@@ -251,7 +263,7 @@ function renderThroughput(results: BenchResults, out: string[]): void {
   );
   out.push("");
   out.push(
-    `Ratio = raw time / ckpt time, per run (same run, same bytes). Target: ≥ ${RATIO_TARGET} for states of ${formatSize(RATIO_TARGET_FROM)} and up.`,
+    `Ratio = raw time / ckpt time, per run (same run, same bytes). Target: ≥ ${RATIO_TARGET} for states of ${formatSize(RATIO_TARGET_FROM)} and up. "ckpt commit" is the first commit of a fresh checkpoint; "steady commit" (disk and memfs) the third into it, every array changed, as a running job commits: it overwrites the files of the commit retired before it (store-fs README, "Reused files"), while the raw write makes new files.`,
   );
   out.push("");
   out.push(
@@ -263,6 +275,7 @@ function renderThroughput(results: BenchResults, out: string[]): void {
         "ckpt commit",
         "raw write",
         "commit ratio",
+        "steady commit (ratio)",
         "ckpt restore",
         "raw read",
         "restore ratio",
@@ -276,6 +289,9 @@ function renderThroughput(results: BenchResults, out: string[]): void {
           rateRange(row.commit),
           rateRange(row.rawWrite),
           `${range(row.commitRatio, 2)}${verdict(row.commitRatio.median, result.bytes)}`,
+          row.steady === undefined
+            ? "–"
+            : `${rateRange(row.steady.commit)} (${range(row.steady.ratio, 2)}${verdict(row.steady.ratio.median, result.bytes)})`,
           rateRange(row.restore),
           rateRange(row.rawRead),
           `${range(row.restoreRatio, 2)}${verdict(row.restoreRatio.median, result.bytes)}`,

@@ -3,7 +3,7 @@
  * in the same runs. Each run uses fresh prefixes; odd runs measure ckpt first and even runs the raw
  * baseline first, so neither always meets a warmer cache or a fuller server.
  */
-import { timeCommit } from "./commit-throughput.js";
+import { timeCommit, timeSteadyCommit } from "./commit-throughput.js";
 import { rawRead, rawWrite } from "./raw-baselines.js";
 import { timeRestore } from "./restore.js";
 import { arrayBytes, makeState, stateChecksums } from "./state.js";
@@ -26,7 +26,16 @@ export interface ThroughputResult {
   readonly rawWriteMs: number[];
   readonly restoreMs: number[];
   readonly rawReadMs: number[];
+  /**
+   * Disk and memfs: the third commit into the run's checkpoint, every array changed (the second,
+   * untimed, retired the first): a running job's commit, which on these stores overwrites the
+   * files of the commit retired before it. Absent in older results and on S3 and GCS.
+   */
+  readonly steadyCommitMs?: number[];
 }
+
+/** Stores whose steady commits differ from the first (see {@link ThroughputResult.steadyCommitMs}). */
+const STEADY_STORES: readonly StoreSpec["kind"][] = ["fs", "memory"];
 
 /** Measures `runs` runs of commit, raw write, restore and raw read of a `bytes` state. */
 export async function measureThroughput(
@@ -43,6 +52,7 @@ export async function measureThroughput(
     rawWriteMs: [],
     restoreMs: [],
     rawReadMs: [],
+    ...(STEADY_STORES.includes(spec.kind) ? { steadyCommitMs: [] } : {}),
   };
   let state: ReturnType<typeof makeState> | undefined = makeState(bytes);
   const parts = arrayBytes(state);
@@ -76,8 +86,11 @@ export async function measureThroughput(
       };
       for (const step of ckptFirst ? [commit, write, restore, read] : [write, commit, read, restore])
         await step();
+      if (result.steadyCommitMs !== undefined)
+        result.steadyCommitMs.push(await timeSteadyCommit(store, "bench", state, settle));
+      const steady = result.steadyCommitMs?.at(-1);
       log(
-        `  run ${run + 1}/${runs}: commit ${result.commitMs.at(-1)!.toFixed(1)} ms, raw write ${result.rawWriteMs.at(-1)!.toFixed(1)} ms, restore ${result.restoreMs.at(-1)!.toFixed(1)} ms, raw read ${result.rawReadMs.at(-1)!.toFixed(1)} ms`,
+        `  run ${run + 1}/${runs}: commit ${result.commitMs.at(-1)!.toFixed(1)} ms, raw write ${result.rawWriteMs.at(-1)!.toFixed(1)} ms, restore ${result.restoreMs.at(-1)!.toFixed(1)} ms, raw read ${result.rawReadMs.at(-1)!.toFixed(1)} ms${steady === undefined ? "" : `, steady commit ${steady.toFixed(1)} ms`}`,
       );
     } finally {
       await emptyStore(store).catch(() => {});
