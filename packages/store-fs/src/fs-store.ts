@@ -42,6 +42,8 @@ import { resolveFsUrl } from "./url.js";
 import { walkKeys } from "./walk.js";
 
 const READ_CHUNK = 1024 * 1024;
+/** Default {@link FsStoreOptions.recycleBytes} on the disk. */
+const DISK_RECYCLE_BYTES = 2 * 1024 ** 3;
 /** Bytes per read of `get`: large enough to keep syscalls few, small enough to overlap digesting. */
 const GET_PIECE = 8 * READ_CHUNK;
 /** Longest file name on the filesystems we target (ext4, xfs, tmpfs, APFS). */
@@ -71,11 +73,7 @@ const optionsSchema = z
     lockStaleMs: z.number().int().min(10).default(30_000),
     durable: z.boolean().default(true),
     concurrency: z.number().int().min(1).max(1024).default(16),
-    recycleBytes: z
-      .number()
-      .int()
-      .min(0)
-      .default(2 * 1024 ** 3),
+    recycleBytes: z.number().int().min(0).optional(),
     recycleMs: z.number().int().min(0).default(60_000),
   })
   .strict();
@@ -102,8 +100,8 @@ export interface FsStoreOptions {
   /** Parallel fs calls within one `list` or `delete` (default 16). */
   concurrency?: number;
   /**
-   * Bytes of deleted objects' files kept for later puts to overwrite (default 2 GiB; 0 keeps
-   * none). A store that has put an object of 1 MiB or more, deleting one of 1 MiB or more,
+   * Bytes of deleted objects' files kept for later puts to overwrite (default 2 GiB on the disk,
+   * 0 with a custom `fs` such as a memfs volume, where it measured no faster; 0 keeps none). A store that has put an object of 1 MiB or more, deleting one of 1 MiB or more,
    * renames its file to a temp name in its folder instead of unlinking it; a later put of 1 MiB
    * or more overwrites it instead of creating a file. On disk that saves the kernel allocating
    * and freeing a page per 4 KiB, and with them about half of a steady commit's file-system time
@@ -383,7 +381,7 @@ export class FsStore implements Store {
     this.url = this.#options.url ?? pathToFileURL(this.root).href;
     this.durable = this.#options.durable;
     this.#recycled = new RecycledFiles({
-      limitBytes: this.#options.recycleBytes,
+      limitBytes: this.#options.recycleBytes ?? (this.#options.fs === undefined ? DISK_RECYCLE_BYTES : 0),
       keepMs: this.#options.recycleMs,
       discard: (file) => this.#discardRecycled(file),
       onDisk: this.#options.fs === undefined,

@@ -76,7 +76,8 @@ describe("FsStore keeps deleted objects' files for later puts (disk)", () => {
         });
       },
     };
-    const store = new FsStore({ root, fs });
+    // A custom fs keeps nothing by default.
+    const store = new FsStore({ root, fs, recycleBytes: 64 * MiB });
     const size = 24 * MiB;
     await store.put("k/first", pattern(size, 3));
     let raced = false;
@@ -178,12 +179,20 @@ describe("FsStore keeps deleted objects' files for later puts (disk)", () => {
   });
 });
 
-describe("FsStore keeps deleted objects' files on memfs too", () => {
-  it("overwrites a kept buffer in place and reads back exact bytes", async () => {
+describe("FsStore keeps deleted objects' files on memfs when asked to", () => {
+  it("keeps none by default; with recycleBytes, overwrites a kept buffer in place and reads back exact bytes", async () => {
     const fs = memoryVolume("recycle-memfs");
-    const store = new FsStore({ root: "/r", fs });
+    const plain = new FsStore({ root: "/p", fs });
+    await plain.put("a/x", pattern(2 * MiB, 1));
+    await plain.delete(["a/x"]);
+    expect(await fs.readdir("/p", { withFileTypes: true })).toEqual([]);
+
+    const store = new FsStore({ root: "/r", fs, recycleBytes: 8 * MiB });
     await store.put("a/x", pattern(2 * MiB, 1));
     await store.delete(["a/x"]);
+    expect((await fs.readdir("/r/a", { withFileTypes: true })).map((entry) => String(entry.name))).toEqual([
+      expect.stringMatching(/^\.ckpt-tmp-/),
+    ]);
     const body = pattern(MiB + 3, 2);
     await store.put("b/y", body);
     expect(same((await store.get("b/y")).bytes, body)).toBe(true);
