@@ -100,15 +100,16 @@ export interface FsStoreOptions {
   /** Parallel fs calls within one `list` or `delete` (default 16). */
   concurrency?: number;
   /**
-   * Bytes of deleted objects' files kept for later puts to overwrite (default 2 GiB on the disk,
-   * 0 with a custom `fs` such as a memfs volume, where it measured no faster; 0 keeps none). A store that has put an object of 1 MiB or more, deleting one of 1 MiB or more,
-   * renames its file to a temp name in its folder instead of unlinking it; a later put of 1 MiB
-   * or more overwrites it instead of creating a file. On disk that saves the kernel allocating
-   * and freeing a page per 4 KiB, and with them about half of a steady commit's file-system time
-   * (a checkpoint retires a commit's files as it writes the next). The key is gone at once;
-   * only its disk space is released later: when a put takes the file, after `recycleMs`, beyond
-   * this many bytes (oldest first), on `close()`, or when the process exits. A killed process
-   * leaves them as temp files that `sweep` (and `ckpt gc`) removes.
+   * Bytes of deleted objects' files kept for later puts to overwrite: default 2 GiB on the disk,
+   * 0 with a custom `fs` such as a memfs volume (where it measured no faster); 0 keeps none. A
+   * store that has put an object of 1 MiB or more, deleting one of 1 MiB or more, renames its file
+   * to a temp name in its folder instead of unlinking it; a later put of 1 MiB or more (of known
+   * size) overwrites it instead of creating a file. On disk that spares the kernel freeing and
+   * allocating the file's pages and blocks, about 40 % of a steady commit's file-system time (a
+   * checkpoint retires a commit's files as it writes the next). The key is gone at once; only its
+   * disk space comes back later: when a put takes the file, after `recycleMs`, beyond this many
+   * bytes (oldest first), on `close()`, or when the process exits. A killed process leaves them
+   * as temp files that `sweep` (and `ckpt gc`) removes.
    */
   recycleBytes?: number;
   /** How long a kept file waits for a put before it is unlinked (default 60,000 ms). */
