@@ -88,6 +88,8 @@ export class RecycledFiles {
     if (best === undefined) return undefined;
     this.#files = this.#files.filter((file) => file !== best);
     this.#bytes -= best.size;
+    // An empty pool needs no exit hook: the registry would only hold its store.
+    if (this.#files.length === 0) onDisk.delete(this);
     return best;
   }
 
