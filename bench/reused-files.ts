@@ -7,11 +7,12 @@
  *
  *   npx tsx --conditions=@ckpt/source bench/reused-files.ts [--rounds 12] [--files 4] [--file-size 16MiB]
  */
-import { mkdir, mkdtemp, open, rename, rm, unlink } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { FsStore } from "@ckpt/store-fs";
+import { writeInCalls } from "./file-writes.js";
 import { formatSize, MiB, parseSize, summarize } from "./stats.js";
 
 const { values } = parseArgs({
@@ -27,19 +28,6 @@ const fileSize = parseSize(values["file-size"]!);
 const root = await mkdtemp(join(tmpdir(), "ckpt-reused-files-"));
 const body = new Uint8Array(fileSize);
 for (let i = 0; i < body.length; i += 4096) body[i] = (i >>> 12) & 255;
-
-/** Writes `body` over the file at `path` (`flags` "wx": a new one) in 1 MiB calls, then fsyncs it. */
-async function writeFile(path: string, flags: string): Promise<void> {
-  const handle = await open(path, flags);
-  try {
-    for (let offset = 0; offset < body.length; offset += MiB)
-      await handle.write(body, offset, Math.min(MiB, body.length - offset), offset);
-    await handle.truncate(body.length);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 interface Variant {
   readonly name: string;
@@ -61,8 +49,8 @@ function rawVariant(name: string, reuse: boolean): Variant {
           const path = join(dir, file);
           if (reuse && round > 0) {
             await rename(join(dir, names(round - 1)[i]!), path);
-            await writeFile(path, "r+");
-          } else await writeFile(path, "wx");
+            await writeInCalls(path, body, MiB, "r+");
+          } else await writeInCalls(path, body, MiB, "wx");
         }),
       );
       const written = performance.now();

@@ -7,11 +7,12 @@
  *   npx tsx --conditions=@ckpt/source bench/write-size-over-time.ts [--steps 16] [--pieces 1MiB,512KiB,256KiB]
  */
 import { randomFillSync } from "node:crypto";
-import { mkdir, mkdtemp, open, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { FsStore } from "@ckpt/store-fs";
+import { writeInCalls } from "./file-writes.js";
 import { formatSize, MiB, parseSize } from "./stats.js";
 import { settleDisk } from "./stores.js";
 
@@ -32,14 +33,7 @@ async function writeNew(name: string, body: Uint8Array, piece: number): Promise<
   const start = performance.now();
   const dir = join(root, name);
   await mkdir(dir, { recursive: true });
-  const handle = await open(join(dir, "array.npy"), "wx");
-  try {
-    for (let offset = 0; offset < body.length; offset += piece)
-      await handle.write(body, offset, Math.min(piece, body.length - offset), offset);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writeInCalls(join(dir, "array.npy"), body, piece, "wx");
   return performance.now() - start;
 }
 

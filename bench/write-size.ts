@@ -7,11 +7,12 @@
  *   npx tsx --conditions=@ckpt/source bench/write-size.ts [--rounds 5] [--pause-ms 1000] \
  *     [--pieces 512KiB,1MiB,2044KiB,2MiB,8MiB]
  */
-import { mkdir, mkdtemp, open, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { FsStore } from "@ckpt/store-fs";
+import { writeInCalls } from "./file-writes.js";
 import { formatSize, MiB, parseSize, summarize } from "./stats.js";
 import { settleDisk } from "./stores.js";
 
@@ -35,16 +36,7 @@ async function writeInPieces(name: string, piece: number): Promise<number> {
   const start = performance.now();
   const dir = join(root, "raw", name);
   await mkdir(dir, { recursive: true });
-  const handle = await open(join(dir, "array.npy"), "w");
-  try {
-    if (piece === 0) await handle.writeFile(body);
-    else
-      for (let offset = 0; offset < body.length; offset += piece)
-        await handle.write(body, offset, Math.min(piece, body.length - offset), null);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writeInCalls(join(dir, "array.npy"), body, piece, "w");
   return performance.now() - start;
 }
 

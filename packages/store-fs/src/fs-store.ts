@@ -10,6 +10,7 @@ import {
   type GetStreamOptions,
   type GetStreamResult,
   InvalidKeyError,
+  knownBodySize,
   type ListOptions,
   type ListPage,
   mapBounded,
@@ -204,14 +205,6 @@ interface NewFolders {
   readonly durable: Promise<void>;
 }
 
-/** The bytes of a body held in memory; undefined for a stream. */
-function sizeOf(body: Body): number | undefined {
-  if (body instanceof Uint8Array) return body.byteLength;
-  if (Array.isArray(body))
-    return (body as readonly Uint8Array[]).reduce((sum, chunk) => sum + chunk.byteLength, 0);
-  return undefined;
-}
-
 async function setMtime(handle: FsFileHandle, mtimeMs: number): Promise<void> {
   // Mid-millisecond, so float seconds round back to exactly this millisecond on read.
   const seconds = (mtimeMs + 0.5) / 1000;
@@ -254,8 +247,8 @@ async function writevAllAt(handle: FsFileHandle, buffers: readonly Uint8Array[],
 /**
  * Bytes per write call, as Node's `writeFile`: on Linux 6.18 ext4 here, writes of 2 MiB and more
  * into the page cache ran 3-8 x slower; after some GiB of new files, 1 MiB writes slowed so too,
- * several files before 512 KiB ones did (BENCHMARKS.md, "Write size on disk"). Pieces also let an
- * abort stop a large put between them.
+ * several files before 512 KiB ones did (BENCHMARKS.md, "Write size on disk" and "The slowdown of
+ * new files"). Pieces also let an abort stop a large put between them.
  */
 const WRITE_PIECE = 512 * 1024;
 /** Buffers per `writev` call: well under IOV_MAX (1024 on Linux). */
@@ -381,11 +374,12 @@ export class FsStore implements Store {
     this.#writePiece = this.#options.fs?.wholeWrites === true ? Number.POSITIVE_INFINITY : WRITE_PIECE;
     this.url = this.#options.url ?? pathToFileURL(this.root).href;
     this.durable = this.#options.durable;
+    const onDisk = this.#options.fs === undefined;
     this.#recycled = new RecycledFiles({
-      limitBytes: this.#options.recycleBytes ?? (this.#options.fs === undefined ? DISK_RECYCLE_BYTES : 0),
+      limitBytes: this.#options.recycleBytes ?? (onDisk ? DISK_RECYCLE_BYTES : 0),
       keepMs: this.#options.recycleMs,
       discard: (file) => this.#discardRecycled(file),
-      onDisk: this.#options.fs === undefined,
+      onDisk,
     });
   }
 
@@ -480,7 +474,8 @@ export class FsStore implements Store {
     const failed = (error: unknown) =>
       error instanceof StoreError ? error : ioError("put", key, this.url, error);
     let written: WrittenTemp;
-    const size = sizeOf(body);
+    // Streams are never written over a kept file: their length is known only once read.
+    const size = knownBodySize(body);
     if (size !== undefined && size >= RECYCLE_MIN_BYTES) this.#putsLarge = true;
     try {
       const temp = await this.#createTemp(key, dir, tempPath, size);
@@ -946,8 +941,7 @@ export class FsStore implements Store {
   async getStream(key: string, options?: GetStreamOptions): Promise<GetStreamResult> {
     const { handle, info } = await this.#openObject(key, options);
     const url = this.url;
-    const confirm = (open: FsFileHandle, of: string, opened: ObjectInfo) =>
-      this.#confirmUnchanged(open, of, opened);
+    const confirmUnchanged = () => this.#confirmUnchanged(handle, key, info);
     async function* stream(): AsyncGenerator<Uint8Array> {
       try {
         let position = 0;
@@ -956,7 +950,7 @@ export class FsStore implements Store {
           const chunk = new Uint8Array(Math.min(READ_CHUNK, Math.max(info.size - position, 1)));
           const { bytesRead } = await handle.read(chunk, 0, chunk.byteLength, position);
           if (bytesRead === 0) {
-            await confirm(handle, key, info);
+            await confirmUnchanged();
             return;
           }
           position += bytesRead;
